@@ -1,0 +1,22 @@
+"""The Pulumi program: read ``gpufleet:fleet`` from the stack config, validate it, declare the fleet.
+
+Kept thin on purpose: everything it does is in the ``gpufleet`` package, so
+``gpufleet plan`` runs exactly this file under the mock engine.
+"""
+
+import pulumi
+
+from gpufleet.errors import ConfigError
+from gpufleet.validation import validate_fleet
+
+raw = pulumi.Config("gpufleet").require_object("fleet")
+try:
+    validated = validate_fleet(raw, source=f"stack {pulumi.get_stack()}")
+except ConfigError as e:
+    # RunError prints the message without a Python traceback.
+    raise pulumi.RunError(e.report()) from None
+
+for warning in validated.warnings:
+    pulumi.log.warn(str(warning))
+
+pulumi.export("fleet", validated.spec.model_dump(mode="json", by_alias=True, exclude_none=True))

@@ -1,0 +1,1 @@
+"""alicloud: pure rules and builders; Pulumi components are imported from submodules."""

@@ -1,0 +1,1 @@
+"""aws: pure rules and builders; Pulumi components are imported from submodules."""

@@ -1,0 +1,1 @@
+"""azure: pure rules and builders; Pulumi components are imported from submodules."""

@@ -1,0 +1,322 @@
+"""Cloud-agnostic, frozen models of what a user declares in ``gpufleet:fleet``.
+
+These models check shape and single-field rules (types, ranges, cron syntax, CIDR,
+IANA zones). Rules that need the catalog or a cloud's limits live in
+:mod:`gpufleet.validation`, which also turns every failure into a
+:class:`gpufleet.errors.ConfigError` naming the field path.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from gpufleet.cron import CronError, parse_cron
+from gpufleet.suggest import did_you_mean
+from gpufleet.timezones import iana_zones, is_iana_zone
+
+NAME_RE = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
+"""Portable resource name: lowercase letters, digits and inner hyphens.
+
+It is the intersection of what the three clouds accept for the names gpufleet
+derives (AWS launch templates and ASGs, Azure VMSS and computer-name prefixes,
+Alibaba scaling groups); each cloud adds a length limit in its ``rules`` module.
+"""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+    )
+
+
+Name = Annotated[str, Field(min_length=1, max_length=40)]
+Count = Annotated[int, Field(ge=0, le=2000)]
+
+
+def _check_name(v: str) -> str:
+    if not NAME_RE.match(v):
+        raise ValueError(
+            f"'{v}' is not a valid name: use lowercase letters, digits and inner hyphens, "
+            "starting with a letter (e.g. 'llm-train')"
+        )
+    return v
+
+
+class GpuSpec(_Model):
+    """Which GPUs each node carries: a model and count, or explicit instance types."""
+
+    model: str | None = None
+    """GPU model, e.g. ``H100-80GB``; aliases such as ``h100-80gb`` or ``L4`` resolve."""
+    count: Annotated[int, Field(ge=1, le=16)] | None = None
+    """GPUs per node. With ``model`` and no ``instanceTypes`` it selects the types."""
+    instance_types: tuple[Annotated[str, Field(min_length=1)], ...] | None = Field(default=None, min_length=1)
+    """Explicit instance types (pinned by ``gpufleet resolve``), in priority order."""
+
+    @model_validator(mode="after")
+    def _model_or_types(self) -> GpuSpec:
+        if self.model is None and not self.instance_types:
+            raise ValueError("give 'model' (with 'count') or 'instanceTypes'")
+        if self.instance_types and len(set(self.instance_types)) != len(self.instance_types):
+            raise ValueError("'instanceTypes' lists a type twice")
+        return self
+
+
+class CapacitySpec(_Model):
+    """Node counts. ``desired`` is only the initial size: autoscaling owns it afterwards."""
+
+    min: Count = 0
+    """Fewest nodes; 0 allows scale to zero."""
+    desired: Count | None = None
+    """Initial nodes; defaults to ``min``."""
+    max: Annotated[int, Field(ge=1, le=2000)]
+    """Most nodes; bounds the worst-case cost."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CapacitySpec:
+        desired = self.min if self.desired is None else self.desired
+        if not self.min <= desired <= self.max:
+            raise ValueError(f"need min <= desired <= max, got min={self.min}, desired={desired}, max={self.max}")
+        return self
+
+    @property
+    def initial(self) -> int:
+        return self.min if self.desired is None else self.desired
+
+
+class MarketSpec(_Model):
+    """How nodes are bought: on-demand, spot, or an on-demand base with spot above it."""
+
+    type: Literal["on-demand", "spot", "mixed"] = "on-demand"
+    """``spot`` and ``mixed`` both use spot above ``onDemandBase``."""
+    on_demand_base: Count = 0
+    """Nodes always bought on-demand, before any spot."""
+    on_demand_percent_above_base: Annotated[int, Field(ge=0, le=100)] | None = None
+    """Share of on-demand above the base; defaults to 0 for spot and mixed, 100 for on-demand."""
+    max_price_percent: Annotated[float, Field(gt=0, le=100)] | None = None
+    """Spot price cap as a percent of the catalog on-demand price; omit to pay up to on-demand."""
+    allocation_strategy: Literal["price-capacity-optimized", "capacity-optimized", "lowest-price"] = (
+        "price-capacity-optimized"
+    )
+    """How spot capacity is chosen across the instance types."""
+    eviction_policy: Literal["delete", "deallocate"] = "delete"
+    """What happens to an evicted spot node (Azure only; others always terminate)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MarketSpec:
+        if self.type == "on-demand":
+            if self.max_price_percent is not None:
+                raise ValueError("'maxPricePercent' applies only to market type 'spot' or 'mixed'")
+            if self.on_demand_percent_above_base not in (None, 100):
+                raise ValueError("'onDemandPercentAboveBase' must be 100 (or omitted) for market type 'on-demand'")
+        return self
+
+    @property
+    def is_spot(self) -> bool:
+        return self.type in ("spot", "mixed")
+
+    @property
+    def percent_above_base(self) -> int:
+        if self.on_demand_percent_above_base is not None:
+            return self.on_demand_percent_above_base
+        return 100 if self.type == "on-demand" else 0
+
+
+class ScheduleSpec(_Model):
+    """A recurring capacity change, e.g. scale up on weekday evenings."""
+
+    name: Name | None = None
+    """Action name; defaults to ``schedule-<index>``."""
+    cron: str
+    """Five-field cron: minute hour day-of-month month day-of-week."""
+    timezone: str = "UTC"
+    """IANA time zone the cron runs in, e.g. ``Europe/Berlin``."""
+    min: Count | None = None
+    """New minimum; unchanged when omitted."""
+    desired: Count | None = None
+    """New desired count; unchanged when omitted."""
+    max: Count | None = None
+    """New maximum; unchanged when omitted."""
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        try:
+            parse_cron(v)
+        except CronError as e:
+            raise ValueError(str(e)) from None
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        if not is_iana_zone(v):
+            hint = did_you_mean(v, iana_zones(), n=1)
+            raise ValueError(f"'{v}' is not an IANA time zone (e.g. 'Europe/Berlin', 'America/New_York', 'UTC').{hint}")
+        return v
+
+    @model_validator(mode="after")
+    def _sets_something(self) -> ScheduleSpec:
+        if self.min is None and self.desired is None and self.max is None:
+            raise ValueError("a schedule must set at least one of 'min', 'desired', 'max'")
+        lo = self.min if self.min is not None else 0
+        if self.max is not None and (lo > self.max or (self.desired is not None and self.desired > self.max)):
+            raise ValueError("a schedule needs min <= desired <= max for the values it sets")
+        if self.min is not None and self.desired is not None and self.desired < self.min:
+            raise ValueError("a schedule needs min <= desired for the values it sets")
+        return self
+
+
+class AutoscalingSpec(_Model):
+    """Scaling rules. Without it the group stays at its desired size."""
+
+    gpu_utilization_target: Annotated[float, Field(gt=0, le=100)] | None = None
+    """Average GPU utilisation (percent) that target tracking keeps the group at."""
+    schedules: tuple[ScheduleSpec, ...] = ()
+    """Cron schedules that change min/desired/max."""
+    scale_in_cooldown_seconds: Annotated[int, Field(ge=60, le=86400)] = 600
+    """Wait after a scale-in before the next one; GPU nodes boot slowly."""
+
+
+class NetworkSpec(_Model):
+    """Bring your own subnets, or let gpufleet create a private network."""
+
+    subnet_ids: tuple[Annotated[str, Field(min_length=1)], ...] | None = Field(default=None, min_length=1)
+    """Existing subnet ids (AWS subnets, Azure subnet resource ids, Alibaba vSwitch ids)."""
+    create: bool = False
+    """Create a network (VPC/VNet, private subnets, egress) for this group."""
+    cidr: str | None = None
+    """Address space of a created network; defaults to ``10.40.0.0/16``."""
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            net = ipaddress.ip_network(v, strict=True)
+        except ValueError as e:
+            raise ValueError(f"'{v}' is not a valid CIDR ({e}); e.g. '10.40.0.0/16'") from None
+        if net.version != 4 or not net.is_private:
+            raise ValueError(f"'{v}' must be a private IPv4 range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)")
+        if not 16 <= net.prefixlen <= 24:
+            raise ValueError(f"'{v}' must have a prefix between /16 and /24 to fit per-zone subnets")
+        return v
+
+    @model_validator(mode="after")
+    def _one_way(self) -> NetworkSpec:
+        if self.create and self.subnet_ids:
+            raise ValueError("give either 'subnetIds' or 'create: true', not both")
+        if not self.create and not self.subnet_ids:
+            raise ValueError("give 'subnetIds' or 'create: true'")
+        if self.cidr is not None and not self.create:
+            raise ValueError("'cidr' applies only with 'create: true'")
+        return self
+
+    @property
+    def address_space(self) -> str:
+        return self.cidr or "10.40.0.0/16"
+
+
+class ImageSpec(_Model):
+    """The base image; defaults per cloud are in ``gpufleet.bootstrap.images``."""
+
+    id: str | None = None
+    """AMI id, Azure image URN (publisher:offer:sku:version) or Alibaba image id."""
+    ssm_parameter: str | None = None
+    """AWS only: an SSM parameter resolved at launch (``resolve:ssm:``)."""
+    driver_included: bool = False
+    """The image already ships the NVIDIA driver; bootstrap then checks instead of installing."""
+
+    @model_validator(mode="after")
+    def _one(self) -> ImageSpec:
+        if (self.id is None) == (self.ssm_parameter is None):
+            raise ValueError("give exactly one of 'id' or 'ssmParameter'")
+        return self
+
+
+class BootstrapSpec(_Model):
+    """What cloud-init installs or checks on each node."""
+
+    driver: Annotated[str, Field(pattern=r"^\d{3}$")] = "580"
+    """NVIDIA driver branch, e.g. ``580`` (the long-term support branch)."""
+    cuda: Annotated[str, Field(pattern=r"^\d{2}\.\d$")] | None = None
+    """CUDA toolkit version to install, e.g. ``12.8``; omit for driver only."""
+    container_toolkit: bool = True
+    """Install the NVIDIA container toolkit."""
+    dcgm: bool = True
+    """Install DCGM and dcgm-exporter."""
+    health_check: bool = True
+    """Install the GPU health check (boot + timer) and its health endpoint."""
+    dcgm_diag: bool = False
+    """Also run ``dcgmi diag -r 1`` in the health check (adds about a minute)."""
+    os: Literal["ubuntu-22.04", "ubuntu-24.04"] = "ubuntu-22.04"
+    """Node operating system."""
+    image: ImageSpec | None = None
+    """Override the default base image."""
+
+
+class GroupSpec(_Model):
+    """One homogeneous group of GPU nodes in one cloud and region."""
+
+    name: Name
+    """Group name, unique in the fleet; lowercase letters, digits, hyphens."""
+    cloud: Literal["aws", "azure", "alicloud"]
+    """Target cloud."""
+    region: str
+    """Region (AWS/Alibaba region id, Azure location)."""
+    zones: tuple[str, ...] = ()
+    """Availability zones; empty means the cloud's choice."""
+    gpu: GpuSpec
+    """GPUs per node."""
+    capacity: CapacitySpec
+    """Node counts."""
+    market: MarketSpec = MarketSpec()
+    """On-demand, spot or mixed."""
+    rdma: bool = False
+    """RDMA fabric between nodes (EFA, InfiniBand, eRDMA)."""
+    bootstrap: BootstrapSpec = BootstrapSpec()
+    """Driver stack and health check."""
+    autoscaling: AutoscalingSpec | None = None
+    """Scaling rules."""
+    network: NetworkSpec = NetworkSpec(create=True)
+    """Where nodes live; by default a new private network."""
+    tags: dict[str, str] = {}
+    """Extra tags for this group's resources (merged over the fleet's)."""
+
+    _name = field_validator("name")(_check_name)
+
+    @model_validator(mode="after")
+    def _base_within_max(self) -> GroupSpec:
+        if self.market.on_demand_base > self.capacity.max:
+            raise ValueError(
+                f"market.onDemandBase ({self.market.on_demand_base}) exceeds capacity.max ({self.capacity.max})"
+            )
+        return self
+
+
+class FleetSpec(_Model):
+    """The whole fleet: the value of the ``gpufleet:fleet`` config key."""
+
+    name: Name
+    """Fleet name, used as the prefix of every resource name."""
+    tags: dict[str, str] = {}
+    """Tags on every resource (cost allocation, ownership)."""
+    groups: tuple[GroupSpec, ...] = Field(min_length=1)
+    """The node groups."""
+
+    _name = field_validator("name")(_check_name)
+
+    def group(self, name: str) -> GroupSpec:
+        for g in self.groups:
+            if g.name == name:
+                return g
+        raise KeyError(name)
