@@ -38,3 +38,50 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 DROP = object()
 """Use as a value in ``merge`` to delete a key."""
+
+
+GOLDEN = ROOT / "tests" / "golden"
+UPDATE_GOLDEN = "GPUFLEET_UPDATE_GOLDEN"
+
+
+def assert_golden(name: str, data: Any) -> None:
+    """Compare ``data`` (JSON-able) with tests/golden/<name>.json.
+
+    Update every golden file with ``GPUFLEET_UPDATE_GOLDEN=1 make pytest`` and review the
+    diff before committing.
+    """
+    import json
+    import os
+
+    path = GOLDEN / f"{name}.json"
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    if os.environ.get(UPDATE_GOLDEN) == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return
+    assert path.exists(), f"missing golden file {path}; create it with {UPDATE_GOLDEN}=1"
+    expected = path.read_text()
+    assert text == expected, f"{path} differs; if the change is intended, rerun with {UPDATE_GOLDEN}=1 and review"
+
+
+def graph_snapshot(run: Any) -> list[dict[str, Any]]:
+    """A stable view of a captured resource graph: URNs reduced to type::name."""
+
+    def short(urn: str) -> str:
+        return "::".join(urn.split("::")[-2:]).split("$")[-1] if urn else ""
+
+    return sorted(
+        (
+            {
+                "type": r.type,
+                "name": r.name,
+                "parent": short(r.parent),
+                "provider": short(r.provider_urn),
+                "inputs": r.inputs,
+                "ignoreChanges": sorted(r.ignore_changes),
+                "protect": r.protect,
+            }
+            for r in run.resources
+        ),
+        key=lambda d: (d["type"], d["name"]),
+    )

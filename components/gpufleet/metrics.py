@@ -1,0 +1,58 @@
+"""The GPU utilisation metric each cloud's autoscaler reads, written down once.
+
+The bootstrap renderer configures the node agent to publish exactly this metric,
+and the cloud components point their scaling rules at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class GpuMetric:
+    """Where the per-group GPU utilisation (percent) lives in a cloud's monitoring service."""
+
+    namespace: str
+    name: str
+    group_dimension: str | None
+    """Dimension that aggregates the metric per node group (None: per-resource metric)."""
+    source: str
+
+
+# CloudWatch agent `nvidia_gpu` section: measurement utilization_gpu is published as
+# nvidia_smi_utilization_gpu in namespace CWAgent; aggregation_dimensions
+# [["AutoScalingGroupName"]] adds a per-ASG series for target tracking.
+# [DOC: docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-NVIDIA-GPU.html;
+#  aws/amazon-cloudwatch-agent translator/translate/metrics/metrics_collect/gpu/nvidiaSmi.go]
+AWS_GPU_UTILIZATION = GpuMetric(
+    namespace="CWAgent",
+    name="nvidia_smi_utilization_gpu",
+    group_dimension="AutoScalingGroupName",
+    source="CloudWatch agent nvidia_gpu section (CloudWatch-Agent-NVIDIA-GPU.html)",
+)
+
+# Telegraf's nvidia_smi input with the azure_monitor output publishes custom metrics under
+# "Telegraf/<input>": field utilization_gpu -> namespace Telegraf/nvidia_smi, metric
+# utilization_gpu, on the VM scale set resource. [DOC: influxdata telegraf
+# plugins/outputs/azure_monitor README; plugins/inputs/nvidia_smi README. Whether autoscale
+# accepts this custom namespace is UNVERIFIED here.]
+AZURE_GPU_UTILIZATION = GpuMetric(
+    namespace="Telegraf/nvidia_smi",
+    name="utilization_gpu",
+    group_dimension=None,
+    source="Telegraf nvidia_smi input + azure_monitor output (custom metrics)",
+)
+
+# CloudMonitor agent GPU metric for ECS. ESS target-tracking rules accept no GPU metric, so
+# the Alibaba component scales on an event-triggered alarm over this metric with step rules.
+# [DOC: Alibaba Cloud CloudMonitor "GPU monitoring" metric list (acs_ecs_dashboard,
+# GpuUtilizationAgent); ESS "Target tracking scaling rules" supported metrics.]
+ALICLOUD_GPU_UTILIZATION = GpuMetric(
+    namespace="acs_ecs_dashboard",
+    name="GpuUtilizationAgent",
+    group_dimension=None,
+    source="CloudMonitor agent GPU metrics (acs_ecs_dashboard)",
+)
+
+GPU_UTILIZATION = {"aws": AWS_GPU_UTILIZATION, "azure": AZURE_GPU_UTILIZATION, "alicloud": ALICLOUD_GPU_UTILIZATION}
