@@ -2,35 +2,54 @@
 
 Outputs echo the inputs plus the computed fields a program reads back (ids, ARNs,
 names), shaped like the providers' real outputs so that ``apply`` code runs the same.
+Each cloud adds its per-type outputs in ``gpufleet.<cloud>.mock_outputs.OUTPUTS``.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
 
+OutputFn = Callable[[pulumi.runtime.MockResourceArgs, str], dict[str, Any]]
+"""(args, id) -> outputs to add on top of the inputs."""
 
-def _fake_id(type_: str, name: str, prefix: str = "") -> str:
+
+def fake_id(type_: str, name: str, prefix: str = "") -> str:
+    """A deterministic id, so the same program gives the same ids on every run."""
     digest = hashlib.sha256(f"{type_}/{name}".encode()).hexdigest()[:17]
     return f"{prefix}{digest}"
 
 
+@functools.cache
+def cloud_outputs(package: str) -> dict[str, OutputFn]:
+    """The per-type output functions of one cloud (``aws``, ``azure``, ``alicloud``)."""
+    module_name = {"azure-native": "azure"}.get(package, package)
+    try:
+        module = importlib.import_module(f"gpufleet.{module_name}.mock_outputs")
+    except ModuleNotFoundError:
+        return {}
+    outputs: dict[str, OutputFn] = module.OUTPUTS
+    return outputs
+
+
 class FleetMocks(pulumi.runtime.Mocks):
-    """Deterministic answers: the same program gives the same ids on every run."""
+    """Deterministic answers for every resource type gpufleet declares."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        outputs = dict(args.inputs)
-        rid = _fake_id(args.typ, args.name)
-        if args.typ.startswith("aws:"):
-            kind = args.typ.split(":")[-1]
-            outputs.setdefault("arn", f"arn:aws:{args.typ.split(':')[1].split('/')[0]}:::{kind.lower()}/{args.name}")
-            outputs.setdefault("name", outputs.get("name") or args.name)
-        elif args.typ.startswith("azure-native:"):
+        package = args.typ.split(":", 1)[0]
+        rid = fake_id(args.typ, args.name)
+        if package == "azure-native":
             sub = "/subscriptions/00000000-0000-0000-0000-000000000000"
             rid = f"{sub}/resourceGroups/mock/providers/{args.typ}/{args.name}"
-            outputs.setdefault("name", args.name)
+        outputs = dict(args.inputs)
+        fn = cloud_outputs(package).get(args.typ)
+        if fn is not None:
+            outputs.update(fn(args, rid))
         return rid, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
