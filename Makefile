@@ -8,7 +8,7 @@ VENV   ?= .venv
 STACK  ?= aws-train-h100-efa
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest golden catalog clean
+.PHONY: run test system-tools lint typecheck pytest catalog clean
 
 $(BIN)/.installed: pyproject.toml
 	@echo "==> creating $(VENV) and installing gpufleet with its dev tools (first run takes a minute or two)"
@@ -20,7 +20,18 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed
 	$(BIN)/gpufleet validate stacks/Pulumi.$(STACK).yaml
 
-test: $(BIN)/.installed lint typecheck pytest
+test: $(BIN)/.installed system-tools lint typecheck pytest
+
+# Debian's cloud-init provides `cloud-init schema`, which the bootstrap tests run.
+system-tools:
+	@if ! command -v cloud-init >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> installing Debian's cloud-init (for 'cloud-init schema')"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cloud-init; \
+	  else \
+	    echo "cloud-init is missing: run 'sudo apt-get install --no-install-recommends cloud-init' (the bootstrap schema tests need it)"; exit 1; \
+	  fi; \
+	fi
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -47,11 +47,15 @@ class ResolvedGroup:
         return self.primary.instance.gpu_count
 
     def spot_cap(self, t: ResolvedType) -> float | None:
-        """Spot max price for ``t`` in the catalog's currency: ``maxPricePercent`` x on-demand.
+        """Spot max price for ``t`` in the catalog's currency.
 
-        None means "up to the on-demand price" (no cap in the spec), or that the
-        catalog has no on-demand price to take a percentage of.
+        A pinned ``market.maxPrices`` entry wins; otherwise ``maxPricePercent`` x the
+        catalog on-demand price. None means "up to the on-demand price" (no cap in the
+        spec), or that the catalog has no on-demand price to take a percentage of.
         """
+        pinned = self.spec.market.max_prices
+        if pinned and t.instance.name in pinned:
+            return pinned[t.instance.name]
         pct = self.spec.market.max_price_percent
         if pct is None or t.on_demand is None:
             return None

@@ -109,12 +109,16 @@ class MarketSpec(_Model):
     """How spot capacity is chosen across the instance types."""
     eviction_policy: Literal["delete", "deallocate"] = "delete"
     """What happens to an evicted spot node (Azure only; others always terminate)."""
+    max_prices: dict[str, Annotated[float, Field(gt=0)]] | None = None
+    """Pinned spot max price per instance type, per node-hour in the catalog currency of the
+    region (USD, or CNY on Alibaba). Written by ``gpufleet resolve`` from ``maxPricePercent``
+    so a catalog update cannot move a running fleet's caps."""
 
     @model_validator(mode="after")
     def _consistent(self) -> MarketSpec:
         if self.type == "on-demand":
-            if self.max_price_percent is not None:
-                raise ValueError("'maxPricePercent' applies only to market type 'spot' or 'mixed'")
+            if self.max_price_percent is not None or self.max_prices is not None:
+                raise ValueError("'maxPricePercent' and 'maxPrices' apply only to market type 'spot' or 'mixed'")
             if self.on_demand_percent_above_base not in (None, 100):
                 raise ValueError("'onDemandPercentAboveBase' must be 100 (or omitted) for market type 'on-demand'")
         return self
@@ -195,6 +199,9 @@ class NetworkSpec(_Model):
     """Create a network (VPC/VNet, private subnets, egress) for this group."""
     cidr: str | None = None
     """Address space of a created network; defaults to ``10.40.0.0/16``."""
+    vpc_id: Annotated[str, Field(min_length=1)] | None = None
+    """With ``subnetIds``: the VPC they belong to (AWS and Alibaba security groups need it;
+    gpufleet looks nothing up at plan time)."""
 
     @field_validator("cidr")
     @classmethod
@@ -219,6 +226,8 @@ class NetworkSpec(_Model):
             raise ValueError("give 'subnetIds' or 'create: true'")
         if self.cidr is not None and not self.create:
             raise ValueError("'cidr' applies only with 'create: true'")
+        if self.vpc_id is not None and not self.subnet_ids:
+            raise ValueError("'vpcId' applies only with 'subnetIds'")
         return self
 
     @property

@@ -251,6 +251,15 @@ def _group_problems(
 
     types, type_problems = _type_problems(g, path, cat)
     problems += type_problems
+    pinned = g.market.max_prices or {}
+    for name in pinned:
+        if name not in {t.name for t in types}:
+            problems.append(
+                Problem(
+                    f"{path}.market.maxPrices.{name}",
+                    f"'{name}' is not one of the group's instance types ({', '.join(t.name for t in types)})",
+                )
+            )
     if types and not type_problems:
         if rules.check is not None:
             problems += rules.check(g, path, types, cat)
