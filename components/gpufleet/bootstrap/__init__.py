@@ -5,6 +5,11 @@ Public API (the cloud components use only this):
 - :class:`NodeContext`: the facts about a node that the renderer needs.
 - :func:`render_cloud_config`: ``#cloud-config`` text for a bootstrap spec and a node.
 - :func:`encode_user_data`: base64 for the cloud's user-data field, size-checked.
+
+Around it: :mod:`.matrix` (the driver / CUDA / OS / GPU compatibility data and the spec
+check), :mod:`.images` (default base images and what they ship), :mod:`.health` (the
+health endpoint's port, path and bodies), :mod:`.agents` (GPU metric agent configs), and
+``scripts/`` (what runs on the node). See docs/bootstrap.md.
 """
 
 from gpufleet.bootstrap.render import (

@@ -1,27 +1,72 @@
-"""Render the node's cloud-config (first version: driver, toolkit, agent; extended by the
-bootstrap issue with the full matrix, health check and RDMA stacks)."""
+"""Render a node's ``#cloud-config``: settings, scripts and systemd units in ``write_files``,
+and a short ``runcmd`` that starts them.
+
+The scripts (``bootstrap/scripts/``, shipped as package data) do the work on the node:
+``gpufleet-bootstrap`` installs or checks the driver stack, ``gpufleet-health`` judges the
+node on a timer, ``gpufleet-healthd`` serves the verdict, ``gpufleet-cloud`` marks the
+instance unhealthy in its group, and on AWS ``gpufleet-drain`` answers the termination
+lifecycle hook. Everything the scripts need to know is rendered into
+``/etc/gpufleet/node.env`` (never a secret: nodes use their instance identity).
+
+Scripts travel minified, in one gzip+base64 tar (``encoding: gz+b64``), to fit AWS's
+16 KB user-data limit.
+"""
 
 from __future__ import annotations
 
+import ast
 import base64
-from collections.abc import Mapping
+import functools
+import gzip
+import io
+import math
+import shlex
+import tarfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 
 import yaml
 
-from gpufleet.catalog import Cloud, InstanceType
+from gpufleet.bootstrap import agents, health
+from gpufleet.bootstrap.matrix import FIRST_PINNING_BRANCH, Matrix, load_matrix, node_stack
+from gpufleet.catalog import CLOUD_RDMA, Cloud, InstanceType
 from gpufleet.spec import BootstrapSpec
 
-# Raw (decoded) user-data limits. AWS: 16 KB before base64 [DOC: EC2 User Guide, "Run
-# commands when you launch an EC2 instance with user data"]. Azure: custom data decodes to at
-# most 65535 bytes [SDK: VirtualMachineScaleSetOSProfileArgs.custom_data docstring]. Alibaba:
-# 32 KB before base64 in the current API, 16 KB in older revisions, so 16 KB is the safe cap
-# [DOC: Alibaba Cloud ECS "Instance user data"].
+# Raw (decoded) user-data limits. AWS: "limited to 16 KB, in raw form, before it is
+# base64-encoded" [DOC: EC2 User Guide, "Run commands when you launch an EC2 instance with
+# user data"]. Azure: custom data decodes to at most 65535 bytes [SDK:
+# VirtualMachineScaleSetOSProfileArgs.custom_data docstring]. Alibaba: 32 KB before base64
+# in the current API, 16 KB in older revisions, so 16 KB is the safe cap [DOC: Alibaba
+# Cloud ECS "Instance user data"].
 USER_DATA_LIMITS: Mapping[Cloud, int] = {"aws": 16 * 1024, "azure": 65535, "alicloud": 16 * 1024}
+
+# NVIDIA XID catalog: these codes' immediate action is to restart the application, not the
+# node (13 graphics engine exception, 31 GPU memory page fault, 43 GPU stopped processing,
+# 45 preemptive cleanup) [DOC: docs.nvidia.com/deploy/xid-errors "Analyzing Xid Errors with
+# the Xid Catalog", Resolution Bucket; per-code buckets UNVERIFIED here].
+XID_APPLICATION_ERRORS = (13, 31, 43, 45)
+
+LIB = "/usr/local/lib/gpufleet"
+ENV_FILE = "/etc/gpufleet/node.env"
+BUNDLE = "/var/lib/gpufleet/files.tar"
+SBIN = "/usr/local/sbin"
+UNITS = "/etc/systemd/system"
 
 
 class UserDataTooLarge(ValueError):
     """Rendered user data over the cloud's limit."""
+
+    def __init__(self, cloud: Cloud, size: int, limit: int, parts: Sequence[tuple[str, int]] = ()) -> None:
+        self.cloud, self.size, self.limit, self.parts = cloud, size, limit, tuple(parts)
+        biggest = ", ".join(f"{p} ({n} B)" for p, n in sorted(parts, key=lambda x: -x[1])[:4])
+        super().__init__(
+            f"{cloud} user data is {size} bytes, over the {limit}-byte limit (raw, before base64) by "
+            f"{size - limit} bytes"
+            + (f". Largest parts: {biggest}" if biggest else "")
+            + ". Drop optional parts (bootstrap.dcgm, bootstrap.containerToolkit, bootstrap.healthCheck), "
+            "or bake the stack into a custom image (bootstrap.image with driverIncluded: true)"
+        )
 
 
 @dataclass(frozen=True)
@@ -38,23 +83,315 @@ class NodeContext:
     image_has_driver: bool
     """The base image ships the NVIDIA driver: check it instead of installing."""
     extras: Mapping[str, str] = field(default_factory=dict)
-    """Cloud-specific values for the scripts (e.g. ``lifecycle_hook_name``)."""
+    """Cloud-specific values for the scripts. AWS: ``asg_name``, ``lifecycle_hook_name``
+    (installs the drain service), ``efa_interfaces`` (EFA devices the health check
+    expects; default: the catalog's maximum), ``drain_timeout_seconds``. Alibaba:
+    ``scaling_group_id`` / ``scaling_group_name`` (logged), ``ess_endpoint``."""
+    types: tuple[InstanceType, ...] = ()
+    """Every instance type the group may launch (the node looks up its own at boot);
+    empty means only ``instance``."""
+
+
+@dataclass(frozen=True)
+class NodeFile:
+    """One ``write_files`` entry."""
+
+    path: str
+    content: bytes
+    permissions: str = "0644"
+    compress: bool = True
+
+
+def _script(name: str) -> bytes:
+    return resources.files("gpufleet.bootstrap").joinpath("scripts", name).read_bytes()
+
+
+def _types(node: NodeContext) -> list[InstanceType]:
+    rest = [t for t in node.types if t.name != node.instance.name]
+    return [node.instance, *rest]
+
+
+def _rdma_devices(node: NodeContext, it: InstanceType, m: Matrix) -> int:
+    if not node.rdma:
+        return 0
+    if node.cloud == "aws":
+        return int(node.extras.get("efa_interfaces", it.efa_interfaces or 1))
+    return m.family(it).rdma_devices or 1
+
+
+def types_table(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) -> str:
+    """``/etc/gpufleet/types``: ``name gpus fabric_manager nvlsm rdma_devices`` per type."""
+    m = m or load_matrix()
+    rows = []
+    for it in _types(node):
+        s = node_stack(spec, it, m)
+        gpus = max(1, math.ceil(it.gpu_count))  # a partial GPU (Azure NVads A10 v5) shows as one
+        rows.append(f"{it.name} {gpus} {int(s.fabric_manager)} {int(s.nvlsm)} {_rdma_devices(node, it, m)}")
+    return "\n".join(rows) + "\n"
+
+
+def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) -> dict[str, str]:
+    """Settings for the node scripts (``/etc/gpufleet/node.env``)."""
+    m = m or load_matrix()
+    s = node_stack(spec, node.instance, m)
+    repo = "ubuntu" + spec.os.split("-", 1)[1].replace(".", "")
+    cuda = m.downloads["cuda-repo"]
+    env = {
+        "GPUFLEET_CLOUD": node.cloud,
+        "GPUFLEET_REGION": node.region,
+        "GPUFLEET_GROUP": node.group,
+        "GPUFLEET_OS": spec.os,
+        "GPUFLEET_DRIVER_KIND": s.driver_kind,
+        "GPUFLEET_DRIVER_BRANCH": str(s.branch),
+        "GPUFLEET_DRIVER_MODULES": s.modules,
+        "GPUFLEET_FIRST_PINNING_BRANCH": str(FIRST_PINNING_BRANCH),
+        "GPUFLEET_IMAGE_HAS_DRIVER": str(int(node.image_has_driver)),
+        "GPUFLEET_CUDA": spec.cuda or "",
+        "GPUFLEET_CUDA_PACKAGE": s.cuda.package if s.cuda else "",
+        "GPUFLEET_CONTAINER_TOOLKIT": str(int(spec.container_toolkit)),
+        "GPUFLEET_DCGM": str(int(spec.dcgm)),
+        "GPUFLEET_HEALTH_CHECK": str(int(spec.health_check)),
+        "GPUFLEET_DCGM_DIAG": str(int(spec.dcgm_diag)),
+        "GPUFLEET_RDMA": CLOUD_RDMA[node.cloud] if node.rdma else "none",
+        "GPUFLEET_HEALTH_PORT": str(health.HEALTH_PORT),
+        "GPUFLEET_HEALTH_PATH": health.HEALTH_PATH,
+        "GPUFLEET_HEALTH_UNHEALTHY_STATUS": str(health.UNHEALTHY_STATUS[node.cloud]),
+        "GPUFLEET_BOOTSTRAP_DEADLINE_MIN": str(health.BOOTSTRAP_DEADLINE_MINUTES),
+        "GPUFLEET_XID_IGNORE": " ".join(map(str, XID_APPLICATION_ERRORS)),
+        "GPUFLEET_CUDA_REPO": cuda.url.format(repo=repo),
+        "GPUFLEET_CUDA_KEY_URL": cuda.key_url.format(repo=repo),
+        "GPUFLEET_CUDA_KEY_FPR": cuda.key_fingerprint,
+    }
+    if spec.container_toolkit:
+        ctk = m.downloads["container-toolkit-repo"]
+        env |= {
+            "GPUFLEET_CTK_REPO": ctk.url,
+            "GPUFLEET_CTK_KEY_URL": ctk.key_url,
+            "GPUFLEET_CTK_KEY_FPR": ctk.key_fingerprint,
+        }
+    if s.grid is not None:
+        env |= {"GPUFLEET_GRID_URL": s.grid.url, "GPUFLEET_GRID_VERSION": s.grid.version}
+    x = node.extras
+    if node.cloud == "aws":
+        cwa = m.downloads["cloudwatch-agent"]
+        env |= {
+            "GPUFLEET_CWA_URL": cwa.url,
+            "GPUFLEET_CWA_KEY_URL": cwa.key_url,
+            "GPUFLEET_CWA_KEY_FPR": cwa.key_fingerprint,
+        }
+        if node.rdma:
+            efa = m.downloads["efa-installer"]
+            env |= {"GPUFLEET_EFA_URL": efa.url, "GPUFLEET_EFA_KEY_URL": efa.key_url}
+            if efa.sha256:
+                env["GPUFLEET_EFA_SHA256"] = efa.sha256
+        env |= {"GPUFLEET_ASG_NAME": x.get("asg_name", ""), "GPUFLEET_LIFECYCLE_HOOK": x.get("lifecycle_hook_name", "")}
+        if x.get("lifecycle_hook_name"):
+            env["GPUFLEET_DRAIN_TIMEOUT"] = x.get("drain_timeout_seconds", "600")
+    elif node.cloud == "azure":
+        influx = m.downloads["influxdata-repo"]
+        env |= {
+            "GPUFLEET_INFLUX_REPO": influx.url,
+            "GPUFLEET_INFLUX_KEY_URL": influx.key_url,
+            "GPUFLEET_INFLUX_KEY_FPR": influx.key_fingerprint,
+        }
+    else:
+        cms = m.downloads["cms-agent"]
+        env |= {"GPUFLEET_CMS_URL": cms.url.format(region=node.region), "GPUFLEET_CMS_VERSION": cms.version}
+        if node.rdma:
+            erdma = m.downloads["erdma-installer"]
+            env |= {"GPUFLEET_ERDMA_URL": erdma.url, "GPUFLEET_ERDMA_SHA256": erdma.sha256}
+        for key in ("scaling_group_id", "scaling_group_name", "ess_endpoint"):
+            if x.get(key):
+                env[f"GPUFLEET_{key.upper()}"] = x[key]
+    return env
+
+
+def _env_text(env: Mapping[str, str]) -> str:
+    return "".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items())
+
+
+def node_files(spec: BootstrapSpec, node: NodeContext) -> list[NodeFile]:
+    """Every file the node gets (minified as shipped), in install order."""
+    m = load_matrix()
+    c = node.cloud
+    ship = [
+        (LIB + "/common.sh", "gpufleet-common.sh", "0644"),
+        (f"{LIB}/steps-{c}.sh", f"gpufleet-steps-{c}.sh", "0644"),
+        (LIB + "/gpufleet_node.py", "gpufleet_node.py", "0644"),
+        (f"{LIB}/gpufleet_{c}.py", f"gpufleet_{c}.py", "0644"),
+        (SBIN + "/gpufleet-bootstrap", "gpufleet-bootstrap", "0755"),
+        (SBIN + "/gpufleet-cloud", "gpufleet_cloud.py", "0755"),
+        (SBIN + "/gpufleet-healthd", "gpufleet_healthd.py", "0755"),
+        (UNITS + "/gpufleet-bootstrap.service", "gpufleet-bootstrap.service", "0644"),
+        (UNITS + "/gpufleet-healthd.service", "gpufleet-healthd.service", "0644"),
+    ]
+    if spec.health_check:
+        ship += [
+            (SBIN + "/gpufleet-health", "gpufleet-health", "0755"),
+            (UNITS + "/gpufleet-health.service", "gpufleet-health.service", "0644"),
+            (UNITS + "/gpufleet-health.timer", "gpufleet-health.timer", "0644"),
+        ]
+    if _drain(node):
+        ship += [
+            (SBIN + "/gpufleet-drain", "gpufleet-drain", "0755"),
+            (UNITS + "/gpufleet-drain.service", "gpufleet-drain.service", "0644"),
+        ]
+    files = [
+        NodeFile(ENV_FILE, _env_text(node_env(spec, node, m)).encode(), compress=False),
+        NodeFile("/etc/gpufleet/types", types_table(spec, node, m).encode()),
+    ]
+    files += [NodeFile(path, _minified(name), mode) for path, name, mode in ship]
+    if c == "aws":
+        files.append(NodeFile("/etc/gpufleet/cloudwatch-agent.json", agents.cloudwatch_agent_config().encode()))
+    elif c == "azure":
+        files.append(NodeFile("/etc/gpufleet/telegraf.conf.in", agents.telegraf_config(node.region).encode()))
+    return files
+
+
+def _drain(node: NodeContext) -> bool:
+    return node.cloud == "aws" and bool(node.extras.get("lifecycle_hook_name"))
+
+
+class _StripPython(ast.NodeTransformer):
+    """Remove docstrings, annotations and ``if TYPE_CHECKING`` imports: the node needs none."""
+
+    def __init__(self, keep_module_doc: bool) -> None:
+        self.keep_module_doc = keep_module_doc
+
+    def _undoc(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        first = body[0] if body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            return body[1:] or [ast.Pass()]
+        return body
+
+    def visit_Module(self, node: ast.Module) -> ast.Module:
+        if not self.keep_module_doc:
+            node.body = self._undoc(node.body)
+        self.generic_visit(node)
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        node.body = self._undoc(node.body)
+        node.returns = None
+        a = node.args
+        for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]:
+            if arg is not None:
+                arg.annotation = None
+        self.generic_visit(node)
+        return node
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
+        node.body = self._undoc(node.body)
+        self.generic_visit(node)
+        return node
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.stmt | None:
+        if node.value is None:
+            return None
+        return ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno)
+
+    def visit_If(self, node: ast.If) -> ast.AST | list[ast.stmt]:
+        if isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            return node.orelse
+        self.generic_visit(node)
+        return node
+
+
+def minify(name: str, content: bytes) -> bytes:
+    """Drop what only a reader or type checker needs (comments, docstrings, annotations,
+    blank lines) so the scripts fit the user-data limit; the source ships in the package."""
+    if name.endswith(".py"):
+        tree = _StripPython(keep_module_doc=b"__doc__" in content).visit(ast.parse(content))
+        shebang = content.split(b"\n", 1)[0] + b"\n" if content.startswith(b"#!") else b""
+        return shebang + ast.unparse(ast.fix_missing_locations(tree)).encode() + b"\n"
+    text = content.decode()
+    if not (text.startswith("#!/usr/bin/env bash") or text.startswith("# shellcheck shell=bash")):
+        return content
+    keep = [
+        line
+        for i, line in enumerate(text.splitlines())
+        if line.strip() and (i == 0 or line.lstrip().startswith("# shellcheck") or not line.lstrip().startswith("#"))
+    ]
+    return ("\n".join(keep) + "\n").encode()
+
+
+@functools.cache
+def _minified(name: str) -> bytes:
+    """The shipped form of a packaged script: static, so minified once per process."""
+    return minify(name, _script(name))
+
+
+def bundle(files: Sequence[NodeFile]) -> bytes:
+    """A reproducible tar of the files (fixed mtime and owner), for one gzip stream."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for f in files:
+            info = tarfile.TarInfo(f.path.lstrip("/"))
+            info.size, info.mode, info.mtime = len(f.content), int(f.permissions, 8), 0
+            info.uid = info.gid = 0
+            info.uname = info.gname = "root"
+            tar.addfile(info, io.BytesIO(f.content))
+    return buf.getvalue()
+
+
+def _units(spec: BootstrapSpec, node: NodeContext) -> list[str]:
+    units = ["gpufleet-healthd.service", "gpufleet-bootstrap.service"]
+    if spec.health_check:
+        units.append("gpufleet-health.timer")
+    if _drain(node):
+        units.append("gpufleet-drain.service")
+    return units
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings as literal blocks (``|``): readable settings, no doubled newlines."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def _gz_b64(data: bytes) -> str:
+    return base64.b64encode(gzip.compress(data, compresslevel=9, mtime=0)).decode()
 
 
 def render_cloud_config(spec: BootstrapSpec, node: NodeContext) -> str:
-    """A ``#cloud-config`` document for ``node``."""
-    runcmd: list[str] = []
-    if not node.image_has_driver:
-        runcmd.append(f"apt-get install -y nvidia-driver-{spec.driver}-server-open")
-    runcmd.append("nvidia-smi")
-    doc = {"package_update": True, "runcmd": runcmd}
-    return "#cloud-config\n" + yaml.safe_dump(doc, sort_keys=False)
+    """A ``#cloud-config`` document for ``node``; raises UserDataTooLarge over the cloud's limit.
+
+    ``write_files`` carries the settings in plain text and everything else as one
+    gzip-compressed tar (one compression dictionary for all the scripts, which is
+    smaller than compressing each file); ``runcmd`` unpacks it and starts the units.
+    """
+    files = node_files(spec, node)
+    plain = [f for f in files if not f.compress]
+    packed = [f for f in files if f.compress]
+    doc = {
+        "write_files": [
+            *({"path": f.path, "permissions": f.permissions, "content": f.content.decode()} for f in plain),
+            {"path": BUNDLE, "permissions": "0600", "encoding": "gz+b64", "content": _gz_b64(bundle(packed))},
+        ],
+        "runcmd": [
+            ["tar", "-xf", BUNDLE, "-C", "/"],
+            ["systemctl", "daemon-reload"],
+            ["systemctl", "enable", "--now", "--no-block", *_units(spec, node)],
+        ],
+    }
+    text = "#cloud-config\n" + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=1 << 20, default_flow_style=None)
+    _check_size(text, node.cloud, files)
+    return text
+
+
+def _check_size(text: str, cloud: Cloud, files: Sequence[NodeFile] = ()) -> None:
+    size, limit = len(text.encode("utf-8")), USER_DATA_LIMITS[cloud]
+    if size > limit:
+        # Each file's compressed size on its own: roughly what dropping it would save.
+        raise UserDataTooLarge(cloud, size, limit, [(f.path, len(_gz_b64(f.content))) for f in files])
 
 
 def encode_user_data(text: str, cloud: Cloud) -> str:
     """Base64 of ``text`` for the cloud's user-data field; refuses text over the limit."""
-    raw = text.encode("utf-8")
-    limit = USER_DATA_LIMITS[cloud]
-    if len(raw) > limit:
-        raise UserDataTooLarge(f"{cloud} user data is {len(raw)} bytes, over the {limit}-byte limit")
-    return base64.b64encode(raw).decode("ascii")
+    _check_size(text, cloud)
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")

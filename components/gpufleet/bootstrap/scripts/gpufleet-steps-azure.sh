@@ -1,0 +1,42 @@
+# shellcheck shell=bash disable=SC2034  # GPUFLEET_STEP is read by log() in common.sh
+# Azure steps of gpufleet-bootstrap: the GRID driver of NVadsA10 v5 sizes, the InfiniBand
+# check (the HPC image carries DOCA-OFED and the NCCL SHARP plugin), and Telegraf, which
+# publishes the GPU utilisation metric to Azure Monitor (config rendered from gpufleet.metrics).
+
+# Azure's GRID build; licensing comes from the platform. gridd.conf per Microsoft Learn
+# "Install NVIDIA GPU drivers on N-series VMs running Linux", GRID section (UNVERIFIED wording).
+install_grid_driver() {
+  apt_install build-essential dkms
+  local dir
+  dir=$(mktemp -d)
+  fetch "$GPUFLEET_GRID_URL" "$dir/grid.run"
+  sh "$dir/grid.run" --silent --dkms --disable-nouveau
+  rm -rf "$dir"
+  local conf=$R/etc/nvidia/gridd.conf
+  if [[ -f $conf.template && ! -f $conf ]]; then
+    sed -e '/^FeatureType=0/d' "$conf.template" >"$conf"
+    printf 'IgnoreSP=FALSE\nEnableUI=FALSE\n' >>"$conf"
+  fi
+}
+
+step_rdma() {
+  GPUFLEET_STEP=rdma
+  [[ $GPUFLEET_RDMA == infiniband ]] || return 0
+  ls "$R"/sys/class/infiniband/*/ports/1/link_layer >/dev/null 2>&1 ||
+    die "no InfiniBand devices: RDMA on Azure needs an image with the InfiniBand stack (the default HPC image)"
+  modprobe nvidia-peermem || log "WARNING: nvidia-peermem not loaded (no GPUDirect RDMA)"
+}
+
+step_metrics_agent() {
+  GPUFLEET_STEP=metrics-agent
+  if ! command -v telegraf >/dev/null; then
+    add_apt_repo influxdata "$GPUFLEET_INFLUX_KEY_URL" "$GPUFLEET_INFLUX_KEY_FPR" "$GPUFLEET_INFLUX_REPO"
+    apt_install telegraf
+  fi
+  local id
+  id=$(gpufleet-cloud azure-resource-id) || die "cannot read the scale set id from IMDS"
+  mkdir -p "$R/etc/telegraf"
+  sed "s#@GPUFLEET_AZURE_RESOURCE_ID@#$id#" "$R/etc/gpufleet/telegraf.conf.in" >"$R/etc/telegraf/telegraf.conf"
+  systemctl enable telegraf
+  systemctl restart telegraf
+}

@@ -1,0 +1,91 @@
+"""Alibaba Cloud for gpufleet-cloud: instance metadata, RPC signature v1, ESS SetInstanceHealth.
+
+[DOC: Alibaba ECS "Obtain instance metadata" (100.100.100.200, hardened-mode token,
+ram/security-credentials/<role>); "Request signatures" for RPC APIs (HMAC-SHA1);
+Auto Scaling API SetInstanceHealth, version 2014-08-28, endpoint ess.aliyuncs.com,
+RAM action ess:SetInstanceHealth.]
+"""
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import urllib.parse
+import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the flat import below is how the node loads it (from /usr/local/lib/gpufleet)
+    from gpufleet.bootstrap.scripts.gpufleet_node import S, http
+else:
+    from gpufleet_node import S, http
+
+META = S.get("GPUFLEET_ALI_META", "http://100.100.100.200")
+
+
+def meta(path: str) -> str:
+    headers: dict[str, str] = {}
+    try:
+        token = http("PUT", META + "/latest/api/token", {"X-aliyun-ecs-metadata-token-ttl-seconds": "300"})
+        headers["X-aliyun-ecs-metadata-token"] = token
+    except OSError:
+        pass  # normal (not hardened) mode needs no token
+    return http("GET", META + "/latest/meta-data/" + path, headers)
+
+
+def quote(s: object) -> str:
+    return urllib.parse.quote(str(s), safe="-_.~")
+
+
+def signature(params: dict[str, str], secret: str, method: str = "GET") -> str:
+    canonical = "&".join(f"{quote(k)}={quote(v)}" for k, v in sorted(params.items()))
+    to_sign = f"{method}&{quote('/')}&{quote(canonical)}"
+    return base64.b64encode(hmac.new((secret + "&").encode(), to_sign.encode(), hashlib.sha1).digest()).decode()
+
+
+def ess(action: str, params: dict[str, str]) -> str:
+    """Call the Auto Scaling (ESS) RPC API as this instance's RAM role."""
+    role = meta("ram/security-credentials/").split()
+    if not role:
+        raise RuntimeError("no RAM role on the instance (it needs ess:SetInstanceHealth)")
+    c = json.loads(meta("ram/security-credentials/" + role[0]))
+    now = dt.datetime.now(dt.timezone.utc)  # noqa: UP017 - nodes may run Python 3.10 (no dt.UTC)
+    p = {
+        "Format": "JSON",
+        "Version": "2014-08-28",
+        "AccessKeyId": c["AccessKeyId"],
+        "SecurityToken": c["SecurityToken"],
+        "SignatureMethod": "HMAC-SHA1",
+        "SignatureVersion": "1.0",
+        "SignatureNonce": uuid.uuid4().hex,
+        "Timestamp": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "Action": action,
+        "RegionId": S.get("GPUFLEET_REGION") or meta("region-id"),
+        **params,
+    }
+    p["Signature"] = signature(p, c["AccessKeySecret"])
+    url = S.get("GPUFLEET_ESS_ENDPOINT") or "https://ess.aliyuncs.com/"
+    return http("GET", url + "?" + urllib.parse.urlencode(p, quote_via=urllib.parse.quote), timeout=20)
+
+
+def instance_type() -> str:
+    return meta("instance/instance-type")
+
+
+def report_unhealthy(reason: str) -> str:
+    iid = meta("instance-id")
+    ess("SetInstanceHealth", {"InstanceId": iid, "HealthStatus": "Unhealthy"})
+    group = S.get("GPUFLEET_SCALING_GROUP_ID") or S.get("GPUFLEET_SCALING_GROUP_NAME") or "its scaling group"
+    return f"marked {iid} Unhealthy in {group}: {reason}"
+
+
+def lifecycle_state() -> str:
+    raise RuntimeError("lifecycle hooks are AWS only")
+
+
+def complete_lifecycle(result: str) -> str:
+    return lifecycle_state()
+
+
+def resource_id() -> str:
+    raise RuntimeError("resource ids are Azure only")

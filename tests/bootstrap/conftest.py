@@ -1,0 +1,329 @@
+"""Shared pieces of the bootstrap tests: render a validated group, unpack user data,
+and run the node scripts under stub commands in a temp root."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import os
+import stat
+import subprocess
+import sys
+import tarfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gpufleet.bootstrap import NodeContext, render_cloud_config
+from gpufleet.bootstrap.images import resolve_image
+from gpufleet.catalog import Catalog
+from gpufleet.resolve import resolve_group
+from gpufleet.spec import BootstrapSpec, GroupSpec
+from gpufleet.validation import validate_fleet
+from helpers import fleet
+
+REGION = {"aws": "us-east-1", "azure": "eastus", "alicloud": "cn-hangzhou"}
+ZONE = {"aws": ["us-east-1a"], "azure": ["1"], "alicloud": ["cn-hangzhou-k"]}
+
+
+def _ssh_string(b: bytes) -> bytes:
+    return len(b).to_bytes(4, "big") + b
+
+
+# A well-formed (not secret, never used) ed25519 public key: Azure groups need one.
+SSH_KEY = "ssh-ed25519 " + base64.b64encode(_ssh_string(b"ssh-ed25519") + _ssh_string(bytes(range(32)))).decode()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    group: GroupSpec
+    node: NodeContext
+    text: str
+
+    def doc(self) -> dict[str, Any]:
+        assert self.text.startswith("#cloud-config\n")
+        doc: dict[str, Any] = yaml.safe_load(self.text)
+        return doc
+
+    def files(self) -> dict[str, tuple[int, bytes]]:
+        """Every file the node gets: plain write_files plus the unpacked tar bundle."""
+        out: dict[str, tuple[int, bytes]] = {}
+        for f in self.doc()["write_files"]:
+            if f.get("encoding") == "gz+b64":
+                raw = gzip.decompress(base64.b64decode(f["content"]))
+                with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+                    for m in tar.getmembers():
+                        data = tar.extractfile(m)
+                        assert data is not None
+                        out["/" + m.name] = (m.mode, data.read())
+            else:
+                out[f["path"]] = (int(f["permissions"], 8), f["content"].encode())
+        return out
+
+
+def render_group(
+    catalog: Catalog, cloud: str, instance_type: str, *, rdma: bool, image_has_driver: bool | None, **bootstrap: Any
+) -> Rendered:
+    """Validate a one-group fleet (so the case is a spec users can write), then render it
+    the way a cloud component does."""
+    group: dict[str, Any] = {
+        "cloud": cloud,
+        "region": REGION[cloud],
+        "zones": ZONE[cloud],
+        "gpu": {"instanceTypes": [instance_type]},
+        "rdma": rdma,
+        "bootstrap": bootstrap,
+    }
+    if cloud == "azure":
+        group["access"] = {"sshPublicKeys": [SSH_KEY]}
+    spec = validate_fleet(fleet(group), catalog).spec
+    g = spec.groups[0]
+    resolved = resolve_group(g, catalog)
+    image = resolve_image(g.bootstrap, g.cloud, resolved.primary.instance, g.rdma)
+    extras = {"asg_name": "demo-trainers", "lifecycle_hook_name": "demo-trainers-drain"} if cloud == "aws" else {}
+    node = NodeContext(
+        cloud=g.cloud,
+        region=g.region,
+        group=f"{spec.name}-{g.name}",
+        instance=resolved.primary.instance,
+        rdma=g.rdma,
+        image_has_driver=image.driver_included if image_has_driver is None else image_has_driver,
+        extras=extras,
+        types=tuple(t.instance for t in resolved.types),
+    )
+    return Rendered(g, node, render_cloud_config(g.bootstrap, node))
+
+
+@pytest.fixture
+def render_raw(catalog: Catalog) -> Callable[..., Rendered]:
+    """Render without validating the spec: for node behaviour the matrix would refuse."""
+
+    def _render(cloud: str, instance_type: str, spec: BootstrapSpec, **node: Any) -> Rendered:
+        it = catalog.instance(cloud, instance_type)  # type: ignore[arg-type]
+        assert it is not None
+        ctx = NodeContext(cloud, REGION[cloud], "demo-raw", it, **{"rdma": False, "image_has_driver": False, **node})  # type: ignore[arg-type]
+        return Rendered(
+            GroupSpec.model_validate(
+                {
+                    "name": "raw",
+                    "cloud": cloud,
+                    "region": REGION[cloud],
+                    "gpu": {"instanceTypes": [instance_type]},
+                    "capacity": {"max": 1},
+                }
+            ),
+            ctx,
+            render_cloud_config(spec, ctx),
+        )
+
+    return _render
+
+
+@pytest.fixture
+def render(catalog: Catalog) -> Callable[..., Rendered]:
+    def _render(cloud: str, instance_type: str, **kw: Any) -> Rendered:
+        kw.setdefault("rdma", False)
+        kw.setdefault("image_has_driver", False)  # pass None to take it from the group's image
+        return render_group(catalog, cloud, instance_type, **kw)
+
+    return _render
+
+
+# -- running node scripts offline ---------------------------------------------------------
+
+STUB_LIB = r"""
+log() { echo "$(basename "$0") $*" >>"$STUB/calls.log"; }
+have() { [[ -e $STUB/pkg/$1 ]]; }
+# provide <package>: put the commands the package ships on PATH.
+provide() {
+  touch "$STUB/pkg/$1"
+  awk -v p="$1" '$1 == p {print $2}' "$STUB/provides" | while read -r c; do cp "$STUB/tpl/$c" "$STUB/pkgbin/$c"; done
+}
+"""
+
+# Each stub logs its call; package installs create marker files that other stubs read,
+# so a second run sees what the first installed.
+STUBS: dict[str, str] = {
+    "apt-get": r"""log "$@"
+if [[ $* == *" install "* ]]; then
+  for a in "$@"; do
+    case $a in
+      -*|install) ;;
+      cuda-toolkit-*)
+        v=${a#cuda-toolkit-}; d="$GPUFLEET_ROOT/usr/local/cuda-${v/-/.}/bin"
+        mkdir -p "$d"; touch "$d/nvcc" "$STUB/pkg/$a"; chmod +x "$d/nvcc" ;;
+      *) provide "${a%%=*}"; echo "${a#*=}" >"$STUB/pkg/${a%%=*}.version" ;;
+    esac
+  done
+fi""",
+    "apt-cache": r"""log "$@"
+repo=https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64
+[[ $1 == madison ]] && printf ' %s | %s-1 | %s  Packages\n' "$2" "${STUB_DRIVER:-580.105.08}" "$repo"
+true""",
+    "apt-mark": 'log "$@"',
+    "dpkg": r"""log "$@"
+if [[ $1 == -i ]]; then
+  d="$GPUFLEET_ROOT/opt/aws/amazon-cloudwatch-agent/bin"; mkdir -p "$d"
+  printf '#!/bin/sh\necho "amazon-cloudwatch-agent-ctl $*" >>"%s/calls.log"\n' "$STUB" >"$d/amazon-cloudwatch-agent-ctl"
+  chmod +x "$d/amazon-cloudwatch-agent-ctl"
+fi""",
+    "systemctl": 'log "$@"; [[ $1 == list-unit-files ]] && exit 1; true',
+    "modprobe": 'log "$@"; true',
+    "modinfo": "have nvidia-open || have cuda-drivers || have preinstalled-driver",
+    "lsmod": "true",
+    "uname": "echo 6.8.0-1044-aws",
+    "nvidia-smi": r"""[[ -z ${STUB_DRIVER_BROKEN:-} ]] || exit 9
+compgen -G "$STUB/pkg/nvidia-open*" >/dev/null || compgen -G "$STUB/pkg/cuda-drivers*" >/dev/null ||
+  have preinstalled-driver || have nvidia-grid || exit 9
+case "$*" in
+  *driver_version*) echo "${STUB_DRIVER:-580.105.08}" ;;
+  -L) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do echo "GPU $i: NVIDIA H100 80GB HBM3 (UUID: GPU-$i)"; done ;;
+  *ecc.errors*) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do echo "${STUB_ECC:-0}"; done ;;
+  *) echo "| NVIDIA-SMI ${STUB_DRIVER:-580.105.08}  Driver Version: ${STUB_DRIVER:-580.105.08}  CUDA Version: 13.0 |" ;;
+esac""",
+    "nv-fabricmanager": r"""f=$(compgen -G "$STUB/pkg/nvidia-fabricmanager*.version" | head -n 1) || exit 127
+echo "Fabric Manager version is : $(sed 's/-1$//' "$f")" """,
+    "curl": r"""log "$@"
+out=""; url=""
+while (($#)); do case $1 in -o) out=$2; shift ;; http*) url=$1 ;; esac; shift; done
+case $url in
+  *.run) printf '#!/bin/sh\ntouch "%s/pkg/nvidia-grid"\n' "$STUB" >"$out" ;;
+  *cms_go_agent_install.sh) printf '#!/bin/sh\nmkdir -p "%s/usr/local/cloudmonitor"\n' "$GPUFLEET_ROOT" >"$out" ;;
+  *) echo "payload of $url" >"$out" ;;
+esac""",
+    "gpg": r"""log "$@"
+if [[ $* == *--show-keys* ]]; then
+  f=${*: -1}; url=$(sed 's/^payload of //' "$f")
+  echo "fpr:::::::::$(grep -F "$url" "$STUB/keys" | cut -d' ' -f2):"
+fi
+if [[ $* == *--dearmor* ]]; then
+  while (($#)); do [[ $1 == -o ]] && { touch "$2"; break; }; shift; done
+fi
+true""",
+    "ldconfig": r"""have libnccl2 || have preinstalled-nccl || { echo "0 libs"; exit 0; }
+echo "	libnccl.so.2 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libnccl.so.2" """,
+    "journalctl": r"""cat "$STUB/kernel.log" 2>/dev/null; true""",
+    "gpufleet-cloud": r"""log "$@"
+case $1 in
+  instance-type) echo "${STUB_TYPE:-}" ;;
+  lifecycle-state)
+    n=$(cat "$STUB/polls" 2>/dev/null || echo 0); echo $((n + 1)) >"$STUB/polls"
+    if ((n < 2)); then echo InService; else echo Terminated; fi ;;
+  azure-resource-id) echo /subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/vmss ;;
+esac
+true""",
+    "sleep": "true",
+    "timeout": 'shift; "$@"',
+}
+# Installed by packages (the stub is there; the marker file says whether it "exists").
+COMMANDS_FROM_PACKAGES = {
+    "nvidia-ctk": "nvidia-container-toolkit",
+    "dcgmi": "datacenter-gpu-manager-4-cuda13",
+    "dcgm-exporter": "datacenter-gpu-manager-exporter",
+}
+
+
+@dataclass
+class NodeRoot:
+    """A fake node: the rendered files under ``root``, stub commands, and a call log."""
+
+    root: Path
+    stub: Path
+    env: dict[str, str]
+
+    def run(self, script: str, **env: str) -> subprocess.CompletedProcess[str]:
+        cmd = [str(self.root / "usr/local/sbin" / script)]
+        return subprocess.run(cmd, env={**self.env, **env}, capture_output=True, text=True, timeout=60)
+
+    def calls(self) -> list[str]:
+        log = self.stub / "calls.log"
+        return log.read_text().splitlines() if log.exists() else []
+
+    def clear_calls(self) -> None:
+        (self.stub / "calls.log").unlink(missing_ok=True)
+
+    def installed(self, package: str) -> None:
+        (self.stub / "pkg" / package).touch()
+        for cmd, pkg in COMMANDS_FROM_PACKAGES.items():
+            if pkg == package:
+                (self.stub / "pkgbin" / cmd).write_bytes((self.stub / "tpl" / cmd).read_bytes())
+                (self.stub / "pkgbin" / cmd).chmod(0o755)
+
+    def health(self) -> dict[str, Any]:
+        import json
+
+        data: dict[str, Any] = json.loads((self.root / "run/gpufleet/health.json").read_text())
+        return data
+
+    def set_env(self, **values: str) -> None:
+        """Change settings in the rendered node.env (as a different render would)."""
+        path = self.root / "etc/gpufleet/node.env"
+        lines = [ln for ln in path.read_text().splitlines() if ln.split("=", 1)[0] not in values]
+        path.write_text("\n".join([*lines, *(f"{k}={v}" for k, v in values.items())]) + "\n")
+
+
+def make_node_root(tmp_path: Path, rendered: Rendered) -> NodeRoot:
+    root, stub = tmp_path / "root", tmp_path / "stub"
+    for d in ("bin", "pkg", "pkgbin", "tpl"):
+        (stub / d).mkdir(parents=True)
+    (stub / "provides").write_text("".join(f"{p} {c}\n" for c, p in COMMANDS_FROM_PACKAGES.items()))
+    for path, (mode, content) in rendered.files().items():
+        dest = root / path.lstrip("/")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(content)
+        dest.chmod(mode)
+    env_file = (root / "etc/gpufleet/node.env").read_text()
+    values = dict(line.split("=", 1) for line in env_file.splitlines())
+    keys = [
+        f"{values[k]} {values[k.replace('_URL', '_FPR')]}"
+        for k in values
+        if k.endswith("KEY_URL") and k.replace("_URL", "_FPR") in values
+    ]
+    (stub / "keys").write_text("\n".join(keys) + "\n")
+    stubs = [("bin", n, b) for n, b in STUBS.items()]
+    stubs += [("tpl", c, 'log "$@"') for c in COMMANDS_FROM_PACKAGES]
+    for where, name, body in stubs:
+        f = stub / where / name
+        f.write_text("#!/usr/bin/env bash\nset -u\n" + STUB_LIB + body + "\n")
+        f.chmod(f.stat().st_mode | stat.S_IEXEC)
+    env = {
+        # python3 for the scripts' JSON writes: the system one, else the test's own.
+        "PATH": f"{stub / 'bin'}:{stub / 'pkgbin'}:/usr/bin:/bin:{Path(sys.executable).parent}",
+        "STUB": str(stub),
+        "GPUFLEET_ROOT": str(root),
+        "GPUFLEET_LIBDIR": str(root / "usr/local/lib/gpufleet"),
+        "GPUFLEET_ENV": str(root / "etc/gpufleet/node.env"),
+        "HOME": str(tmp_path),
+        "TMPDIR": str(tmp_path),
+    }
+    return NodeRoot(root, stub, env)
+
+
+@pytest.fixture
+def node_root(tmp_path: Path) -> Callable[[Rendered], NodeRoot]:
+    def _make(rendered: Rendered) -> NodeRoot:
+        return make_node_root(tmp_path, rendered)
+
+    return _make
+
+
+def shellcheck(paths: list[Path], source_dir: Path) -> subprocess.CompletedProcess[str]:
+    exe = Path(os.environ.get("VIRTUAL_ENV", "")) / "bin" / "shellcheck"
+    cmd = [str(exe) if exe.exists() else "shellcheck", "-x", "-P", str(source_dir), *map(str, paths)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def env_of(files: Mapping[str, tuple[int, bytes]]) -> dict[str, str]:
+    import shlex
+
+    out = {}
+    for line in files["/etc/gpufleet/node.env"][1].decode().splitlines():
+        k, _, v = line.partition("=")
+        parts = shlex.split(v)
+        out[k] = parts[0] if parts else ""
+    return out

@@ -1,0 +1,347 @@
+"""gpufleet-cloud and gpufleet-healthd, as shipped in user data (minified), against local
+stand-ins for the metadata services and cloud APIs. Signatures are checked against
+botocore's SigV4 signer and Alibaba's documented example."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from gpufleet.bootstrap import health
+
+KEY, SECRET, TOKEN = "ASIATESTKEY", "test/secret+key", "session-token"
+
+
+def unpack(rendered: Any, dest: Path) -> Path:
+    for path, (mode, content) in rendered.files().items():
+        f = dest / path.lstrip("/")
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(content)
+        f.chmod(mode)
+    return dest
+
+
+def load(module_dir: Path, name: str) -> ModuleType:
+    sys.path.insert(0, str(module_dir))
+    try:
+        spec = importlib.util.spec_from_file_location(name, module_dir / f"{name}.py")
+        assert spec and spec.loader
+        mod = importlib.util.module_from_spec(spec)
+        sys.dont_write_bytecode = True
+        spec.loader.exec_module(mod)
+        return mod
+    finally:
+        sys.path.remove(str(module_dir))
+
+
+class Stub:
+    """A tiny HTTP server that answers from a routing table and records requests."""
+
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str], Any] = {}
+        self.requests: list[dict[str, Any]] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _any(self) -> None:
+                u = urllib.parse.urlsplit(self.path)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                req = {
+                    "method": self.command,
+                    "path": u.path,
+                    "query": u.query,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body": body,
+                }
+                stub.requests.append(req)
+                route = stub.routes.get((self.command, u.path))
+                if route is None:
+                    self.send_error(404)
+                    return
+                code, text = route(req) if callable(route) else (200, route)
+                data = text.encode()
+                self.send_response(code)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_PUT = do_POST = _any
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture
+def stub() -> Iterator[Stub]:
+    s = Stub()
+    yield s
+    s.close()
+
+
+def run_cloud(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {"PATH": "/usr/bin:/bin", "GPUFLEET_LIBDIR": str(root / "usr/local/lib/gpufleet")}
+    base["GPUFLEET_ENV"] = str(root / "etc/gpufleet/node.env")
+    cmd = [sys.executable, str(root / "usr/local/sbin/gpufleet-cloud"), *args]
+    return subprocess.run(cmd, env={**base, **env}, capture_output=True, text=True, timeout=30)
+
+
+def aws_imds(stub: Stub) -> None:
+    def token_required(value: str) -> Any:
+        def route(req: dict[str, Any]) -> tuple[int, str]:
+            return (200, value) if req["headers"].get("x-aws-ec2-metadata-token") == "imds-token" else (401, "")
+
+        return route
+
+    stub.routes[("PUT", "/latest/api/token")] = "imds-token"
+    stub.routes[("GET", "/latest/meta-data/instance-id")] = token_required("i-0123456789abcdef0")
+    stub.routes[("GET", "/latest/meta-data/instance-type")] = token_required("p5.48xlarge")
+    stub.routes[("GET", "/latest/meta-data/iam/security-credentials/")] = token_required("gpufleet-node")
+    creds = json.dumps({"AccessKeyId": KEY, "SecretAccessKey": SECRET, "Token": TOKEN})
+    stub.routes[("GET", "/latest/meta-data/iam/security-credentials/gpufleet-node")] = token_required(creds)
+
+
+def botocore_authorization(req: dict[str, Any], url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """What botocore's SigV4 signer says the Authorization header must be."""
+    when = dt.datetime.strptime(req["headers"]["x-amz-date"], "%Y%m%dT%H%M%SZ")
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: when)
+    ar = AWSRequest(method="POST", url=url, data=req["body"], headers={"Content-Type": req["headers"]["content-type"]})
+    SigV4Auth(Credentials(KEY, SECRET, TOKEN), "autoscaling", "us-east-1").add_auth(ar)
+    return str(ar.headers["Authorization"])
+
+
+def test_sigv4_matches_botocore(render: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = unpack(render("aws", "g6.xlarge"), tmp_path)
+    aws = load(root / "usr/local/lib/gpufleet", "gpufleet_aws")
+    body = b"Action=SetInstanceHealth&HealthStatus=Unhealthy&InstanceId=i-1&Version=2011-01-01"
+    url = "https://autoscaling.us-east-1.amazonaws.com/"
+    now = dt.datetime(2026, 11, 24, 3, 4, 5, tzinfo=dt.UTC)
+    ours = aws.sigv4_headers("POST", url, "us-east-1", "autoscaling", body, KEY, SECRET, TOKEN, now)
+    req = {"headers": ours, "body": body}
+    assert ours["authorization"] == botocore_authorization(req, url, monkeypatch)
+
+
+def test_alibaba_signature_matches_the_documented_example(render: Any, tmp_path: Path) -> None:
+    root = unpack(render("alicloud", "ecs.gn7i-c8g1.2xlarge"), tmp_path)
+    ali = load(root / "usr/local/lib/gpufleet", "gpufleet_alicloud")
+    # Alibaba Cloud "Request signatures" (RPC): DescribeRegions, secret "testsecret".
+    params = {
+        "Timestamp": "2016-02-23T12:46:24Z",
+        "Format": "XML",
+        "AccessKeyId": "testid",
+        "Action": "DescribeRegions",
+        "SignatureMethod": "HMAC-SHA1",
+        "SignatureNonce": "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf",
+        "Version": "2014-05-26",
+        "SignatureVersion": "1.0",
+    }
+    assert ali.signature(params, "testsecret") == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
+
+
+def test_aws_report_unhealthy_calls_set_instance_health_with_imdsv2_identity(
+    render: Any, tmp_path: Path, stub: Stub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = unpack(render("aws", "p5.48xlarge", image_has_driver=True), tmp_path)
+    aws_imds(stub)
+    stub.routes[("POST", "/asg/")] = "<SetInstanceHealthResponse/>"
+    r = run_cloud(
+        root, "report-unhealthy", "4 GPUs missing", GPUFLEET_AWS_IMDS=stub.url, GPUFLEET_AWS_ENDPOINT=stub.url + "/asg/"
+    )
+    assert r.returncode == 0, r.stderr
+    assert "marked i-0123456789abcdef0 Unhealthy" in r.stdout
+    call = next(q for q in stub.requests if q["path"] == "/asg/")
+    assert dict(urllib.parse.parse_qsl(call["body"].decode())) == {
+        "Action": "SetInstanceHealth",
+        "Version": "2011-01-01",
+        "InstanceId": "i-0123456789abcdef0",
+        "HealthStatus": "Unhealthy",
+        "ShouldRespectGracePeriod": "false",
+    }
+    assert call["headers"]["x-amz-security-token"] == TOKEN
+    assert call["headers"]["authorization"] == botocore_authorization(call, stub.url + "/asg/", monkeypatch)
+
+
+def test_aws_complete_lifecycle_finds_the_group_when_not_rendered(render: Any, tmp_path: Path, stub: Stub) -> None:
+    root = unpack(render("aws", "g6.xlarge"), tmp_path)
+    aws_imds(stub)
+    seen: list[dict[str, str]] = []
+
+    def asg(req: dict[str, Any]) -> tuple[int, str]:
+        p = dict(urllib.parse.parse_qsl(req["body"].decode()))
+        seen.append(p)
+        if p["Action"] == "DescribeAutoScalingInstances":
+            return 200, "<AutoScalingInstances><member><AutoScalingGroupName>found-asg</AutoScalingGroupName></member>"
+        return 200, "<CompleteLifecycleActionResponse/>"
+
+    stub.routes[("POST", "/asg/")] = asg
+    env = {"GPUFLEET_AWS_IMDS": stub.url, "GPUFLEET_AWS_ENDPOINT": stub.url + "/asg/", "GPUFLEET_ASG_NAME": ""}
+    r = run_cloud(root, "complete-lifecycle", "CONTINUE", **env)
+    assert r.returncode == 0, r.stderr
+    assert [p["Action"] for p in seen] == ["DescribeAutoScalingInstances", "CompleteLifecycleAction"]
+    assert seen[1] | {"Version": ""} == {
+        "Action": "CompleteLifecycleAction",
+        "Version": "",
+        "AutoScalingGroupName": "found-asg",
+        "LifecycleHookName": "demo-trainers-drain",
+        "LifecycleActionResult": "CONTINUE",
+        "InstanceId": "i-0123456789abcdef0",
+    }
+
+
+def test_api_errors_are_retried_with_backoff_then_reported_in_one_line(
+    render: Any, tmp_path: Path, stub: Stub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = unpack(render("aws", "g6.xlarge"), tmp_path)
+    node = load(root / "usr/local/lib/gpufleet", "gpufleet_node")
+    sleeps: list[float] = []
+    monkeypatch.setattr(node.time, "sleep", sleeps.append)
+    calls: list[int] = []
+
+    def denied() -> str:
+        calls.append(1)
+        raise urllib.error.URLError("AccessDenied")
+
+    with pytest.raises(RuntimeError, match="denied failed after 4 attempts"):
+        node.with_retries(denied)
+    assert (len(calls), sleeps) == (4, [2, 4, 8])
+    # The CLI turns any failure into one line on stderr and exit code 1.
+    r = run_cloud(root, "lifecycle-state", GPUFLEET_AWS_IMDS=stub.url + "/nowhere")
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("gpufleet-cloud lifecycle-state: HTTP Error 404")
+
+
+def test_alibaba_report_unhealthy_signs_ess_set_instance_health(render: Any, tmp_path: Path, stub: Stub) -> None:
+    root = unpack(render("alicloud", "ecs.gn8is-8x.32xlarge", rdma=False), tmp_path)
+    stub.routes[("PUT", "/latest/api/token")] = "meta-token"
+    stub.routes[("GET", "/latest/meta-data/instance-id")] = "i-bp1example"
+    stub.routes[("GET", "/latest/meta-data/ram/security-credentials/")] = "GpufleetNodeRole"
+    creds = {"AccessKeyId": "STS.key", "AccessKeySecret": "ali-secret", "SecurityToken": "sts-token"}
+    stub.routes[("GET", "/latest/meta-data/ram/security-credentials/GpufleetNodeRole")] = json.dumps(creds)
+    stub.routes[("GET", "/ess/")] = '{"RequestId": "B755AE57"}'
+    env = {"GPUFLEET_ALI_META": stub.url, "GPUFLEET_ESS_ENDPOINT": stub.url + "/ess/"}
+    r = run_cloud(root, "report-unhealthy", "XID 79", **env)
+    assert r.returncode == 0, r.stderr
+    call = next(q for q in stub.requests if q["path"] == "/ess/")
+    p = dict(urllib.parse.parse_qsl(call["query"]))
+    assert {k: p[k] for k in ("Action", "Version", "InstanceId", "HealthStatus", "RegionId", "SecurityToken")} == {
+        "Action": "SetInstanceHealth",
+        "Version": "2014-08-28",
+        "InstanceId": "i-bp1example",
+        "HealthStatus": "Unhealthy",
+        "RegionId": "cn-hangzhou",
+        "SecurityToken": "sts-token",
+    }
+    # Recompute the RPC v1 signature independently of the shipped code.
+    import base64
+    import hashlib
+    import hmac
+
+    def q(s: str) -> str:
+        return urllib.parse.quote(s, safe="-_.~")
+
+    sig = p.pop("Signature")
+    canonical = "&".join(f"{q(k)}={q(v)}" for k, v in sorted(p.items()))
+    to_sign = "GET&%2F&" + q(canonical)
+    assert sig == base64.b64encode(hmac.new(b"ali-secret&", to_sign.encode(), hashlib.sha1).digest()).decode()
+    meta = [q for q in stub.requests if q["path"].startswith("/latest/meta-data/")]
+    assert all(m["headers"].get("x-aliyun-ecs-metadata-token") == "meta-token" for m in meta), "hardened mode"
+
+
+def test_azure_resource_id_and_unhealthy_need_no_api_call(render: Any, tmp_path: Path, stub: Stub) -> None:
+    root = unpack(render("azure", "Standard_NV36ads_A10_v5"), tmp_path)
+    compute = {
+        "vmSize": "Standard_NV36ads_A10_v5",
+        "subscriptionId": "sub-1",
+        "resourceGroupName": "rg-1",
+        "vmScaleSetName": "demo-trainers",
+        "resourceId": "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Compute/virtualMachines/x",
+    }
+    stub.routes[("GET", "/metadata/instance/compute")] = lambda req: (
+        (200, json.dumps(compute)) if req["headers"].get("metadata") == "true" else (400, "")
+    )
+    env = {"GPUFLEET_AZURE_IMDS": stub.url}
+    rid = run_cloud(root, "azure-resource-id", **env)
+    assert rid.stdout.strip() == (
+        "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Compute/virtualMachineScaleSets/demo-trainers"
+    )
+    assert run_cloud(root, "instance-type", **env).stdout.strip() == "Standard_NV36ads_A10_v5"
+    r = run_cloud(root, "report-unhealthy", "no GPU", **env)
+    assert r.returncode == 0 and "Application Health extension" in r.stdout
+    assert all(q["path"] == "/metadata/instance/compute" for q in stub.requests)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("cloud", ["aws", "azure", "alicloud"])
+def test_healthd_serves_the_verdict_with_the_shared_constants(render: Any, tmp_path: Path, cloud: str) -> None:
+    t = {"aws": "g6.xlarge", "azure": "Standard_NV36ads_A10_v5", "alicloud": "ecs.gn7i-c8g1.2xlarge"}[cloud]
+    root = unpack(render(cloud, t), tmp_path / "root")
+    state = tmp_path / "health.json"
+    port = free_port()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "GPUFLEET_HEALTH_FILE": str(state),
+        "GPUFLEET_HEALTH_PORT": str(port),
+        "GPUFLEET_HEALTH_BIND": "127.0.0.1",
+        # As systemd passes them from node.env (EnvironmentFile=).
+        "GPUFLEET_HEALTH_PATH": health.HEALTH_PATH,
+        "GPUFLEET_HEALTH_UNHEALTHY_STATUS": str(health.UNHEALTHY_STATUS[cloud]),
+    }
+    rendered_env = (root / "etc/gpufleet/node.env").read_text()
+    assert f"GPUFLEET_HEALTH_PORT={health.HEALTH_PORT}\n" in rendered_env
+    assert f"GPUFLEET_HEALTH_UNHEALTHY_STATUS={health.UNHEALTHY_STATUS[cloud]}\n" in rendered_env
+    proc = subprocess.Popen([sys.executable, str(root / "usr/local/sbin/gpufleet-healthd")], env=env)
+    url = f"http://127.0.0.1:{port}{health.HEALTH_PATH}"
+
+    def get(u: str = url) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(u, timeout=2) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    try:
+        for _ in range(100):
+            try:
+                get()
+                break
+            except urllib.error.URLError:
+                time.sleep(0.05)
+        assert get() == (503, health.INITIALIZING_BODY)  # no verdict yet
+        state.write_text(json.dumps({"state": "healthy", "reason": "ok", "time": 1}))
+        assert get() == (200, health.HEALTHY_BODY)
+        state.write_text(json.dumps({"state": "unhealthy", "reason": "XID 79", "time": 2}))
+        assert get() == (health.UNHEALTHY_STATUS[cloud], health.UNHEALTHY_BODY)
+        assert get(f"http://127.0.0.1:{port}/other")[0] == 404
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

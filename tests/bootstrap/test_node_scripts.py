@@ -1,0 +1,268 @@
+"""The node scripts, as rendered into user data, run offline: every system command is a
+stub that logs its call and records what it "installed" (conftest.STUBS)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+
+# Fixtures from conftest.py: render(cloud, type, **bootstrap) -> Rendered, node_root(Rendered) -> NodeRoot.
+Render = Any
+MakeRoot = Any
+NodeRoot = Any
+
+
+def test_bootstrap_installs_the_stack_then_a_second_run_changes_nothing(render: Render, node_root: MakeRoot) -> None:
+    # Plain image, no driver: the first run installs everything; the second only checks.
+    node = node_root(render("aws", "g6.xlarge", cuda="12.8"))
+    first = node.run("gpufleet-bootstrap", STUB_TYPE="g6.xlarge")
+    assert first.returncode == 0, first.stdout + first.stderr
+    calls = node.calls()
+    apt = [c for c in calls if c.startswith("apt-get") and " install " in c]
+    # Branch pin first, then the unversioned open-module driver (R580+ layout).
+    assert any("nvidia-driver-pinning-580" in c for c in apt)
+    assert any(c.endswith(" nvidia-open") for c in apt)
+    assert any("cuda-toolkit-12-8" in c for c in apt)
+    assert any("nvidia-container-toolkit" in c for c in apt)
+    assert any("datacenter-gpu-manager-4-cuda13" in c for c in apt)
+    assert any("datacenter-gpu-manager-exporter" in c for c in apt)
+    assert any("libnccl2" in c for c in apt)
+    assert any(c.startswith("dpkg -i") for c in calls), "CloudWatch agent package"
+    assert any("amazon-cloudwatch-agent-ctl -a fetch-config" in c for c in calls)
+    assert (node.root / "var/lib/gpufleet/bootstrap.done").exists()
+    sources = (node.root / "etc/apt/sources.list.d/gpufleet-cuda.list").read_text()
+    assert "signed-by=/etc/apt/keyrings/gpufleet-cuda.gpg" in sources and "ubuntu2204" in sources
+
+    node.clear_calls()
+    second = node.run("gpufleet-bootstrap", STUB_TYPE="g6.xlarge")
+    assert second.returncode == 0, second.stdout + second.stderr
+    again = node.calls()
+    assert not [c for c in again if c.startswith(("apt-get", "dpkg", "curl"))], again
+    log = (node.root / "var/log/gpufleet/bootstrap.log").read_text()
+    assert log.count("bootstrap done") == 2
+
+
+def test_fabric_manager_is_installed_at_exactly_the_driver_version(render: Render, node_root: MakeRoot) -> None:
+    # p5.48xlarge (NVSwitch) on an image that ships the driver but no fabric manager.
+    node = node_root(render("aws", "p5.48xlarge", image_has_driver=True))
+    node.installed("preinstalled-driver")
+    node.installed("preinstalled-nccl")
+    env = {"STUB_TYPE": "p5.48xlarge", "STUB_DRIVER": "580.126.09", "STUB_GPUS": "8"}
+    r = node.run("gpufleet-bootstrap", **env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    calls = node.calls()
+    assert "apt-get -y -q -o DPkg::Lock::Timeout=600" in next(c for c in calls if "nvidia-fabricmanager=" in c)
+    assert any(c.endswith("nvidia-fabricmanager=580.126.09-1") for c in calls)
+    assert "apt-mark hold nvidia-fabricmanager" in calls
+    assert not any("nvidia-open" in c or "pinning" in c for c in calls), "the image's driver is kept"
+    node.clear_calls()
+    assert node.run("gpufleet-bootstrap", **env).returncode == 0
+    assert not [c for c in node.calls() if c.startswith(("apt-get", "dpkg", "curl"))]
+
+
+def test_a_driver_that_does_not_load_gets_one_reboot_then_fails(render: Render, node_root: MakeRoot) -> None:
+    node = node_root(render("aws", "g6.xlarge"))
+    env = {"STUB_TYPE": "g6.xlarge", "STUB_DRIVER_BROKEN": "1"}
+    first = node.run("gpufleet-bootstrap", **env)
+    assert first.returncode == 0, first.stdout
+    assert "systemctl reboot" in node.calls()
+    assert "rebooting once to load it" in first.stdout
+    second = node.run("gpufleet-bootstrap", **env)
+    assert second.returncode != 0
+    assert "driver installed but nvidia-smi still fails after a reboot" in second.stdout
+    assert node.calls().count("systemctl reboot") == 1
+
+
+def test_branches_before_580_use_the_versioned_package_names(render_raw: Any, node_root: MakeRoot) -> None:
+    # R575 and older (end of life, so only reachable without validation): nvidia-open-<branch>
+    # and nvidia-fabricmanager-<branch> pinned to the driver's exact version.
+    from gpufleet.spec import BootstrapSpec
+
+    node = node_root(render_raw("aws", "p5.48xlarge", BootstrapSpec(driver="570", dcgm=False, container_toolkit=False)))
+    r = node.run("gpufleet-bootstrap", STUB_TYPE="p5.48xlarge", STUB_DRIVER="570.195.03")
+    assert r.returncode == 0, r.stdout
+    calls = node.calls()
+    assert any(c.endswith(" install nvidia-open-570") for c in calls)
+    assert not any("pinning" in c for c in calls)
+    assert any(c.endswith("nvidia-fabricmanager-570=570.195.03-1") for c in calls)
+
+
+def test_an_image_driver_of_another_branch_fails_the_bootstrap(render: Render, node_root: MakeRoot) -> None:
+    # Older than the pinned branch: refuse (a newer one from the image is kept with a warning).
+    node = node_root(render("aws", "g6.xlarge", image_has_driver=True))
+    node.installed("preinstalled-driver")
+    r = node.run("gpufleet-bootstrap", STUB_TYPE="g6.xlarge", STUB_DRIVER="570.195.03")
+    assert r.returncode != 0
+    assert node.health()["state"] == "unhealthy"
+    assert "driver" in node.health()["reason"]
+    assert "driver 570.195.03 is installed but the pinned branch is 580" in r.stdout
+
+    newer = node.run("gpufleet-bootstrap", STUB_TYPE="g6.xlarge", STUB_DRIVER="595.58.03")
+    assert newer.returncode == 0, newer.stdout
+    assert "newer than the pinned branch 580; keeping it" in newer.stdout
+
+
+def test_erdma_installer_is_checked_against_its_published_sha256(render: Render, node_root: MakeRoot) -> None:
+    node = node_root(render("alicloud", "ecs.gn8is-8x.32xlarge", rdma=True))
+    r = node.run("gpufleet-bootstrap", STUB_TYPE="ecs.gn8is-8x.32xlarge")
+    assert r.returncode != 0
+    assert "checksum mismatch for http://mirrors.cloud.aliyuncs.com/erdma/erdma_installer-1.5.7.tar.gz" in r.stdout
+    assert "bootstrap failed in step rdma" in node.health()["reason"]
+
+
+def test_erdma_with_a_matching_checksum_installs(render: Render, node_root: MakeRoot, tmp_path: Any) -> None:
+    node = node_root(render("alicloud", "ecs.gn8is-8x.32xlarge", rdma=True))
+    url = "http://mirrors.cloud.aliyuncs.com/erdma/erdma_installer-1.5.7.tar.gz"
+    # The stub download is a real tarball with an installer that creates the device.
+    fake = tmp_path / "erdma"
+    (fake / "erdma_installer").mkdir(parents=True)
+    inst = fake / "erdma_installer/install.sh"
+    inst.write_text(f'#!/bin/sh\nmkdir -p "{node.root}/sys/class/infiniband/erdma_0"\n')
+    inst.chmod(0o755)
+    import tarfile
+
+    with tarfile.open(tmp_path / "erdma.tgz", "w:gz") as t:
+        t.add(fake / "erdma_installer", arcname="erdma_installer")
+    curl = node.stub / "bin/curl"
+    curl.write_text(
+        curl.read_text().replace(
+            '*) echo "payload of $url" >"$out" ;;',
+            f'*erdma*) cp {tmp_path}/erdma.tgz "$out" ;;\n  *) echo "payload of $url" >"$out" ;;',
+        )
+    )
+    node.set_env(GPUFLEET_ERDMA_SHA256=hashlib.sha256((tmp_path / "erdma.tgz").read_bytes()).hexdigest())
+    r = node.run("gpufleet-bootstrap", STUB_TYPE="ecs.gn8is-8x.32xlarge")
+    assert r.returncode == 0, r.stdout
+    assert (node.root / "sys/class/infiniband/erdma_0").exists()
+    assert any(url in c for c in node.calls())
+    node.clear_calls()
+    assert node.run("gpufleet-bootstrap", STUB_TYPE="ecs.gn8is-8x.32xlarge").returncode == 0
+    assert not [c for c in node.calls() if c.startswith(("apt-get", "dpkg", "curl"))]
+
+
+def test_azure_grid_size_installs_azures_grid_driver(render: Render, node_root: MakeRoot) -> None:
+    node = node_root(render("azure", "Standard_NV36ads_A10_v5"))
+    r = node.run("gpufleet-bootstrap", STUB_TYPE="Standard_NV36ads_A10_v5", STUB_DRIVER="595.58.03")
+    assert r.returncode == 0, r.stdout
+    calls = node.calls()
+    assert any("NVIDIA-Linux-x86_64-595.58.03-grid-azure.run" in c for c in calls)
+    assert not any("nvidia-open" in c for c in calls)
+    conf = (node.root / "etc/telegraf/telegraf.conf").read_text()
+    assert (
+        'resource_id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/vmss"'
+        in conf
+    )
+
+
+def _healthy_p5(node: NodeRoot) -> dict[str, str]:
+    for pkg in ("preinstalled-driver", "preinstalled-nccl"):
+        node.installed(pkg)
+    (node.stub / "pkg/nvidia-fabricmanager.version").write_text("580.126.09-1\n")
+    for i in range(32):
+        (node.root / f"sys/class/infiniband/rdmap{i}s0").mkdir(parents=True)
+    plugin = node.root / "opt/amazon/ofi-nccl/lib/x86_64-linux-gnu/libnccl-net-ofi.so"
+    plugin.parent.mkdir(parents=True)
+    plugin.touch()
+    (node.root / "var/lib/gpufleet").mkdir(parents=True, exist_ok=True)
+    (node.root / "var/lib/gpufleet/bootstrap.done").touch()
+    return {"STUB_TYPE": "p5.48xlarge", "STUB_DRIVER": "580.126.09", "STUB_GPUS": "8"}
+
+
+def test_health_check_passes_on_a_sound_node(render: Render, node_root: MakeRoot) -> None:
+    node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True))
+    env = _healthy_p5(node)
+    (node.stub / "kernel.log").write_text("NVRM: Xid (PCI:0000:53:00): 13, pid=4242, Graphics Exception\n")
+    r = node.run("gpufleet-health", **env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert node.health()["state"] == "healthy", node.health()  # Xid 13 is an application error
+    assert not any(c.startswith("gpufleet-cloud report-unhealthy") for c in node.calls())
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        # A GPU fell off the bus: the count is short, and the kernel logged Xid 79.
+        ({"STUB_GPUS": "7"}, "nvidia-smi sees 7 GPUs, p5.48xlarge has 8"),
+        (
+            {"kernel": "NVRM: Xid (PCI:0000:53:00): 79, GPU has fallen off the bus.\n"},
+            "XID errors in the kernel log: 79",
+        ),
+        ({"STUB_ECC": "2"}, "16 uncorrectable ECC errors since boot"),
+        # The fabric manager was upgraded apart from the driver.
+        ({"fm": "580.105.08-1"}, "fabric manager version '580.105.08' differs from driver '580.126.09'"),
+        ({"efa": 30}, "30 efa devices up, expected 32"),
+        ({"plugin": False}, "aws-ofi-nccl plugin missing: NCCL would fall back to TCP"),
+    ],
+)
+def test_health_check_failures_mark_the_instance_unhealthy_once(
+    render: Render, node_root: MakeRoot, change: dict[str, Any], reason: str
+) -> None:
+    node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True))
+    env = _healthy_p5(node)
+    env |= {k: v for k, v in change.items() if k.startswith("STUB_")}
+    if "kernel" in change:
+        (node.stub / "kernel.log").write_text(change["kernel"])
+    if "fm" in change:
+        (node.stub / "pkg/nvidia-fabricmanager.version").write_text(change["fm"] + "\n")
+    if "efa" in change:
+        for i in range(change["efa"], 32):
+            (node.root / f"sys/class/infiniband/rdmap{i}s0").rmdir()
+    if change.get("plugin") is False:
+        (node.root / "opt/amazon/ofi-nccl/lib/x86_64-linux-gnu/libnccl-net-ofi.so").unlink()
+    r = node.run("gpufleet-health", **env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    state = node.health()
+    assert state["state"] == "unhealthy"
+    assert reason in state["reason"]
+    assert sum(c.startswith("gpufleet-cloud report-unhealthy") for c in node.calls()) == 1
+    assert [ln for ln in r.stdout.splitlines() if "UNHEALTHY:" in ln] == [
+        next(ln for ln in r.stdout.splitlines() if reason in ln)
+    ], "one clear log line"
+    node.run("gpufleet-health", **env)
+    assert sum(c.startswith("gpufleet-cloud report-unhealthy") for c in node.calls()) == 1, "reported once per boot"
+
+
+def test_health_waits_while_bootstrapping_then_gives_up(render: Render, node_root: MakeRoot, tmp_path: Any) -> None:
+    node = node_root(render("aws", "g6.xlarge"))
+    uptime = tmp_path / "uptime"
+    uptime.write_text("120.5 100.0\n")
+    r = node.run("gpufleet-health", STUB_TYPE="g6.xlarge", GPUFLEET_UPTIME_FILE=str(uptime))
+    assert r.returncode == 0
+    assert node.health()["state"] == "initializing"
+    uptime.write_text("3700.0 100.0\n")
+    node.run("gpufleet-health", STUB_TYPE="g6.xlarge", GPUFLEET_UPTIME_FILE=str(uptime))
+    assert node.health() | {"time": 0} == {
+        "state": "unhealthy",
+        "reason": "bootstrap not finished after 60 minutes",
+        "time": 0,
+    }
+
+
+def test_drain_waits_for_terminated_runs_hooks_and_completes_the_lifecycle_action(
+    render: Render, node_root: MakeRoot
+) -> None:
+    node = node_root(render("aws", "g6.xlarge"))
+    hooks = node.root / "etc/gpufleet/drain.d"
+    hooks.mkdir(parents=True)
+    hook = hooks / "10-checkpoint"
+    hook.write_text(f'#!/bin/sh\necho "hook ran" >>"{node.stub}/calls.log"\n')
+    hook.chmod(0o755)
+    r = node.run("gpufleet-drain")
+    assert r.returncode == 0, r.stdout + r.stderr
+    calls = node.calls()
+    polls = [i for i, c in enumerate(calls) if c == "gpufleet-cloud lifecycle-state"]
+    assert len(polls) == 3  # InService, InService, Terminated
+    assert calls.index("hook ran") > polls[-1]
+    assert calls[-1] == "gpufleet-cloud complete-lifecycle CONTINUE"
+
+
+def test_an_instance_type_missing_from_the_table_is_logged(render: Render, node_root: MakeRoot) -> None:
+    # ESS or an ASG may launch a type the node was not told about: the checks then use the
+    # primary type's facts, and the log must say so instead of checking silently.
+    node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True))
+    env = {**_healthy_p5(node), "STUB_TYPE": "p5e.48xlarge"}
+    r = node.run("gpufleet-health", **env)
+    out = r.stdout + r.stderr
+    assert "instance type 'p5e.48xlarge' is not in /etc/gpufleet/types; checking against p5.48xlarge" in out
