@@ -7,16 +7,19 @@ Kept thin on purpose: everything it does is in the ``gpufleet`` package, so
 import pulumi
 
 from gpufleet.errors import ConfigError
+from gpufleet.fleet import GpuFleet
 from gpufleet.validation import validate_fleet
 
 raw = pulumi.Config("gpufleet").require_object("fleet")
 try:
     validated = validate_fleet(raw, source=f"stack {pulumi.get_stack()}")
 except ConfigError as e:
-    # RunError prints the message without a Python traceback.
+    # RunError prints the message without a Python traceback; nothing has been declared yet.
     raise pulumi.RunError(e.report()) from None
 
 for warning in validated.warnings:
     pulumi.log.warn(str(warning))
 
+fleet = GpuFleet(validated.spec.name, validated.spec)
 pulumi.export("fleet", validated.spec.model_dump(mode="json", by_alias=True, exclude_none=True))
+pulumi.export("groups", fleet.groups_outputs)

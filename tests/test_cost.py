@@ -65,7 +65,7 @@ def test_alibaba_converts_cny_at_the_dated_rate(catalog: Catalog) -> None:
         catalog,
         cloud="alicloud",
         region="cn-beijing",
-        zones=[],
+        zones=["cn-beijing-h"],  # a created Alibaba network needs its zones (alicloud/rules.py)
         gpu={"instanceTypes": ["ecs.gn7i-c8g1.2xlarge"]},
         capacity={"min": 1, "max": 1},
     )
@@ -81,7 +81,7 @@ def test_missing_price_gives_none_and_a_warning(catalog: Catalog) -> None:
         catalog,
         cloud="alicloud",
         region="cn-beijing",
-        zones=[],
+        zones=["cn-beijing-l"],  # a created Alibaba network needs its zones (alicloud/rules.py)
         gpu={"instanceTypes": ["ecs.gn8is-8x.32xlarge"]},
         capacity={"min": 0, "max": 2},
     )

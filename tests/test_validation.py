@@ -185,7 +185,7 @@ def test_warnings_for_unpinned_types_and_missing_prices(catalog: Catalog) -> Non
             {
                 "cloud": "alicloud",
                 "region": "cn-beijing",
-                "zones": [],
+                "zones": ["cn-beijing-l"],  # a created Alibaba network needs its zones (alicloud/rules.py)
                 "gpu": {"instanceTypes": ["ecs.gn8is-8x.32xlarge"]},
             }
         ),

@@ -9,7 +9,7 @@ Azure SDK.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pulumi
 
@@ -17,6 +17,13 @@ from gpufleet.catalog import Catalog, load_catalog
 from gpufleet.context import GroupContext
 from gpufleet.resolve import resolve_group
 from gpufleet.spec import FleetSpec
+
+
+class GroupOutputs(Protocol):
+    """Every per-cloud group component keeps what it registered in ``outputs``."""
+
+    outputs: dict[str, Any]
+    """The outputs it registered (ids and names), exported per group by the program."""
 
 
 class CloudModule(Protocol):
@@ -39,6 +46,8 @@ class GpuFleet(pulumi.ComponentResource):
 
     groups: dict[str, pulumi.ComponentResource]
     """The per-group components, by group name."""
+    groups_outputs: pulumi.Output[dict[str, Any]]
+    """Each group's registered outputs (ids, names), by group name."""
 
     def __init__(
         self,
@@ -59,4 +68,7 @@ class GpuFleet(pulumi.ComponentResource):
                 providers[key] = module.provider(f"{spec.name}-{group.cloud}-{group.region}", group.region, child)
             ctx = GroupContext(fleet=spec, resolved=resolve_group(group, cat), catalog=cat)
             self.groups[group.name] = module.build(ctx, providers[key], child)
+        self.groups_outputs = pulumi.Output.from_input(
+            {name: cast(GroupOutputs, comp).outputs for name, comp in self.groups.items()}
+        )
         self.register_outputs({"groups": sorted(self.groups)})

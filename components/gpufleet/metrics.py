@@ -44,15 +44,21 @@ AZURE_GPU_UTILIZATION = GpuMetric(
     source="Telegraf nvidia_smi input + azure_monitor output (custom metrics)",
 )
 
-# CloudMonitor agent GPU metric for ECS. ESS target-tracking rules accept no GPU metric, so
-# the Alibaba component scales on an event-triggered alarm over this metric with step rules.
-# [DOC: Alibaba Cloud CloudMonitor "GPU monitoring" metric list (acs_ecs_dashboard,
-# GpuUtilizationAgent); ESS "Target tracking scaling rules" supported metrics.]
+# CloudMonitor agent GPU metric for ECS, as ESS event-triggered tasks (alarms) name it:
+# "GpuUtilizationAgent: the GPU utilization. Unit: %" (MetricType system) [DOC: ESS
+# 2022-02-22 CreateAlarm MetricName, official alibabacloud_ess20220222 SDK model]. ESS
+# target-tracking rules accept no GPU metric (only CPU, memory, traffic and ALB QPS) [DOC:
+# Auto Scaling "Target tracking scaling rules", help.aliyun.com/en/auto-scaling/user-guide/
+# target-tracking-scaling-rules], so the Alibaba component scales on two alarms over this
+# metric with simple rules (alicloud/scaling.py). ESS adds the scaling-group dimension
+# itself [SDK: ess.Alarm dimensions], hence no group_dimension. The CloudMonitor agent
+# must run on the node (namespace acs_ecs_dashboard; UNVERIFIED that public Ubuntu images
+# ship it with GPU collection enabled).
 ALICLOUD_GPU_UTILIZATION = GpuMetric(
     namespace="acs_ecs_dashboard",
     name="GpuUtilizationAgent",
     group_dimension=None,
-    source="CloudMonitor agent GPU metrics (acs_ecs_dashboard)",
+    source="ESS CreateAlarm MetricName GpuUtilizationAgent (CloudMonitor agent, acs_ecs_dashboard)",
 )
 
 GPU_UTILIZATION = {"aws": AWS_GPU_UTILIZATION, "azure": AZURE_GPU_UTILIZATION, "alicloud": ALICLOUD_GPU_UTILIZATION}

@@ -8,6 +8,7 @@ IANA zones). Rules that need the catalog or a cloud's limits live in
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import re
 from typing import Annotated, Literal
@@ -188,6 +189,10 @@ class AutoscalingSpec(_Model):
     """Cron schedules that change min/desired/max."""
     scale_in_cooldown_seconds: Annotated[int, Field(ge=60, le=86400)] = 600
     """Wait after a scale-in before the next one; GPU nodes boot slowly."""
+    schedule_start: dt.date | None = None
+    """First day (UTC) the schedules run, e.g. ``2026-12-01``. Required on Alibaba Cloud: an ESS
+    recurring task must start within 90 days and end within 365 days of its creation, so the
+    window is pinned here (plans stay reproducible) and renewed by moving this date."""
 
 
 class NetworkSpec(_Model):
@@ -199,6 +204,8 @@ class NetworkSpec(_Model):
     """Create a network (VPC/VNet, private subnets, egress) for this group."""
     cidr: str | None = None
     """Address space of a created network; defaults to ``10.40.0.0/16``."""
+    resource_group: Annotated[str, Field(min_length=1)] | None = None
+    """Azure only: an existing resource group for this group's resources; by default one is created."""
     vpc_id: Annotated[str, Field(min_length=1)] | None = None
     """With ``subnetIds``: the VPC they belong to (AWS and Alibaba security groups need it;
     gpufleet looks nothing up at plan time)."""
@@ -273,6 +280,15 @@ class BootstrapSpec(_Model):
     """Override the default base image."""
 
 
+class AccessSpec(_Model):
+    """Operator login to the nodes: SSH keys only, never passwords (Azure needs at least one key)."""
+
+    ssh_public_keys: tuple[Annotated[str, Field(min_length=1)], ...] = Field(min_length=1)
+    """OpenSSH public keys for the admin user, e.g. ``ssh-ed25519 AAAA... you@host``."""
+    admin_username: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")] = "azureuser"
+    """Login name of the admin user that holds the keys."""
+
+
 class GroupSpec(_Model):
     """One homogeneous group of GPU nodes in one cloud and region."""
 
@@ -300,6 +316,8 @@ class GroupSpec(_Model):
     """Where nodes live; by default a new private network."""
     tags: dict[str, str] = {}
     """Extra tags for this group's resources (merged over the fleet's)."""
+    access: AccessSpec | None = None
+    """Azure only: SSH login to the nodes (required there: Linux scale sets need a key)."""
 
     _name = field_validator("name")(_check_name)
 
@@ -308,6 +326,25 @@ class GroupSpec(_Model):
         if self.market.on_demand_base > self.capacity.max:
             raise ValueError(
                 f"market.onDemandBase ({self.market.on_demand_base}) exceeds capacity.max ({self.capacity.max})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _azure_only_fields(self) -> GroupSpec:
+        # Refuse rather than ignore: a key that does nothing on this cloud would mislead the reader.
+        if self.cloud != "azure":
+            if self.access is not None:
+                raise ValueError(f"'access' is read only by Azure groups, not by cloud '{self.cloud}'")
+            if self.network.resource_group is not None:
+                raise ValueError(f"'network.resourceGroup' is read only by Azure groups, not by cloud '{self.cloud}'")
+        return self
+
+    @model_validator(mode="after")
+    def _alicloud_only_fields(self) -> GroupSpec:
+        # Same reason: only ESS scheduled tasks need a pinned window start.
+        if self.cloud != "alicloud" and self.autoscaling is not None and self.autoscaling.schedule_start is not None:
+            raise ValueError(
+                f"'autoscaling.scheduleStart' is read only by Alibaba Cloud groups, not by cloud '{self.cloud}'"
             )
         return self
 

@@ -1,1 +1,6 @@
-"""alicloud: pure rules and builders; Pulumi components are imported from submodules."""
+"""alicloud: Alibaba Cloud ESS GPU groups.
+
+Pure rules and builders live in the submodules (``rules``, ``schedule``, ``spot``,
+``erdma``, ``subnets``, ``image``, ``naming`` import no Pulumi SDK); the Pulumi component is
+``gpufleet.alicloud.component``. Nothing is imported here so that spec validation stays light.
+"""

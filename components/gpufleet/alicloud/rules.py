@@ -1,10 +1,30 @@
-"""Alibaba Cloud limits checked at spec time."""
+"""Alibaba Cloud limits checked at spec time (no Pulumi import: validation loads this)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import re
 
+from gpufleet.alicloud.erdma import eri_count
+from gpufleet.alicloud.schedule import ScheduleError, task_window, to_utc
+from gpufleet.alicloud.spot import spot_plan
+from gpufleet.alicloud.subnets import (
+    MAX_ZONES,
+    SMALLEST_VSWITCH_PREFIX,
+    SPLIT_BITS,
+    usable_addresses,
+    vswitch_cidrs,
+)
+from gpufleet.catalog import Catalog, InstanceType
+from gpufleet.errors import Problem
+from gpufleet.resolve import resolve_group
 from gpufleet.rules import CloudRules, generic_tag_problem
+from gpufleet.spec import GroupSpec
+
+REFERENCE_START = dt.date(2026, 1, 1)
+"""Used only to check a schedule's zone and fields when ``scheduleStart`` is missing (that
+is reported too); any date works, as long as the result is the same on every run."""
 
 
 def _zone_ok(region: str, zone: str) -> bool:
@@ -15,22 +35,203 @@ def _zone_ok(region: str, zone: str) -> bool:
 
 def _tag_problem(key: str, value: str) -> str | None:
     # Keys may not start with "aliyun" or "acs:" and values are at most 128 characters
-    # [DOC: Alibaba Cloud Resource Management "Tag" limits; from memory, UNVERIFIED here].
+    # [SDK: ess.ScalingGroup tags docstring: key up to 64, value up to 128 characters, neither
+    # beginning with "aliyun", "acs:", "http://" or "https://"].
     if key.lower().startswith(("aliyun", "acs:")):
         return f"Alibaba Cloud tag keys may not start with 'aliyun' or 'acs:' (got '{key}')"
+    if len(key) > 64:
+        return f"tag key '{key[:20]}...' is longer than 64 characters (Alibaba Cloud limit)"
     if len(value) > 128:
         return f"tag '{key}' has a value longer than 128 characters (Alibaba Cloud limit)"
     return generic_tag_problem(key, value)
 
 
+def _check(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
+    out = _network_problems(group, path, types)
+    image = group.bootstrap.image
+    if image is not None and image.ssm_parameter is not None:
+        out.append(
+            Problem(
+                f"{path}.bootstrap.image.ssmParameter",
+                "SSM parameters are AWS only; on Alibaba Cloud give an image id (bootstrap.image.id)",
+            )
+        )
+    out += _rdma_problems(group, path)
+    out += _spot_problems(group, path, catalog)
+    out += _schedule_problems(group, path)
+    return out
+
+
+def _rdma_problems(group: GroupSpec, path: str) -> list[Problem]:
+    """eRDMA groups sit in one zone and use ESS ``PRIORITY`` (scaling.py).
+
+    One zone keeps a training job's nodes on one short path, like AWS EFA and Azure
+    InfiniBand groups (their rules.py). eRDMA reuses the VPC as its link [DOC: Alibaba ECS
+    "eRDMA overview"]; whether it works across zones at all is UNVERIFIED, and cross-zone
+    latency would defeat it either way. The on-demand base and the percentage above it
+    exist only under ``COST_OPTIMIZED`` [DOC: terraform-provider-alicloud ess_scaling_group],
+    so an eRDMA group buys spot or on-demand, not a mix.
+    """
+    if not group.rdma:
+        return []
+    out = []
+    # A created network without zones is already refused by _network_problems.
+    if len(group.zones) > 1 or (not group.zones and not group.network.create):
+        out.append(
+            Problem(
+                f"{path}.zones",
+                f"rdma (eRDMA) needs exactly one zone, got {list(group.zones)}: a training group's nodes must "
+                f"share a zone for low-latency eRDMA; e.g. zones: ['{group.region}-l']",
+            )
+        )
+    subnets = group.network.subnet_ids or ()
+    if len(subnets) > 1:
+        out.append(
+            Problem(
+                f"{path}.network.subnetIds", f"rdma (eRDMA) needs exactly one vSwitch (one zone), got {len(subnets)}"
+            )
+        )
+    market = group.market
+    if market.is_spot and (market.on_demand_base > 0 or market.percent_above_base > 0):
+        key = "onDemandBase" if market.on_demand_base > 0 else "onDemandPercentAboveBase"
+        out.append(
+            Problem(
+                f"{path}.market.{key}",
+                "an eRDMA group uses ESS multi-AZ policy PRIORITY, which has no on-demand base or percentage "
+                "(those need COST_OPTIMIZED); use market type spot (all spot) or on-demand",
+            )
+        )
+    return out
+
+
+def _network_problems(group: GroupSpec, path: str, types: list[InstanceType]) -> list[Problem]:
+    net = group.network
+    if net.subnet_ids and net.vpc_id is None:
+        return [
+            Problem(
+                f"{path}.network.vpcId",
+                "give the VPC of the vSwitches (e.g. vpcId: vpc-2ze...): the group's security group is created in "
+                "it, and gpufleet looks nothing up at plan time",
+            )
+        ]
+    if not net.create:
+        return []
+    if not group.zones:
+        return [
+            Problem(
+                f"{path}.zones",
+                f"a created network needs the zones to put vSwitches in, e.g. zones: ['{group.region}-h'] "
+                "(Alibaba zone ids; gpufleet looks nothing up at plan time)",
+            )
+        ]
+    if len(group.zones) > MAX_ZONES:
+        return [
+            Problem(
+                f"{path}.zones",
+                f"a created network holds at most {MAX_ZONES} zones (its range is cut into {MAX_ZONES} fixed "
+                f"vSwitch blocks, so adding a zone never renumbers the others), got {len(group.zones)}",
+            )
+        ]
+    space = ipaddress.IPv4Network(net.address_space)
+    if space.prefixlen + SPLIT_BITS > SMALLEST_VSWITCH_PREFIX:
+        return [
+            Problem(
+                f"{path}.network.cidr",
+                f"'{space}' is too small for {MAX_ZONES} vSwitch blocks (vSwitches are at most /29)",
+            )
+        ]
+    # ESS may put every node in one zone (PRIORITY and COST_OPTIMIZED fill the first or
+    # cheapest vSwitch first), so each vSwitch must hold all of them. Each ERI is an
+    # interface with its own address.
+    per_node = eri_count(types) if group.rdma else 1
+    need = group.capacity.max * per_node
+    block = vswitch_cidrs(net.address_space, len(group.zones))[0]
+    have = usable_addresses(block)
+    if need > have:
+        why = f"{per_node} interfaces per node x " if per_node > 1 else ""
+        return [
+            Problem(
+                f"{path}.network.cidr",
+                f"'{space}' gives vSwitches of /{block.split('/')[1]} ({MAX_ZONES} fixed blocks) with {have} "
+                f"usable addresses each, but the group may need {why}{group.capacity.max} nodes = {need} in one "
+                "zone; use a larger range (e.g. a /16)",
+            )
+        ]
+    return []
+
+
+def _spot_problems(group: GroupSpec, path: str, catalog: Catalog) -> list[Problem]:
+    if not group.market.is_spot:
+        return []
+    plan = spot_plan(resolve_group(group, catalog), catalog)
+    out = []
+    if len(plan.currencies) > 1:
+        out.append(
+            Problem(
+                f"{path}.gpu",
+                f"the catalog prices this group's types in {' and '.join(plan.currencies)}; ESS price limits "
+                "would mix currencies. Use types priced in one currency",
+            )
+        )
+    if plan.missing:
+        key = "maxPricePercent" if group.market.max_price_percent is not None else "maxPrices"
+        out.append(
+            Problem(
+                f"{path}.market.{key}",
+                f"ESS needs a spot price limit for every instance type (SpotWithPriceLimit), but the catalog has "
+                f"no on-demand price for {', '.join(plan.missing)} in {group.region} to take "
+                f"{group.market.max_price_percent or 'a percentage'}% of. Pin a limit per type in market.maxPrices "
+                "(per node-hour, in the catalog currency: CNY for Alibaba), or remove maxPricePercent to pay up "
+                "to the on-demand price (SpotAsPriceGo)",
+            )
+        )
+    if plan.limits and plan.currency is None:
+        out.append(Problem(f"{path}.market", "cannot tell the currency of the spot price limits from the catalog"))
+    for name, limit in plan.limits:
+        if limit <= 0:
+            out.append(
+                Problem(
+                    f"{path}.market",
+                    f"the spot price limit of {name} rounds down to 0.00 (ESS takes two decimals); raise it",
+                )
+            )
+    return out
+
+
+def _schedule_problems(group: GroupSpec, path: str) -> list[Problem]:
+    auto = group.autoscaling
+    if auto is None or not auto.schedules:
+        return []
+    out = []
+    start = auto.schedule_start
+    if start is None:
+        out.append(
+            Problem(
+                f"{path}.autoscaling.scheduleStart",
+                "Alibaba ESS scheduled tasks run inside a window that must start within 90 days and end within "
+                "365 days of their creation; pin its first UTC day, e.g. scheduleStart: 2026-12-01 "
+                "(deploy on or before it, and move it forward before the window ends 275 days later)",
+            )
+        )
+    for i, s in enumerate(auto.schedules):
+        where = f"{path}.autoscaling.schedules[{i}]"
+        try:
+            utc = to_utc(s.cron, s.timezone, start or REFERENCE_START)
+            if start is not None:
+                task_window(utc.cron, start)
+        except ScheduleError as e:
+            out.append(Problem(where, str(e)))
+    return out
+
+
 RULES = CloudRules(
     cloud="alicloud",
-    # ESS scaling group names are 2-64 characters [DOC: Alibaba Cloud ESS CreateScalingGroup,
-    # ScalingGroupName; from memory, UNVERIFIED here]; leave room for a suffix.
+    # ESS scaling group names are 2-64 characters [SDK: ess.ScalingGroup scaling_group_name];
+    # the longest derived name is the RAM role "<prefix>-node" (RAM role names up to 64).
     max_name_length=56,
-    name_limit_source="ESS scaling group names are at most 64 characters, including an 8-character suffix",
+    name_limit_source="ESS scaling group and RAM role names are at most 64 characters (<fleet>-<group>-node)",
     zone_example="cn-hangzhou-h",
     zone_ok=_zone_ok,
     tag_problems=_tag_problem,
-    check=None,  # eRDMA support is checked from the catalog, like every cloud's RDMA
+    check=_check,
 )

@@ -1,9 +1,14 @@
-"""Azure limits checked at spec time."""
+"""Azure limits checked at spec time (no Pulumi here: ``gpufleet validate`` runs this)."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 
+from gpufleet.azure.images import image_problem
+from gpufleet.azure.layout import is_mixed
+from gpufleet.azure.schedule import DEFAULT_PROFILE, MAX_PROFILES, ScheduleError, cron_to_recurrence, windows_zone
+from gpufleet.azure.ssh import DISALLOWED_ADMIN_NAMES, key_problem
 from gpufleet.catalog import Catalog, InstanceType
 from gpufleet.errors import Problem
 from gpufleet.rules import CloudRules, generic_tag_problem
@@ -15,6 +20,21 @@ IB_RESERVED = ipaddress.ip_network("172.16.0.0/16")
 # A single placement group holds at most 100 VMs by default [SDK: VirtualMachineScaleSetArgs
 # docstring "single placement group, of max size 100 VMs"; SDK notes 2.6].
 SINGLE_PLACEMENT_GROUP_MAX = 100
+# With singlePlacementGroup false a scale set holds 0-1,000 VMs [DOC: Microsoft Learn
+# "Virtual Machine Scale Sets and placement groups"; infra-facts 5c. The same 1,000 for
+# Flexible orchestration is UNVERIFIED here].
+SCALE_SET_MAX = 1000
+# Spot max price is in US dollars [SDK: BillingProfileArgs.max_price docstring].
+SPOT_PRICE_CURRENCY = "USD"
+
+# Resource group names: 1-90 characters of letters, digits, _ - . ( ), not ending in '.'
+# [DOC: Microsoft Learn "Naming rules and restrictions for Azure resources"; infra-facts 5d,
+# from secondary copies].
+RESOURCE_GROUP_RE = re.compile(r"^[-\w.()]{1,89}[-\w()]$")
+SUBNET_ID_RE = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+/subnets/[^/]+$",
+    re.IGNORECASE,
+)
 
 
 def _zone_ok(region: str, zone: str) -> bool:
@@ -29,35 +49,234 @@ def _tag_problem(key: str, value: str) -> str | None:
     return generic_tag_problem(key, value)
 
 
+def _rdma_problems(group: GroupSpec, path: str) -> list[Problem]:
+    out: list[Problem] = []
+    if group.capacity.max > SINGLE_PLACEMENT_GROUP_MAX:
+        out.append(
+            Problem(
+                f"{path}.capacity.max",
+                f"{group.capacity.max} is over {SINGLE_PLACEMENT_GROUP_MAX}: InfiniBand needs a single "
+                "placement group, which holds at most 100 VMs; split the group",
+            )
+        )
+    if group.network.create and ipaddress.ip_network(group.network.address_space).overlaps(IB_RESERVED):
+        out.append(
+            Problem(
+                f"{path}.network.cidr",
+                f"'{group.network.address_space}' overlaps 172.16.0.0/16, which the InfiniBand network "
+                "reserves; use e.g. 10.40.0.0/16",
+            )
+        )
+    if len(group.zones) > 1:
+        out.append(
+            Problem(
+                f"{path}.zones",
+                f"{len(group.zones)} zones given: an InfiniBand scale set sits in one proximity placement group "
+                "(one datacenter); give at most one zone",
+            )
+        )
+    if is_mixed(group):
+        m = group.market
+        if m.percent_above_base > 0:
+            out.append(
+                Problem(
+                    f"{path}.market.onDemandPercentAboveBase",
+                    f"{m.percent_above_base} is not possible with InfiniBand: a mixed InfiniBand group is two scale "
+                    "sets (an on-demand base and a spot rest), which can hold a fixed base but no percentage; "
+                    "use 0 and set onDemandBase",
+                )
+            )
+        if m.on_demand_base >= group.capacity.max:
+            out.append(
+                Problem(
+                    f"{path}.market.onDemandBase",
+                    f"{m.on_demand_base} leaves no room for spot nodes under capacity.max {group.capacity.max}; "
+                    "lower it or use market type 'on-demand'",
+                )
+            )
+    return out
+
+
+def _access_problems(group: GroupSpec, path: str) -> list[Problem]:
+    if group.access is None:
+        return [
+            Problem(
+                f"{path}.access",
+                "Azure Linux scale sets need an SSH public key (password login is always disabled); add "
+                "access: {sshPublicKeys: ['ssh-ed25519 AAAA... you@host']}",
+            )
+        ]
+    out = [
+        Problem(f"{path}.access.sshPublicKeys[{i}]", f"'{key[:24]}...' {msg}")
+        for i, key in enumerate(group.access.ssh_public_keys)
+        if (msg := key_problem(key)) is not None
+    ]
+    if group.access.admin_username in DISALLOWED_ADMIN_NAMES:
+        out.append(
+            Problem(
+                f"{path}.access.adminUsername",
+                f"'{group.access.admin_username}' is a name Azure refuses for the admin user; e.g. 'azureuser'",
+            )
+        )
+    return out
+
+
+def _network_problems(group: GroupSpec, path: str) -> list[Problem]:
+    out: list[Problem] = []
+    rg = group.network.resource_group
+    if rg is not None and not RESOURCE_GROUP_RE.match(rg):
+        out.append(
+            Problem(
+                f"{path}.network.resourceGroup",
+                f"'{rg}' is not a valid resource group name (1-90 letters, digits, _ - . ( ), not ending in '.')",
+            )
+        )
+    subnets = group.network.subnet_ids or ()
+    if len(subnets) > 1:
+        out.append(
+            Problem(
+                f"{path}.network.subnetIds",
+                f"{len(subnets)} subnets given: an Azure scale set's network interface sits in one subnet "
+                "(subnets span all zones of a region); give one",
+            )
+        )
+    for i, sid in enumerate(subnets):
+        if not SUBNET_ID_RE.match(sid):
+            out.append(
+                Problem(
+                    f"{path}.network.subnetIds[{i}]",
+                    f"'{sid}' is not an Azure subnet id (/subscriptions/<id>/resourceGroups/<rg>/providers/"
+                    "Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>)",
+                )
+            )
+    return out
+
+
+def _market_problems(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
+    out: list[Problem] = []
+    listed = group.gpu.instance_types or ()
+    if len(listed) > 1:
+        out.append(
+            Problem(
+                f"{path}.gpu.instanceTypes",
+                f"{len(listed)} types given: an Azure scale set runs one VM size, so gpufleet would silently drop "
+                f"all but '{listed[0]}'; list one type, or split the group",
+            )
+        )
+    if not group.rdma and group.capacity.max > SCALE_SET_MAX:
+        out.append(
+            Problem(
+                f"{path}.capacity.max", f"{group.capacity.max} is over {SCALE_SET_MAX}, the most VMs a scale set holds"
+            )
+        )
+    out += _spot_cap_problems(group, path, types, catalog)
+    return out
+
+
+def _spot_cap_problems(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
+    """A spot cap (``maxPricePercent`` or pinned ``maxPrices``) must become a USD max price for the one
+    VM size the scale set runs (``azure/vmss.py``); otherwise the cap would be dropped or fail at deploy."""
+    market = group.market
+    pct = market.max_price_percent
+    if not market.is_spot or (pct is None and not market.max_prices) or not types:
+        return []
+    primary = types[0]
+    pinned = (market.max_prices or {}).get(primary.name)
+    quote = catalog.quote("azure", primary.name, group.region, "on-demand")
+    if pinned is None and pct is None:
+        return [
+            Problem(
+                f"{path}.market.maxPrices",
+                f"no entry for {primary.name}, the VM size the scale set runs, and no maxPricePercent, so the cap "
+                "would be dropped; add the entry, or omit maxPrices (pay up to on-demand)",
+            )
+        ]
+    if pinned is None and quote is None:
+        return [
+            Problem(
+                f"{path}.market.maxPricePercent",
+                f"the catalog has no on-demand price for {primary.name} in {group.region}, so {pct}% of it "
+                "cannot be computed; omit maxPricePercent (pay up to on-demand), pin market.maxPrices, "
+                "or pick a priced region",
+            )
+        ]
+    if quote is not None and quote.currency != SPOT_PRICE_CURRENCY:
+        key = "maxPrices" if pinned is not None else "maxPricePercent"
+        return [
+            Problem(
+                f"{path}.market.{key}",
+                f"the catalog prices {primary.name} in {quote.currency}, but Azure's spot max price is in USD",
+            )
+        ]
+    return []
+
+
+def _image_problems(group: GroupSpec, path: str) -> list[Problem]:
+    image = group.bootstrap.image
+    if image is None:
+        return []
+    if image.ssm_parameter is not None:
+        return [Problem(f"{path}.bootstrap.image.ssmParameter", "SSM parameters are AWS only; on Azure give 'id'")]
+    if image.id is not None and (msg := image_problem(image.id)) is not None:
+        return [Problem(f"{path}.bootstrap.image.id", msg)]
+    return []
+
+
+def _schedule_problems(group: GroupSpec, path: str) -> list[Problem]:
+    if group.autoscaling is None:
+        return []
+    out: list[Problem] = []
+    schedules = group.autoscaling.schedules
+    if 1 + len(schedules) > MAX_PROFILES:
+        out.append(
+            Problem(
+                f"{path}.autoscaling.schedules",
+                f"{len(schedules)} schedules plus the default profile exceed Azure's {MAX_PROFILES} autoscale "
+                f"profiles; keep at most {MAX_PROFILES - 1}",
+            )
+        )
+    for i, s in enumerate(schedules):
+        label = s.name or f"schedule-{i}"
+        where = f"{path}.autoscaling.schedules[{i}]"
+        if s.name is not None and s.name.lower() == DEFAULT_PROFILE:
+            out.append(
+                Problem(
+                    f"{where}.name",
+                    f"'{s.name}' is reserved: Azure autoscale already has a profile named '{DEFAULT_PROFILE}' (the "
+                    "group's own capacity), and two profiles with one name collide; rename the schedule",
+                )
+            )
+        try:
+            cron_to_recurrence(s.cron)
+        except ScheduleError as e:
+            out.append(Problem(f"{where}.cron", f"Azure cannot express schedule '{label}': {e}"))
+        try:
+            windows_zone(s.timezone)
+        except ScheduleError as e:
+            out.append(Problem(f"{where}.timezone", f"Azure cannot express schedule '{label}': {e}"))
+    return out
+
+
 def _check(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
     out: list[Problem] = []
     if group.rdma:
-        if group.capacity.max > SINGLE_PLACEMENT_GROUP_MAX:
-            out.append(
-                Problem(
-                    f"{path}.capacity.max",
-                    f"{group.capacity.max} is over {SINGLE_PLACEMENT_GROUP_MAX}: InfiniBand needs a single "
-                    "placement group, which holds at most 100 VMs; split the group",
-                )
-            )
-        if group.network.create and ipaddress.ip_network(group.network.address_space).overlaps(IB_RESERVED):
-            out.append(
-                Problem(
-                    f"{path}.network.cidr",
-                    f"'{group.network.address_space}' overlaps 172.16.0.0/16, which the InfiniBand network "
-                    "reserves; use e.g. 10.40.0.0/16",
-                )
-            )
+        out += _rdma_problems(group, path)
+    out += _access_problems(group, path)
+    out += _network_problems(group, path)
+    out += _market_problems(group, path, types, catalog)
+    out += _image_problems(group, path)
+    out += _schedule_problems(group, path)
     return out
 
 
 RULES = CloudRules(
     cloud="azure",
     # Linux VM scale set names are 1-64 characters [DOC: Microsoft Learn "Naming rules and
-    # restrictions for Azure resources", Microsoft.Compute virtualMachineScaleSets; from
-    # memory, UNVERIFIED here]; leave room for Pulumi's 8-character suffix.
+    # restrictions for Azure resources", Microsoft.Compute virtualMachineScaleSets; infra-facts
+    # 5d]. The component names scale sets "<fleet>-<group>" or "<fleet>-<group>-regular", so
+    # 56 + 8 fits 64.
     max_name_length=56,
-    name_limit_source="VM scale set names are at most 64 characters, including an 8-character suffix",
+    name_limit_source="VM scale set names are at most 64 characters, including a '-regular' suffix",
     zone_example="1",
     zone_ok=_zone_ok,
     tag_problems=_tag_problem,

@@ -115,7 +115,10 @@ class _ListHandler(logging.Handler):
 
 
 def _plain(value: Any) -> Any:
-    """Strip SDK wrappers so captured inputs are JSON-able (unknowns become None)."""
+    """Strip SDK wrappers so captured inputs are JSON-able. A value unknown at registration
+    becomes the engine's wire sentinel (``rpc.UNKNOWN``), as policies see it in a preview."""
+    if isinstance(value, pulumi.output.Unknown):
+        return rpc.UNKNOWN
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items() if not str(k).startswith("__")}
     if isinstance(value, list | tuple):

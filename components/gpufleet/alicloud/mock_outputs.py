@@ -1,0 +1,97 @@
+"""Offline outputs for the Alibaba Cloud resources gpufleet declares (used by gpufleet.plan.mocks).
+
+Each function gets the mock args (camelCase inputs) and the mock id, and returns the
+computed outputs the real provider would add: prefixed ids, ARNs (ARIs), NAT tables, EIP
+addresses. Shapes follow the provider's output properties. Resources carry no region
+input (the explicit provider holds it), so ARIs use ``MOCK_REGION``; region placement is
+asserted on the provider references instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+ACCOUNT = "1234567890123456"
+"""A 16-digit Alibaba Cloud account id (UIDs have 16 digits)."""
+MOCK_REGION = "cn-hangzhou"
+
+Outputs = Callable[[pulumi.runtime.MockResourceArgs, str], dict[str, Any]]
+
+
+def _short(rid: str, n: int = 17) -> str:
+    return rid.rsplit("/", 1)[-1][:n]
+
+
+def vpc(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {
+        "status": "Available",
+        "routerId": f"vrt-{_short(rid)}",
+        "routeTableId": f"vtb-{_short(rid)}",
+        "regionId": MOCK_REGION,
+    }
+
+
+def vswitch(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"status": "Available", "availabilityZone": args.inputs.get("zoneId")}
+
+
+def nat_gateway(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {
+        "status": "Available",
+        "snatTableIds": f"stb-{_short(rid)}",
+        "forwardTableIds": f"ftb-{_short(rid)}",
+        "specification": "Small",
+    }
+
+
+def eip(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    # 203.0.113.0/24 is TEST-NET-3 (RFC 5737): never a real address.
+    octet = int(_short(rid, 2), 16) % 254 + 1
+    return {"ipAddress": f"203.0.113.{octet}", "status": "InUse", "allocationId": f"eip-{_short(rid)}"}
+
+
+def snat_entry(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"snatEntryId": f"snat-{_short(rid)}", "status": "Available"}
+
+
+def security_group(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"securityGroupType": args.inputs.get("securityGroupType") or "normal"}
+
+
+def ram_role(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    name = args.inputs.get("roleName")
+    return {"arn": f"acs:ram::{ACCOUNT}:role/{str(name).lower()}", "roleId": _short(rid, 19)}
+
+
+def ram_policy(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"type": "Custom", "defaultVersion": "v1", "attachmentCount": 0}
+
+
+def scaling_group(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"scalingGroupName": args.inputs.get("scalingGroupName") or f"asg-{_short(rid)}"}
+
+
+def scaling_rule(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"ari": f"ari:acs:ess:{MOCK_REGION}:{ACCOUNT}:scalingrule/asr-{_short(rid)}"}
+
+
+def alarm(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"state": "OK"}
+
+
+OUTPUTS: dict[str, Outputs] = {
+    "alicloud:vpc/network:Network": vpc,
+    "alicloud:vpc/switch:Switch": vswitch,
+    "alicloud:vpc/natGateway:NatGateway": nat_gateway,
+    "alicloud:ecs/eipAddress:EipAddress": eip,
+    "alicloud:vpc/snatEntry:SnatEntry": snat_entry,
+    "alicloud:ecs/securityGroup:SecurityGroup": security_group,
+    "alicloud:ram/role:Role": ram_role,
+    "alicloud:ram/policy:Policy": ram_policy,
+    "alicloud:ess/scalingGroup:ScalingGroup": scaling_group,
+    "alicloud:ess/scalingRule:ScalingRule": scaling_rule,
+    "alicloud:ess/alarm:Alarm": alarm,
+}

@@ -1,0 +1,159 @@
+"""Offline outputs for the AWS resources gpufleet declares (used by gpufleet.plan.mocks).
+
+Each function gets the mock args (camelCase inputs) and the mock id, and returns the
+computed outputs the real provider would add: ARNs, generated names, version numbers.
+Shapes follow the provider's output properties; account 123456789012 is AWS's example
+account id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+ACCOUNT = "123456789012"
+
+Outputs = Callable[[pulumi.runtime.MockResourceArgs, str], dict[str, Any]]
+
+
+# GpuFleet names providers "<fleet>-aws-<region>" (gpufleet.fleet).
+_PROVIDER_REGION = re.compile(r"-aws-(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)::")
+
+
+def _region(args: pulumi.runtime.MockResourceArgs) -> str:
+    """The resource's Region: its own ``region`` input, else the one in its provider's
+    name (mocks see the provider reference ``<urn>::<id>``, not its inputs)."""
+    if args.inputs.get("region"):
+        return str(args.inputs["region"])
+    m = _PROVIDER_REGION.search(args.provider or "")
+    return m.group("region") if m else "us-east-1"
+
+
+def _name(args: pulumi.runtime.MockResourceArgs, rid: str) -> str:
+    """The physical name: the explicit one, else Pulumi-style ``<name>-<7 chars>``."""
+    return str(args.inputs.get("name") or f"{args.name}-{rid[:7]}")
+
+
+def _ec2_arn(args: pulumi.runtime.MockResourceArgs, kind: str, rid: str) -> str:
+    return f"arn:aws:ec2:{_region(args)}:{ACCOUNT}:{kind}/{rid}"
+
+
+def launch_template(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {
+        "arn": _ec2_arn(args, "launch-template", f"lt-{rid}"),
+        "name": _name(args, rid),
+        "latestVersion": 1,
+        "defaultVersion": 1,
+    }
+
+
+def asg(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    name = _name(args, rid)
+    return {
+        "name": name,
+        "arn": f"arn:aws:autoscaling:{_region(args)}:{ACCOUNT}:autoScalingGroup:"
+        f"00000000-0000-0000-0000-{rid[:12]}:autoScalingGroupName/{name}",
+    }
+
+
+def iam_role(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    name = _name(args, rid)
+    return {"name": name, "arn": f"arn:aws:iam::{ACCOUNT}:role/{name}", "uniqueId": f"AROA{rid[:17].upper()}"}
+
+
+def instance_profile(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    name = _name(args, rid)
+    return {"name": name, "arn": f"arn:aws:iam::{ACCOUNT}:instance-profile/{name}", "uniqueId": f"AIPA{rid[:17]}"}
+
+
+def role_policy(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"name": _name(args, rid)}
+
+
+def placement_group(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    name = _name(args, rid)
+    return {"name": name, "arn": _ec2_arn(args, "placement-group", name), "placementGroupId": f"pg-{rid}"}
+
+
+def security_group(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"name": _name(args, rid), "arn": _ec2_arn(args, "security-group", f"sg-{rid}"), "ownerId": ACCOUNT}
+
+
+def sg_rule(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"arn": _ec2_arn(args, "security-group-rule", f"sgr-{rid}"), "securityGroupRuleId": f"sgr-{rid}"}
+
+
+def vpc(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {
+        "arn": _ec2_arn(args, "vpc", f"vpc-{rid}"),
+        "defaultRouteTableId": f"rtb-{rid}",
+        "defaultSecurityGroupId": f"sg-{rid}",
+        "mainRouteTableId": f"rtb-{rid}",
+        "ownerId": ACCOUNT,
+    }
+
+
+def subnet(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"arn": _ec2_arn(args, "subnet", f"subnet-{rid}"), "ownerId": ACCOUNT}
+
+
+def internet_gateway(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"arn": _ec2_arn(args, "internet-gateway", f"igw-{rid}"), "ownerId": ACCOUNT}
+
+
+def eip(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"allocationId": f"eipalloc-{rid}", "publicIp": "198.51.100.10", "domain": "vpc"}
+
+
+def nat_gateway(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"privateIp": "10.0.0.10", "publicIp": "198.51.100.10", "networkInterfaceId": f"eni-{rid}"}
+
+
+def route_table(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"arn": _ec2_arn(args, "route-table", f"rtb-{rid}"), "ownerId": ACCOUNT}
+
+
+def vpc_endpoint(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"arn": _ec2_arn(args, "vpc-endpoint", f"vpce-{rid}"), "prefixListId": f"pl-{rid[:8]}", "state": "available"}
+
+
+def scaling_policy(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    name = _name(args, rid)
+    return {
+        "name": name,
+        "arn": f"arn:aws:autoscaling:{_region(args)}:{ACCOUNT}:scalingPolicy:{rid}:"
+        f"autoScalingGroupName/{args.inputs.get('autoscalingGroupName')}:policyName/{name}",
+    }
+
+
+def schedule(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    action = args.inputs.get("scheduledActionName")
+    return {
+        "arn": f"arn:aws:autoscaling:{_region(args)}:{ACCOUNT}:scheduledUpdateGroupAction:{rid}:"
+        f"autoScalingGroupName/{args.inputs.get('autoscalingGroupName')}:scheduledActionName/{action}",
+    }
+
+
+OUTPUTS: dict[str, Outputs] = {
+    "aws:ec2/launchTemplate:LaunchTemplate": launch_template,
+    "aws:autoscaling/group:Group": asg,
+    "aws:autoscaling/policy:Policy": scaling_policy,
+    "aws:autoscaling/schedule:Schedule": schedule,
+    "aws:iam/role:Role": iam_role,
+    "aws:iam/instanceProfile:InstanceProfile": instance_profile,
+    "aws:iam/rolePolicy:RolePolicy": role_policy,
+    "aws:ec2/placementGroup:PlacementGroup": placement_group,
+    "aws:ec2/securityGroup:SecurityGroup": security_group,
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": sg_rule,
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": sg_rule,
+    "aws:ec2/vpc:Vpc": vpc,
+    "aws:ec2/subnet:Subnet": subnet,
+    "aws:ec2/internetGateway:InternetGateway": internet_gateway,
+    "aws:ec2/eip:Eip": eip,
+    "aws:ec2/natGateway:NatGateway": nat_gateway,
+    "aws:ec2/routeTable:RouteTable": route_table,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": vpc_endpoint,
+}

@@ -1,0 +1,179 @@
+"""Pure builders for a group's Azure autoscale setting and the metrics role it relies on.
+
+- A default profile with the group's min/initial/max and, with ``gpuUtilizationTarget``,
+  a scale-out and a scale-in rule on GPU utilisation.
+- One recurrence profile per schedule (``azure/schedule.py`` converts cron and zone).
+  Each keeps the GPU rules, so scaling goes on inside the schedule's bounds.
+
+The metric is the custom metric the bootstrap's agent publishes on the scale set
+(:data:`gpufleet.metrics.AZURE_GPU_UTILIZATION`, written down once there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+from pulumi_azure_native import authorization, monitor
+
+from gpufleet.azure.layout import ScaleSetPlan
+from gpufleet.azure.schedule import (
+    DEFAULT_PROFILE,
+    MAX_RULES_PER_PROFILE,
+    ProfileCapacity,
+    cron_to_recurrence,
+    schedule_capacity,
+)
+from gpufleet.metrics import AZURE_GPU_UTILIZATION
+from gpufleet.spec import AutoscalingSpec, CapacitySpec
+
+# Metric windows: time grain 1 minute to 12 hours, time window 5 minutes to 12 hours [SDK:
+# monitor.MetricTriggerArgs docstrings; SDK notes 2.3]. Ten minutes smooths short spikes.
+TIME_GRAIN = "PT1M"
+TIME_WINDOW = "PT10M"
+# GPU nodes take minutes to boot and publish metrics; wait before adding another.
+SCALE_OUT_COOLDOWN = "PT10M"
+# Scale in below the target minus this many points (or half the target when that is lower):
+# a gap between the two thresholds keeps autoscale from flapping [DOC: Microsoft Learn
+# "Best practices for autoscale", choose thresholds with a margin; UNVERIFIED wording].
+SCALE_IN_MARGIN = 20.0
+
+# Telegraf's azure_monitor output writes custom metrics with the node's managed identity,
+# which needs "Monitoring Metrics Publisher" on the resource the metrics are written to
+# [DOC: influxdata/telegraf plugins/outputs/azure_monitor README]. Built-in role id
+# [DOC: Microsoft Learn "Azure built-in roles", Monitoring Metrics Publisher].
+METRICS_PUBLISHER_ROLE_ID = "3913510d-42f4-4e42-8a64-420c390055eb"
+
+
+def iso_seconds(seconds: int) -> str:
+    """An ISO 8601 duration, in whole minutes when it divides evenly."""
+    return f"PT{seconds // 60}M" if seconds % 60 == 0 else f"PT{seconds}S"
+
+
+def scale_in_threshold(target: float) -> float:
+    return max(target - SCALE_IN_MARGIN, target / 2)
+
+
+def gpu_rules(autoscaling: AutoscalingSpec, scale_set_id: pulumi.Input[str]) -> list[monitor.ScaleRuleArgs]:
+    """Scale out above the GPU utilisation target, in below it by a margin; none without a target."""
+    target = autoscaling.gpu_utilization_target
+    if target is None:
+        return []
+    metric = AZURE_GPU_UTILIZATION
+
+    def trigger(operator: monitor.ComparisonOperationType, threshold: float) -> monitor.MetricTriggerArgs:
+        return monitor.MetricTriggerArgs(
+            metric_name=metric.name,
+            metric_namespace=metric.namespace,
+            metric_resource_uri=scale_set_id,
+            operator=operator,
+            statistic=monitor.MetricStatisticType.AVERAGE,
+            threshold=threshold,
+            time_aggregation=monitor.TimeAggregationType.AVERAGE,
+            time_grain=TIME_GRAIN,
+            time_window=TIME_WINDOW,
+        )
+
+    rules = [
+        monitor.ScaleRuleArgs(
+            metric_trigger=trigger(monitor.ComparisonOperationType.GREATER_THAN, target),
+            scale_action=monitor.ScaleActionArgs(
+                direction=monitor.ScaleDirection.INCREASE,
+                type=monitor.ScaleType.CHANGE_COUNT,
+                value="1",
+                cooldown=SCALE_OUT_COOLDOWN,
+            ),
+        ),
+        monitor.ScaleRuleArgs(
+            metric_trigger=trigger(monitor.ComparisonOperationType.LESS_THAN, scale_in_threshold(target)),
+            scale_action=monitor.ScaleActionArgs(
+                direction=monitor.ScaleDirection.DECREASE,
+                type=monitor.ScaleType.CHANGE_COUNT,
+                value="1",
+                cooldown=iso_seconds(autoscaling.scale_in_cooldown_seconds),
+            ),
+        ),
+    ]
+    assert len(rules) <= MAX_RULES_PER_PROFILE
+    return rules
+
+
+def _capacity(c: ProfileCapacity) -> monitor.ScaleCapacityArgs:
+    # The API takes the counts as strings [SDK notes 2.3].
+    return monitor.ScaleCapacityArgs(minimum=str(c.minimum), default=str(c.default), maximum=str(c.maximum))
+
+
+def profiles(
+    autoscaling: AutoscalingSpec, capacity: CapacitySpec, plan: ScaleSetPlan, scale_set_id: pulumi.Input[str]
+) -> list[monitor.AutoscaleProfileArgs]:
+    """The default profile, then one recurrence profile per schedule (validated by ``azure/rules.py``)."""
+    rules = gpu_rules(autoscaling, scale_set_id)
+    out = [monitor.AutoscaleProfileArgs(name=DEFAULT_PROFILE, capacity=_capacity(plan.capacity), rules=rules)]
+    for i, schedule in enumerate(autoscaling.schedules):
+        when = cron_to_recurrence(schedule.cron, schedule.timezone)
+        out.append(
+            monitor.AutoscaleProfileArgs(
+                name=schedule.name or f"schedule-{i}",
+                capacity=_capacity(schedule_capacity(schedule, capacity, plan.base)),
+                rules=rules,
+                recurrence=monitor.RecurrenceArgs(
+                    frequency=monitor.RecurrenceFrequency.WEEK,
+                    schedule=monitor.RecurrentScheduleArgs(
+                        days=list(when.days),
+                        hours=list(when.hours),
+                        minutes=list(when.minutes),
+                        time_zone=when.time_zone,
+                    ),
+                ),
+            )
+        )
+    return out
+
+
+def autoscale_setting_args(
+    *,
+    autoscaling: AutoscalingSpec,
+    capacity: CapacitySpec,
+    plan: ScaleSetPlan,
+    scale_set_id: pulumi.Input[str],
+    rg_name: pulumi.Input[str],
+    location: str,
+    tags: Mapping[str, str],
+) -> monitor.AutoscaleSettingArgs:
+    return monitor.AutoscaleSettingArgs(
+        resource_group_name=rg_name,
+        location=location,
+        target_resource_uri=scale_set_id,
+        target_resource_location=location,
+        # The SDK default is false [SDK notes 2.3]: a disabled setting scales nothing.
+        enabled=True,
+        profiles=profiles(autoscaling, capacity, plan, scale_set_id),
+        tags=dict(tags),
+    )
+
+
+def subscription_of(resource_id: str) -> str:
+    """``/subscriptions/<id>`` from an ARM resource id."""
+    parts = resource_id.split("/")
+    if len(parts) < 3 or parts[1].lower() != "subscriptions":
+        raise ValueError(f"not an ARM resource id: {resource_id!r}")
+    return f"/subscriptions/{parts[2]}"
+
+
+def metrics_publisher_args(
+    scale_set_id: pulumi.Output[str], principal_id: pulumi.Input[str]
+) -> authorization.RoleAssignmentArgs:
+    """Let the scale set's own identity publish custom metrics onto the scale set, nothing more."""
+    role = scale_set_id.apply(
+        lambda sid: (
+            f"{subscription_of(sid)}/providers/Microsoft.Authorization/roleDefinitions/{METRICS_PUBLISHER_ROLE_ID}"
+        )
+    )
+    return authorization.RoleAssignmentArgs(
+        scope=scale_set_id,
+        principal_id=principal_id,
+        # The principal was just created; naming its type avoids a replication-delay failure
+        # [DOC: Microsoft Learn "Assign Azure roles using ARM templates", principalType; UNVERIFIED here].
+        principal_type="ServicePrincipal",
+        role_definition_id=role,
+    )

@@ -1,0 +1,209 @@
+"""AzureGpuGroup: one Azure group's resources, wired together. Decisions live in the builders.
+
+``GpuFleet`` calls :func:`provider` once per region and :func:`build` once per group.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import pulumi
+import pulumi_azure_native as azure_native
+from pulumi_azure_native import authorization, compute, monitor, network, resources
+
+from gpufleet.azure import autoscale, layout, vmss
+from gpufleet.azure import network as net
+from gpufleet.azure.images import choose_image
+from gpufleet.bootstrap import NodeContext, encode_user_data, render_cloud_config
+from gpufleet.context import GroupContext
+
+COMPONENT_TYPE = "gpufleet:azure:AzureGpuGroup"
+
+
+def provider(name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
+    """An explicit provider per region, so no resource depends on ambient config."""
+    return azure_native.Provider(name, location=region, opts=opts)
+
+
+def build(ctx: GroupContext, provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions) -> AzureGpuGroup:
+    return AzureGpuGroup(ctx.name, ctx, provider, opts)
+
+
+def _principal_id(identity: compute.outputs.VirtualMachineScaleSetIdentityResponse | None, scale_set: str) -> str:
+    """The scale set's system-assigned principal; its absence is an impossible state (the builder asks for one)."""
+    if identity is None or not identity.principal_id:
+        raise ValueError(
+            f"scale set '{scale_set}' has no system-assigned identity principal id; the metrics role assignment "
+            "needs one (vmss.scale_set_args requests SystemAssigned)"
+        )
+    return identity.principal_id
+
+
+class AzureGpuGroup(pulumi.ComponentResource):
+    """The scale set(s) of one Azure group with their network, placement and autoscaling."""
+
+    resource_group_name: pulumi.Output[str]
+    """The resource group that holds the group's resources (created, or the spec's)."""
+    network_security_group: network.NetworkSecurityGroup
+    """The NSG: VNet traffic allowed, Internet inbound denied."""
+    subnet_id: pulumi.Output[str]
+    """The subnet the nodes sit in (created, or the spec's)."""
+    proximity_placement_group: compute.ProximityPlacementGroup | None
+    """The InfiniBand group's proximity placement group; None without RDMA."""
+    scale_sets: dict[str, compute.VirtualMachineScaleSet]
+    """Scale sets by role: ``main``, or ``regular`` and ``spot`` for a mixed InfiniBand group."""
+    autoscale_setting: monitor.AutoscaleSetting | None
+    """The autoscale setting of the autoscaled scale set; None without autoscaling."""
+    outputs: dict[str, Any]
+    """What the component registers (and GpuFleet exports)."""
+
+    def __init__(
+        self,
+        name: str,
+        ctx: GroupContext,
+        provider: pulumi.ProviderResource,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            COMPONENT_TYPE,
+            name,
+            None,
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers={"azure-native": provider})),
+        )
+        # Every child names its provider, as on AWS, rather than inheriting it from this component.
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        group = ctx.group
+        region = group.region
+        tags = ctx.tags
+        if group.access is None:  # azure/rules.py refuses this at spec time
+            raise ValueError(f"group '{group.name}' has no access.sshPublicKeys; validate the spec first")
+
+        # Foundations: resource group, NSG, and a private network with NAT egress (or the spec's subnet).
+        if group.network.resource_group is not None:
+            self.resource_group_name = pulumi.Output.from_input(group.network.resource_group)
+        else:
+            rg = resources.ResourceGroup(f"{name}-rg", net.resource_group_args(region, tags), opts=child)
+            self.resource_group_name = rg.name
+        rg_name = self.resource_group_name
+        self.network_security_group = network.NetworkSecurityGroup(
+            f"{name}-nsg", net.nsg_args(rg_name, region, tags), opts=child
+        )
+        nic_nsg_id: pulumi.Output[str] | None = None
+        if group.network.create:
+            space = group.network.address_space
+            egress_ip = network.PublicIPAddress(
+                f"{name}-egress-ip", net.egress_ip_args(rg_name, region, tags), opts=child
+            )
+            nat = network.NatGateway(
+                f"{name}-nat", net.nat_gateway_args(rg_name, region, egress_ip.id, tags), opts=child
+            )
+            vnet = network.VirtualNetwork(f"{name}-vnet", net.vnet_args(rg_name, region, space, tags), opts=child)
+            subnet = network.Subnet(
+                f"{name}-subnet",
+                net.subnet_args(rg_name, vnet.name, space, self.network_security_group.id, nat.id),
+                opts=child,
+            )
+            self.subnet_id = subnet.id
+        else:
+            assert group.network.subnet_ids  # NetworkSpec requires subnetIds without create
+            self.subnet_id = pulumi.Output.from_input(group.network.subnet_ids[0])
+            # A subnet we did not create keeps whatever NSG it has; ours goes on the NIC as well.
+            nic_nsg_id = self.network_security_group.id
+
+        resolved = ctx.resolved
+        vm_size = resolved.primary.instance.name
+        if len(resolved.types) > 1:
+            pulumi.log.warn(
+                f"{name}: an Azure scale set runs one VM size; using {vm_size}, not "
+                f"{', '.join(resolved.instance_types[1:])}",
+                resource=self,
+            )
+        self.proximity_placement_group = None
+        if group.rdma:
+            self.proximity_placement_group = compute.ProximityPlacementGroup(
+                f"{name}-ppg",
+                vmss.proximity_placement_group_args(rg_name, region, vm_size, group.zones, tags),
+                opts=child,
+            )
+        ppg_id = self.proximity_placement_group.id if self.proximity_placement_group is not None else None
+
+        image = choose_image(group.bootstrap, group.rdma)
+        node = NodeContext(
+            cloud="azure",
+            region=region,
+            group=ctx.name,
+            instance=resolved.primary.instance,
+            rdma=group.rdma,
+            image_has_driver=image.has_driver,
+            extras={"health_port": str(vmss.HEALTH_PORT), "health_path": vmss.HEALTH_PATH},
+        )
+        custom_data = encode_user_data(render_cloud_config(group.bootstrap, node), "azure")
+
+        # Scale sets. The autoscaler owns capacity after creation; replace by deleting first,
+        # since GPU quota rarely covers old and new side by side.
+        self.scale_sets = {}
+        for plan in layout.scale_sets(group):
+            set_name = f"{name}{plan.suffix()}"
+            self.scale_sets[plan.role] = compute.VirtualMachineScaleSet(
+                f"{set_name}-vmss",
+                vmss.scale_set_args(
+                    name=set_name,
+                    plan=plan,
+                    resolved=resolved,
+                    image=image,
+                    access=group.access,
+                    custom_data=custom_data,
+                    rg_name=rg_name,
+                    subnet_id=self.subnet_id,
+                    nic_nsg_id=nic_nsg_id,
+                    ppg_id=ppg_id,
+                    tags=tags,
+                ),
+                opts=pulumi.ResourceOptions.merge(
+                    child, pulumi.ResourceOptions(ignore_changes=["sku.capacity"], delete_before_replace=True)
+                ),
+            )
+        autoscaled = next(p for p in layout.scale_sets(group) if p.autoscaled)
+        target_set = self.scale_sets[autoscaled.role]
+
+        self.autoscale_setting = None
+        scaling = group.autoscaling
+        if scaling is not None and (scaling.gpu_utilization_target is not None or scaling.schedules):
+            self.autoscale_setting = monitor.AutoscaleSetting(
+                f"{name}-autoscale",
+                autoscale.autoscale_setting_args(
+                    autoscaling=scaling,
+                    capacity=group.capacity,
+                    plan=autoscaled,
+                    scale_set_id=target_set.id,
+                    rg_name=rg_name,
+                    location=region,
+                    tags=tags,
+                ),
+                opts=child,
+            )
+        if scaling is not None and scaling.gpu_utilization_target is not None:
+            # The GPU metric is written by each node with its scale set's identity.
+            for role, scale_set in self.scale_sets.items():
+                set_name = f"{name}{'' if role == 'main' else '-' + role}"
+                principal = scale_set.identity.apply(functools.partial(_principal_id, scale_set=set_name))
+                authorization.RoleAssignment(
+                    f"{set_name}-metrics-publisher",
+                    autoscale.metrics_publisher_args(scale_set.id, principal),
+                    opts=child,
+                )
+
+        self.outputs = {
+            "resourceGroupName": self.resource_group_name,
+            "scaleSetId": target_set.id,
+            "scaleSetName": target_set.name,
+            "scaleSets": {role: {"id": s.id, "name": s.name} for role, s in self.scale_sets.items()},
+            "networkSecurityGroupId": self.network_security_group.id,
+            "subnetId": self.subnet_id,
+        }
+        if self.proximity_placement_group is not None:
+            self.outputs["proximityPlacementGroupId"] = self.proximity_placement_group.id
+        if self.autoscale_setting is not None:
+            self.outputs["autoscaleSettingId"] = self.autoscale_setting.id
+        self.register_outputs(self.outputs)

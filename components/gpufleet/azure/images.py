@@ -1,0 +1,85 @@
+"""Which image an Azure group boots (pure; no Pulumi).
+
+- InfiniBand groups default to Microsoft's Ubuntu-HPC image. Per its build recipe
+  (Azure/azhpc-images versions.json, ubuntu 22.04) it ships the NVIDIA driver 580
+  (open modules), CUDA, NCCL, DCGM, the DOCA-OFED InfiniBand stack, HPC-X, Fabric
+  Manager and the NVIDIA container toolkit [research: bootstrap-facts section 8a].
+  Other images need the InfiniBand drivers installed separately [DOC: Microsoft Learn
+  "High performance computing VM sizes"; SDK notes 2.6].
+- Other groups default to Canonical's Ubuntu server image, and the bootstrap installs
+  the driver branch the spec names. That keeps ``bootstrap.driver`` meaningful (the
+  HPC image pins its own driver), matches the AWS and Alibaba base-OS path, and avoids
+  an image that is mostly HPC libraries. For faster boots, point ``bootstrap.image.id``
+  at the HPC image and set ``driverIncluded: true``.
+
+``bootstrap.image.id`` overrides the default with a marketplace URN
+(``publisher:offer:sku:version``) or an image resource id (``/subscriptions/...``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gpufleet.spec import BootstrapSpec
+
+# Marketplace URNs. Ubuntu-HPC: "microsoft-dsvm:ubuntu-hpc:2204:latest" per the
+# Azure/azhpc-images README (supported marketplace images); 2404 is the 24.04 image of the
+# same offer (used in public repos; UNVERIFIED against the marketplace). Canonical: the
+# Ubuntu 22.04 Gen2 and 24.04 server images (widely used URNs; UNVERIFIED against the
+# marketplace here). ND H100 v5 sizes boot Gen2 images only (UNVERIFIED here); all four are Gen2.
+HPC_IMAGES = {
+    "ubuntu-22.04": "microsoft-dsvm:ubuntu-hpc:2204:latest",
+    "ubuntu-24.04": "microsoft-dsvm:ubuntu-hpc:2404:latest",
+}
+BASE_IMAGES = {
+    "ubuntu-22.04": "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest",
+    "ubuntu-24.04": "Canonical:ubuntu-24_04-lts:server:latest",
+}
+
+URN_RE = re.compile(r"^[A-Za-z0-9][\w.-]*:[\w.-]+:[\w.-]+:[\w.-]+$")
+"""``publisher:offer:sku:version``; each part non-empty, no spaces."""
+RESOURCE_ID_RE = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/\S+$", re.I)
+"""A managed image or gallery image (version) resource id."""
+
+
+@dataclass(frozen=True)
+class AzureImage:
+    """The image of a scale set: a marketplace URN or an image resource id."""
+
+    urn: str | None
+    resource_id: str | None
+    has_driver: bool
+    """The image ships the NVIDIA driver, so the bootstrap checks it instead of installing."""
+
+    @property
+    def parts(self) -> tuple[str, str, str, str]:
+        """``(publisher, offer, sku, version)`` of a URN image."""
+        if self.urn is None:
+            raise ValueError("not a marketplace URN image")
+        publisher, offer, sku, version = self.urn.split(":")
+        return publisher, offer, sku, version
+
+
+def image_problem(image_id: str) -> str | None:
+    """Why ``bootstrap.image.id`` is not a usable Azure image reference, or None."""
+    if URN_RE.match(image_id) or RESOURCE_ID_RE.match(image_id):
+        return None
+    return (
+        f"'{image_id}' is neither a marketplace URN 'publisher:offer:sku:version' "
+        "(e.g. 'microsoft-dsvm:ubuntu-hpc:2204:latest') nor an image resource id '/subscriptions/.../providers/"
+        "Microsoft.Compute/...'"
+    )
+
+
+def choose_image(bootstrap: BootstrapSpec, rdma: bool) -> AzureImage:
+    """The image for a group: the spec's override, else the HPC image for InfiniBand, else Ubuntu."""
+    if bootstrap.image is not None and bootstrap.image.id is not None:
+        ref = bootstrap.image.id
+        has_driver = bootstrap.image.driver_included
+        if RESOURCE_ID_RE.match(ref):
+            return AzureImage(urn=None, resource_id=ref, has_driver=has_driver)
+        return AzureImage(urn=ref, resource_id=None, has_driver=has_driver)
+    if rdma:
+        return AzureImage(urn=HPC_IMAGES[bootstrap.os], resource_id=None, has_driver=True)
+    return AzureImage(urn=BASE_IMAGES[bootstrap.os], resource_id=None, has_driver=False)

@@ -1,0 +1,274 @@
+"""Pure Alibaba builders: spot plan, address plan, ERIs, scaling policy, alarms, names."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import ipaddress
+import itertools
+import tarfile
+
+import pytest
+import yaml
+from aligroups import (
+    A10_MIXED,
+    A10_SPOT,
+    A10_SPOT_UNCAPPED,
+    EBMGN8IS_ERDMA,
+    GN8IS_ERDMA,
+    SHANGHAI_SCHEDULES,
+    MakeCtx,
+)
+
+from gpufleet.alicloud import launch, network, scaling
+from gpufleet.alicloud.erdma import ERI_INTERFACES, eri_count
+from gpufleet.alicloud.image import PUBLIC_UBUNTU_IMAGES, image_for
+from gpufleet.alicloud.naming import short_name
+from gpufleet.alicloud.spot import MAX_SPOT_POOLS, price_limit, spot_plan
+from gpufleet.alicloud.subnets import MAX_ZONES, usable_addresses, vswitch_cidrs
+from gpufleet.catalog import Catalog
+from gpufleet.metrics import GPU_UTILIZATION
+
+
+def test_spot_limits_are_percent_of_catalog_price_in_its_currency(make_ctx: MakeCtx, catalog: Catalog) -> None:
+    ctx = make_ctx(A10_SPOT)
+    plan = spot_plan(ctx.resolved, catalog)
+    assert plan.strategy == "SpotWithPriceLimit"
+    expected = []
+    for name in ctx.resolved.instance_types:
+        quote = catalog.quote("alicloud", name, "cn-beijing", "on-demand")
+        assert quote is not None and quote.currency == "CNY"
+        expected.append((name, price_limit(quote.amount * 0.60)))
+    assert plan.limits == tuple(expected)
+    assert plan.currency == "CNY"
+    # Rounded down to the cent, never above the cap.
+    for (name, limit), t in zip(plan.limits, ctx.resolved.types, strict=True):
+        raw = ctx.resolved.spot_cap(t)
+        assert raw is not None and raw - 0.01 < limit <= raw, name
+
+
+def test_spot_without_a_cap_pays_up_to_on_demand(make_ctx: MakeCtx, catalog: Catalog) -> None:
+    plan = spot_plan(make_ctx(A10_SPOT_UNCAPPED).resolved, catalog)
+    assert (plan.strategy, plan.limits) == ("SpotAsPriceGo", ())
+
+
+def test_on_demand_is_no_spot(make_ctx: MakeCtx, catalog: Catalog) -> None:
+    plan = spot_plan(make_ctx().resolved, catalog)
+    assert (plan.strategy, plan.pools) == ("NoSpot", None)
+
+
+@pytest.mark.parametrize(("cap", "limit"), [(5.71956, 5.71), (6.0, 6.0), (0.019, 0.01), (10.999, 10.99)])
+def test_price_limit_rounds_down_to_the_cent(cap: float, limit: float) -> None:
+    assert price_limit(cap) == limit
+
+
+def test_spot_pools_follow_the_types_and_are_capped(make_ctx: MakeCtx, catalog: Catalog) -> None:
+    assert spot_plan(make_ctx(A10_SPOT).resolved, catalog).pools == 2
+    assert MAX_SPOT_POOLS == 10
+
+
+def test_vswitches_are_fixed_blocks_so_adding_a_zone_moves_none() -> None:
+    # Zone i always gets block i of 8: adding a zone must not renumber (replace) a vSwitch.
+    plans = [vswitch_cidrs("10.61.0.0/16", n) for n in range(1, MAX_ZONES + 1)]
+    assert {p[0] for p in plans} == {"10.61.0.0/19"}
+    for shorter, longer in itertools.pairwise(plans):
+        assert longer[: len(shorter)] == shorter
+    eight = plans[-1]
+    assert eight[1:3] == ["10.61.32.0/19", "10.61.64.0/19"]
+    nets = [ipaddress.IPv4Network(c) for c in eight]
+    assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
+    assert all(n.subnet_of(ipaddress.IPv4Network("10.61.0.0/16")) for n in nets)
+    with pytest.raises(ValueError, match="at most 8 zones"):
+        vswitch_cidrs("10.61.0.0/16", MAX_ZONES + 1)
+    assert usable_addresses("10.61.0.0/24") == 252
+
+
+def test_first_vswitch_is_the_same_for_one_two_and_three_zones(make_ctx: MakeCtx) -> None:
+    zones = ["cn-beijing-h", "cn-beijing-i", "cn-beijing-j"]
+    first = {network.vswitch_plan(make_ctx({"zones": zones[:n]}))[0] for n in (1, 2, 3)}
+    assert first == {("cn-beijing-h", "10.61.0.0/19")}
+
+
+def test_eri_count_is_the_smallest_among_the_types(make_ctx: MakeCtx) -> None:
+    assert ERI_INTERFACES["ecs.ebmgn8is.32xlarge"] == 2
+    assert eri_count(t.instance for t in make_ctx(EBMGN8IS_ERDMA).resolved.types) == 2
+    # Not in the table: the primary interface only.
+    assert eri_count(t.instance for t in make_ctx(GN8IS_ERDMA).resolved.types) == 1
+
+
+def test_erdma_interfaces(make_ctx: MakeCtx) -> None:
+    nics = launch.network_interfaces(make_ctx(EBMGN8IS_ERDMA), "sg-1")
+    assert [(n.instance_type, n.network_interface_traffic_mode) for n in nics] == [
+        ("Primary", "HighPerformance"),
+        ("Secondary", "HighPerformance"),
+    ]
+    assert all(n.security_group_ids == ["sg-1"] for n in nics)
+
+
+@pytest.mark.parametrize(
+    ("fragment", "vswitches", "policy"),
+    [
+        ({}, 2, "BALANCE"),  # on-demand over two zones: spread evenly
+        ({}, 1, "PRIORITY"),  # one vSwitch: nothing to balance
+        (A10_SPOT, 2, "COST_OPTIMIZED"),  # spot: cheapest first, spot options apply
+        (A10_MIXED, 2, "COST_OPTIMIZED"),
+        (GN8IS_ERDMA, 1, "PRIORITY"),  # eRDMA: fill one zone first
+        # Spot eRDMA keeps PRIORITY too: COST_OPTIMIZED would pick vSwitches by price.
+        ({**GN8IS_ERDMA, "market": {"type": "spot"}}, 1, "PRIORITY"),
+    ],
+)
+def test_multi_az_policy(make_ctx: MakeCtx, fragment: dict[str, object], vswitches: int, policy: str) -> None:
+    assert scaling.multi_az_policy(make_ctx(fragment).group, vswitches) == policy
+
+
+def test_scaling_group_spot_options_only_with_cost_optimized(make_ctx: MakeCtx, catalog: Catalog) -> None:
+    mixed = make_ctx(A10_MIXED)
+    args = scaling.scaling_group_args(mixed, ["vsw-a", "vsw-b"], 2, spot_plan(mixed.resolved, catalog))
+    assert (args.on_demand_base_capacity, args.on_demand_percentage_above_base_capacity) == (1, 20)
+    assert (args.spot_instance_remedy, args.spot_instance_pools, args.compensate_with_on_demand) == (True, 2, False)
+    on_demand = make_ctx()
+    args = scaling.scaling_group_args(on_demand, ["vsw-a", "vsw-b"], 2, spot_plan(on_demand.resolved, catalog))
+    assert (args.on_demand_base_capacity, args.spot_instance_remedy, args.spot_instance_pools) == (None, None, None)
+
+
+@pytest.mark.parametrize(("env", "protected"), [("prod", True), ("dev", False), (None, False)])
+def test_deletion_protection_follows_env_prod(make_ctx: MakeCtx, env: str | None, protected: bool) -> None:
+    ctx = make_ctx({"tags": {"env": env}} if env else {})
+    assert scaling.deletion_protected(ctx) is protected
+
+
+def test_group_tag_overrides_fleet_env(make_ctx: MakeCtx) -> None:
+    ctx = make_ctx({"tags": {"env": "dev"}}, tags={"env": "prod"})
+    assert scaling.deletion_protected(ctx) is False
+
+
+def test_gpu_alarms_read_the_shared_metric(make_ctx: MakeCtx) -> None:
+    ctx = make_ctx(SHANGHAI_SCHEDULES)
+    plan = scaling.gpu_scaling(ctx)
+    assert plan is not None and plan.metric == GPU_UTILIZATION["alicloud"]
+    high = scaling.alarm_args(ctx, "asg-1", "ari-out", plan, "out")
+    low = scaling.alarm_args(ctx, "asg-1", "ari-in", plan, "in")
+    assert (high.metric_name, high.metric_type, high.comparison_operator, high.threshold) == (
+        "GpuUtilizationAgent",
+        "system",
+        ">=",
+        "60",
+    )
+    assert (low.comparison_operator, low.threshold, low.evaluation_count) == ("<", "30", 15)
+    assert (high.alarm_actions, low.alarm_actions) == (["ari-out"], ["ari-in"])
+
+
+def _fires(operator: str, value: float, threshold: str) -> bool:
+    """What an ESS alarm does with ``value`` (the four operators ess.Alarm accepts)."""
+    t = float(threshold)
+    return {">=": value >= t, "<=": value <= t, ">": value > t, "<": value < t}[operator]
+
+
+@pytest.mark.parametrize("target", [10.0, 33.3, 57.1, 60.0, 85.0, 100.0])
+def test_scale_in_never_triggers_scale_out(make_ctx: MakeCtx, target: float) -> None:
+    ctx = make_ctx({"autoscaling": {"gpuUtilizationTarget": target}})
+    plan = scaling.gpu_scaling(ctx)
+    assert plan is not None
+    high = scaling.alarm_args(ctx, "asg-1", "ari-out", plan, "out")
+    low = scaling.alarm_args(ctx, "asg-1", "ari-in", plan, "in")
+    assert isinstance(low.threshold, str) and isinstance(high.threshold, str)
+    assert isinstance(low.comparison_operator, str) and isinstance(high.comparison_operator, str)
+    # Averages from 0 up to just past the scale-in threshold, on a 0.05 grid plus the threshold itself.
+    averages = sorted({i / 20 for i in range(int(float(low.threshold) * 20) + 3)} | {float(low.threshold)})
+    for nodes in range(2, 64):
+        for avg in averages:
+            if _fires(low.comparison_operator, avg, low.threshold):
+                # The same work on one node fewer must not reach the scale-out alarm.
+                after = avg * nodes / (nodes - 1)
+                assert not _fires(high.comparison_operator, after, high.threshold), (nodes, avg, after)
+
+
+def test_two_nodes_at_half_the_target_stay(make_ctx: MakeCtx) -> None:
+    # The flap the strict gap prevents: 2 nodes at 30% -> 1 node at 60% -> scale out again.
+    ctx = make_ctx({"autoscaling": {"gpuUtilizationTarget": 60}})
+    plan = scaling.gpu_scaling(ctx)
+    assert plan is not None and plan.scale_in_at == 30
+    low = scaling.alarm_args(ctx, "asg-1", "ari-in", plan, "in")
+    assert isinstance(low.comparison_operator, str) and isinstance(low.threshold, str)
+    assert not _fires(low.comparison_operator, 30.0, low.threshold)
+    assert _fires(low.comparison_operator, 29.9, low.threshold)
+
+
+def test_no_gpu_target_no_alarms(make_ctx: MakeCtx) -> None:
+    assert scaling.gpu_scaling(make_ctx()) is None
+
+
+def test_no_ingress_from_anywhere(make_ctx: MakeCtx) -> None:
+    for fragment in ({}, GN8IS_ERDMA, A10_SPOT):
+        for _, rule in network.security_group_rules(make_ctx(fragment), "sg-1"):
+            if rule.type == "ingress":
+                assert rule.cidr_ip != network.ANYWHERE
+                assert rule.cidr_ip is not None or rule.source_security_group_id == "sg-1"
+
+
+def test_the_only_ingress_is_the_group_itself(make_ctx: MakeCtx) -> None:
+    # No address-range ingress at all, not even the created VPC's: nothing gpufleet runs on
+    # an Alibaba node is reached from the network (health goes out via SetInstanceHealth).
+    for fragment in ({}, GN8IS_ERDMA, A10_SPOT):
+        ingress = [r for _, r in network.security_group_rules(make_ctx(fragment), "sg-1") if r.type == "ingress"]
+        assert all(r.cidr_ip is None and r.source_security_group_id == "sg-1" for r in ingress), fragment
+        assert len(ingress) == (1 if fragment is GN8IS_ERDMA else 0)
+
+
+def test_rdma_adds_the_self_rule(make_ctx: MakeCtx) -> None:
+    def names(fragment: dict[str, object]) -> list[str]:
+        return [n for n, _ in network.security_group_rules(make_ctx(fragment), "sg-1")]
+
+    assert "ingress-self" in names(GN8IS_ERDMA)
+    assert "ingress-self" not in names({})
+
+
+def test_default_image_is_public_ubuntu_without_driver(make_ctx: MakeCtx) -> None:
+    image = image_for(make_ctx().group.bootstrap)
+    assert image.image_id == PUBLIC_UBUNTU_IMAGES["ubuntu-22.04"] and not image.driver_included
+    own = image_for(make_ctx({"bootstrap": {"image": {"id": "m-2ze0000", "driverIncluded": True}}}).group.bootstrap)
+    assert (own.image_id, own.driver_included) == ("m-2ze0000", True)
+
+
+def test_node_extras_let_the_health_check_find_its_group(make_ctx: MakeCtx) -> None:
+    ctx = make_ctx(GN8IS_ERDMA)
+    node = launch.node_context(ctx, image_for(ctx.group.bootstrap))
+    assert node.extras["scaling_group_name"] == ctx.name
+    assert node.extras["ram_role_name"] == f"{ctx.name}-node"
+    assert node.extras["health_api"] == "ess:SetInstanceHealth"
+    assert "NCCL_IB_HCA=erdma" in node.extras["nccl_env"].splitlines()
+    assert node.rdma and node.instance.rdma == "erdma"
+
+
+def _node_file(user_data_b64: str, path: str) -> str:
+    """The content of ``path`` on a node: a plain write_files entry, or a file in the gz+b64 tar."""
+    text = base64.b64decode(user_data_b64).decode()
+    assert text.startswith("#cloud-config\n")
+    files = yaml.safe_load(text)["write_files"]
+    for f in files:
+        if f["path"] == path and f.get("encoding") is None:
+            return str(f["content"])
+    for f in files:
+        if f.get("encoding") == "gz+b64":
+            with tarfile.open(fileobj=io.BytesIO(gzip.decompress(base64.b64decode(f["content"])))) as tar:
+                member = tar.extractfile(path.lstrip("/"))
+                if member is not None:
+                    return member.read().decode()
+    raise AssertionError(f"{path} is not in the user data")
+
+
+def test_every_type_of_a_two_type_group_is_in_the_node_types_table(make_ctx: MakeCtx) -> None:
+    # ESS may launch the second type; its node must find its own GPU count etc.
+    ctx = make_ctx()
+    names = ctx.resolved.instance_types
+    assert len(names) == 2
+    table = _node_file(launch.user_data(ctx, image_for(ctx.group.bootstrap)), "/etc/gpufleet/types")
+    assert [line.split()[0] for line in table.splitlines()] == list(names)
+
+
+@pytest.mark.parametrize(("text", "limit"), [("a" * 40, 40), ("a" * 41, 40), ("x-" * 50, 64)])
+def test_short_name_fits_and_is_stable(text: str, limit: int) -> None:
+    out = short_name(text, limit)
+    assert len(out) <= limit and out == short_name(text, limit)
+    assert out == text or out != short_name(text + "y", limit)

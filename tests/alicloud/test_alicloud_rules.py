@@ -1,0 +1,189 @@
+"""Spec-time refusals for Alibaba groups (gpufleet.alicloud.rules via validate_fleet)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+from aligroups import A10_SPOT, EBMGN8IS_ERDMA, GN8IS_ERDMA, SHANGHAI_SCHEDULES, ali
+
+from gpufleet.catalog import Catalog
+from gpufleet.errors import ConfigError
+from gpufleet.validation import validate_fleet
+from helpers import STACKS, fleet
+
+
+def problems(group: dict[str, Any], catalog: Catalog) -> dict[str, str]:
+    """path -> message of every problem (empty when the group is valid)."""
+    try:
+        validate_fleet(fleet(group), catalog)
+    except ConfigError as e:
+        return {p.path: p.message for p in e.problems}
+    return {}
+
+
+def test_reference_groups_are_valid(catalog: Catalog) -> None:
+    assert problems(ali(GN8IS_ERDMA), catalog) == {}
+    assert problems(ali(A10_SPOT, SHANGHAI_SCHEDULES), catalog) == {}
+
+
+def test_berlin_schedule_is_refused_with_the_reason(catalog: Catalog) -> None:
+    group = ali(
+        {
+            "autoscaling": {
+                "scheduleStart": "2026-12-01",
+                "schedules": [{"cron": "0 20 * * 1-5", "timezone": "Europe/Berlin", "desired": 4}],
+            }
+        }
+    )
+    found = problems(group, catalog)
+    msg = found["groups[0].autoscaling.schedules[0]"]
+    assert "Europe/Berlin" in msg and "daylight saving time" in msg and "UTC only" in msg
+
+
+def test_schedules_need_a_pinned_start(catalog: Catalog) -> None:
+    group = ali({"autoscaling": {"schedules": [{"cron": "0 9 * * 1-5", "timezone": "Asia/Shanghai", "min": 1}]}})
+    found = problems(group, catalog)
+    assert "scheduleStart" in found["groups[0].autoscaling.scheduleStart"]
+    # The schedule itself converts, so it is the only problem.
+    assert list(found) == ["groups[0].autoscaling.scheduleStart"]
+
+
+def test_a_schedule_refused_without_a_start_is_still_reported(catalog: Catalog) -> None:
+    group = ali({"autoscaling": {"schedules": [{"cron": "0 20 * * *", "timezone": "Europe/Berlin", "min": 1}]}})
+    assert set(problems(group, catalog)) == {
+        "groups[0].autoscaling.scheduleStart",
+        "groups[0].autoscaling.schedules[0]",
+    }
+
+
+def test_first_run_beyond_90_days_is_refused(catalog: Catalog) -> None:
+    group = ali(
+        {
+            "autoscaling": {
+                "scheduleStart": "2026-12-01",
+                "schedules": [{"cron": "0 0 29 2 *", "timezone": "UTC", "min": 1}],
+            }
+        }
+    )
+    assert "within 90 days" in problems(group, catalog)["groups[0].autoscaling.schedules[0]"]
+
+
+def test_price_cap_needs_a_catalog_price(catalog: Catalog) -> None:
+    # The catalog has no gn8is price: a percent of nothing is refused, not silently uncapped.
+    assert catalog.quote("alicloud", "ecs.gn8is-8x.32xlarge", "cn-beijing", "on-demand") is None
+    group = ali(GN8IS_ERDMA, {"market": {"type": "spot", "maxPricePercent": 70}})
+    msg = problems(group, catalog)["groups[0].market.maxPricePercent"]
+    assert "ecs.gn8is-8x.32xlarge" in msg and "maxPrices" in msg and "SpotAsPriceGo" in msg
+
+
+def test_a_pinned_price_limit_replaces_the_catalog_price(catalog: Catalog) -> None:
+    group = ali(GN8IS_ERDMA, {"market": {"type": "spot", "maxPrices": {"ecs.gn8is-8x.32xlarge": 80.5}}})
+    assert problems(group, catalog) == {}
+
+
+def test_spot_up_to_on_demand_needs_no_price(catalog: Catalog) -> None:
+    assert problems(ali(GN8IS_ERDMA, {"market": {"type": "spot"}}), catalog) == {}
+
+
+def test_rdma_on_gn7i_is_refused(catalog: Catalog) -> None:
+    msg = problems(ali({"rdma": True}), catalog)["groups[0].gpu.instanceTypes[0]"]
+    assert "erdma" in msg
+
+
+@pytest.mark.parametrize(
+    ("fragment", "path", "words"),
+    [
+        # A created network needs zones (no look-up at plan time).
+        ({"zones": []}, "groups[0].zones", "zones"),
+        # Your own vSwitches need their VPC for the security group.
+        ({"network": {"subnetIds": ["vsw-2ze0000000000000001"]}}, "groups[0].network.vpcId", "vpcId"),
+        # SSM parameters are an AWS thing.
+        ({"bootstrap": {"image": {"ssmParameter": "/x/y"}}}, "groups[0].bootstrap.image.ssmParameter", "AWS only"),
+        # A /24 gives /27 vSwitches (8 fixed blocks; 28 usable addresses) for up to 500 nodes.
+        (
+            {"network": {"create": True, "cidr": "10.61.0.0/24"}, "capacity": {"max": 500}},
+            "groups[0].network.cidr",
+            "28 usable",
+        ),
+        # The range holds 8 fixed vSwitch blocks, so at most 8 zones.
+        ({"zones": [f"cn-beijing-{z}" for z in "abcdefghi"]}, "groups[0].zones", "at most 8 zones"),
+    ],
+)
+def test_network_and_image_refusals(catalog: Catalog, fragment: dict[str, Any], path: str, words: str) -> None:
+    assert words in problems(ali(fragment), catalog)[path]
+
+
+def test_eri_interfaces_count_against_the_vswitch(catalog: Catalog) -> None:
+    # ebmgn8is takes two ERIs per node; a /22 gives /25 vSwitches with 128 - 4 = 124 addresses.
+    ok = ali(EBMGN8IS_ERDMA, {"network": {"create": True, "cidr": "10.60.0.0/22"}, "capacity": {"max": 62}})
+    too_many = ali(EBMGN8IS_ERDMA, {"network": {"create": True, "cidr": "10.60.0.0/22"}, "capacity": {"max": 63}})
+    assert problems(ok, catalog) == {}
+    assert "2 interfaces per node" in problems(too_many, catalog)["groups[0].network.cidr"]
+
+
+def test_tag_key_limits(catalog: Catalog) -> None:
+    assert "aliyun" in problems(ali({"tags": {"aliyun-x": "1"}}), catalog)["groups[0].tags"]
+    assert "64" in problems(ali({"tags": {"k" * 65: "1"}}), catalog)["groups[0].tags"]
+
+
+def test_pinning_only_some_types_is_refused(catalog: Catalog) -> None:
+    # Both types priced, but maxPrices pins one and there is no percent for the other.
+    group = ali({"market": {"type": "spot", "maxPrices": {"ecs.gn7i-c8g1.2xlarge": 5.0}}})
+    assert "ecs.gn7i-c16g1.4xlarge" in problems(group, catalog)["groups[0].market.maxPrices"]
+
+
+@pytest.mark.parametrize(
+    ("fragment", "path"),
+    [
+        ({"zones": ["cn-beijing-l", "cn-beijing-k"]}, "groups[0].zones"),
+        (
+            {"zones": [], "network": {"subnetIds": ["vsw-1", "vsw-2"], "vpcId": "vpc-1", "create": False}},
+            "groups[0].zones",
+        ),
+        (
+            {
+                "zones": ["cn-beijing-l"],
+                "network": {"subnetIds": ["vsw-1", "vsw-2"], "vpcId": "vpc-1", "create": False},
+            },
+            "groups[0].network.subnetIds",
+        ),
+    ],
+)
+def test_erdma_needs_exactly_one_zone(catalog: Catalog, fragment: dict[str, Any], path: str) -> None:
+    found = problems(ali(GN8IS_ERDMA, fragment), catalog)
+    assert "exactly one" in found[path] and "eRDMA" in found[path]
+
+
+def test_erdma_with_own_single_vswitch_is_valid(catalog: Catalog) -> None:
+    own = {"network": {"subnetIds": ["vsw-1"], "vpcId": "vpc-1", "create": False}}
+    assert problems(ali(GN8IS_ERDMA, own), catalog) == {}
+
+
+@pytest.mark.parametrize(
+    ("market", "key"),
+    [
+        ({"type": "mixed", "onDemandBase": 1}, "onDemandBase"),
+        ({"type": "spot", "onDemandPercentAboveBase": 20}, "onDemandPercentAboveBase"),
+    ],
+)
+def test_erdma_cannot_mix_on_demand_and_spot(catalog: Catalog, market: dict[str, Any], key: str) -> None:
+    # eRDMA groups use PRIORITY, which has no on-demand base or percentage (COST_OPTIMIZED only).
+    msg = problems(ali(GN8IS_ERDMA, {"market": market}), catalog)[f"groups[0].market.{key}"]
+    assert "PRIORITY" in msg and "COST_OPTIMIZED" in msg
+
+
+def test_reference_erdma_stack_validates(catalog: Catalog) -> None:
+    raw = yaml.safe_load((STACKS / "Pulumi.alicloud-train-erdma.yaml").read_text())["config"]["gpufleet:fleet"]
+    spec = validate_fleet(raw, catalog).spec
+    assert [(g.rdma, g.zones) for g in spec.groups] == [(True, ("cn-beijing-l",))]
+
+
+@pytest.mark.parametrize(("cloud", "region", "zone"), [("aws", "us-east-1", "us-east-1a"), ("azure", "eastus", "1")])
+def test_schedule_start_is_refused_on_other_clouds(catalog: Catalog, cloud: str, region: str, zone: str) -> None:
+    auto = {"autoscaling": {"scheduleStart": "2026-12-01"}}
+    found = problems({"cloud": cloud, "region": region, "zones": [zone], **auto}, catalog)
+    assert any("'autoscaling.scheduleStart' is read only by Alibaba Cloud groups" in m for m in found.values()), found
+    # ... and accepted where it is read.
+    assert problems(ali(auto), catalog) == {}
