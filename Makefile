@@ -1,5 +1,5 @@
 # The two front-door commands (see README.md):
-#   make run    the main job, offline, on the default stack template
+#   make run    the main job: gpufleet plan, offline, on the default stack template
 #   make test   lint, type-check and the whole test suite
 # Both create .venv and install everything on first use.
 
@@ -18,7 +18,7 @@ $(BIN)/.installed: pyproject.toml
 	@touch $@
 
 run: $(BIN)/.installed
-	$(BIN)/gpufleet validate stacks/Pulumi.$(STACK).yaml
+	$(BIN)/gpufleet plan --stack $(STACK)
 
 test: $(BIN)/.installed system-tools lint typecheck pytest
 

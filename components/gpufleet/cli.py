@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
+from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +24,7 @@ from gpufleet.validation import validate_fleet
 
 app = typer.Typer(
     name="gpufleet",
-    help="Multi-cloud GPU fleets as code: inspect the catalog and validate stack configs offline.",
+    help="Multi-cloud GPU fleets as code: plan, validate and pin stack configs offline; browse the GPU catalog.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -40,6 +42,7 @@ out = _console()
 err = _console(stderr=True)
 
 EXIT_OK = 0
+EXIT_POLICY = 1
 EXIT_CONFIG = 2
 
 
@@ -190,6 +193,134 @@ def validate(
     for w in result.warnings:
         out.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_OK)
+
+
+def _project_root() -> Path:
+    """The gpufleet project: the nearest parent of the working directory with a
+    ``Pulumi.yaml`` of project ``gpufleet``, else the checkout this package runs from."""
+    for d in (Path.cwd(), *Path.cwd().parents):
+        f = d / "Pulumi.yaml"
+        if f.is_file() and f.read_text(encoding="utf-8").lstrip().startswith("name: gpufleet"):
+            return d
+    from gpufleet.plan.run import PROJECT_ROOT
+
+    return PROJECT_ROOT
+
+
+def _stack_file(stack: str | None, config: Path | None) -> Path:
+    if (stack is None) == (config is None):
+        err.print("[red]error:[/] give exactly one of --stack NAME or --config FILE")
+        raise typer.Exit(EXIT_CONFIG)
+    if config is not None:
+        return config
+    path = _project_root() / "stacks" / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        names = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in path.parent.glob("Pulumi.*.yaml"))
+        err.print(f"[red]error:[/] no stack '{stack}' in {path.parent}. Stacks: {', '.join(names)}")
+        raise typer.Exit(EXIT_CONFIG)
+    return path
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def plan(
+    stack: Annotated[str | None, typer.Option(help="Stack template name: reads stacks/Pulumi.NAME.yaml.")] = None,
+    config: Annotated[Path | None, typer.Option(help="A Pulumi stack config file (instead of --stack).")] = None,
+    policy_config: Annotated[
+        Path | None,
+        typer.Option(help="Policy pack config JSON; default policies/prod.json for env: prod fleets, else dev.json."),
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write the report to FILE instead of stdout.")] = None,
+    spot: Annotated[
+        str, typer.Option(help="Spot price assumption: 'cap' (the spot max price) or 'catalog-spot'.")
+    ] = "cap",
+    as_of: Annotated[
+        str | None, typer.Option(help="Judge price age relative to this date (YYYY-MM-DD); default today.")
+    ] = None,
+) -> None:
+    """Plan a stack offline: resource tree, cost estimate and policy verdicts, no credentials.
+
+    Exit codes: 0 ok, 1 a mandatory policy violation, 2 invalid config.
+    """
+    from gpufleet.plan.report import render_markdown, render_table
+    from gpufleet.plan.run import plan as run_plan
+
+    path = _stack_file(stack, config)
+    if spot not in ("cap", "catalog-spot"):
+        err.print(f"[red]error:[/] --spot '{spot}' is not one of cap, catalog-spot")
+        raise typer.Exit(EXIT_CONFIG)
+    try:
+        today = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        err.print(f"[red]error:[/] --as-of '{as_of}' is not a date (YYYY-MM-DD)")
+        raise typer.Exit(EXIT_CONFIG) from None
+    try:
+        with err.status("planning", spinner="dots") as status:
+            report = run_plan(
+                path,
+                policy_config=policy_config,
+                program=_project_root() / "__main__.py",
+                spot=spot,  # type: ignore[arg-type]
+                today=today,
+                progress=lambda msg: status.update(msg),
+            )
+    except ConfigError as e:
+        err.print(f"[red]error:[/] {e.report()}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    if fmt is Format.json:
+        text = json.dumps(report.to_json(), indent=2, sort_keys=False) + "\n"
+    elif fmt is Format.markdown:
+        text = render_markdown(report)
+    else:
+        text = ""
+    if out_file is not None:
+        if fmt is Format.table:
+            with out_file.open("w", encoding="utf-8") as fh:
+                render_table(report, Console(file=fh, width=160))
+        else:
+            out_file.write_text(text, encoding="utf-8")
+        err.print(f"wrote {out_file}")
+    elif fmt is Format.table:
+        render_table(report, out)
+    else:
+        sys.stdout.write(text)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def resolve(
+    stack: Annotated[str | None, typer.Option(help="Stack template name: stacks/Pulumi.NAME.yaml.")] = None,
+    config: Annotated[Path | None, typer.Option(help="A Pulumi stack config file (instead of --stack).")] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Change nothing; exit 1 if resolving would change the file.")
+    ] = False,
+) -> None:
+    """Pin catalog-driven choices (instance types, spot price caps) into the stack file, showing the diff."""
+    from gpufleet.pinning import pin_stack_file
+
+    path = _stack_file(stack, config)
+    try:
+        result = pin_stack_file(path, load_catalog())
+    except ConfigError as e:
+        err.print(f"[red]error:[/] {e.report()}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    if not result.changed:
+        out.print(f"{path}: already pinned, nothing to change")
+        raise typer.Exit(EXIT_OK)
+    sys.stdout.write(result.diff())
+    for c in result.changes:
+        out.print(f"pin {c}", highlight=False)
+    if check:
+        err.print(f"[red]{path} is not pinned[/]: run 'gpufleet resolve --config {path}' and commit the result")
+        raise typer.Exit(EXIT_POLICY)
+    path.write_text(result.after, encoding="utf-8")
+    out.print(f"wrote {path}")
 
 
 def run() -> None:

@@ -1,0 +1,226 @@
+"""The plan report: one data structure, rendered as JSON (the contract), a table or Markdown.
+
+JSON contract (fields may be added, never renamed):
+``stack``, ``resources[{urn, type, name, parent, provider, inputs}]``,
+``groups[{name, cloud, region, instanceTypes, capacity{min,desired,max}, market,
+hourlyUsd{min,desired,max}, monthlyUsd{min,desired,max}, prices{source, asOf, currency}}]``,
+``totals{monthlyUsd{min,desired,max}, gpus{min,desired,max}}``,
+``policies[{policy, enforcement, message, urn}]``, ``exitCode``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+from gpufleet.cost import LEVELS, GroupCost
+from gpufleet.plan.engine import CapturedResource
+from gpufleet.resolve import ResolvedGroup
+
+
+@dataclass(frozen=True)
+class PolicyVerdict:
+    """One policy violation, as the local evaluator reports it."""
+
+    policy: str
+    enforcement: str
+    message: str
+    urn: str
+
+
+@dataclass
+class PlanReport:
+    """Everything ``gpufleet plan`` found."""
+
+    stack: str
+    source: str
+    resources: list[CapturedResource]
+    groups: list[tuple[ResolvedGroup, GroupCost]]
+    policies: list[PolicyVerdict]
+    policy_config: str
+    warnings: list[str] = field(default_factory=list)
+    exit_code: int = 0
+
+    def totals(self) -> dict[str, dict[str, float | None]]:
+        monthly: dict[str, float | None] = {}
+        gpus: dict[str, float | None] = {}
+        for level in LEVELS:
+            values = [c.monthly_usd[level] for _, c in self.groups]
+            monthly[level] = None if any(v is None for v in values) else round(sum(v or 0.0 for v in values), 2)
+            gpus[level] = sum(c.gpus[level] for _, c in self.groups)
+        return {"monthlyUsd": monthly, "gpus": gpus}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "source": self.source,
+            "resources": [
+                {
+                    "urn": r.urn,
+                    "type": r.type,
+                    "name": r.name,
+                    "parent": r.parent,
+                    "provider": r.provider,
+                    "inputs": r.inputs,
+                }
+                for r in sorted(self.resources, key=lambda r: r.urn)
+            ],
+            "groups": [_group_json(rg, c) for rg, c in self.groups],
+            "totals": self.totals(),
+            "policies": [
+                {"policy": v.policy, "enforcement": v.enforcement, "message": v.message, "urn": v.urn}
+                for v in self.policies
+            ],
+            "policyConfig": self.policy_config,
+            "warnings": self.warnings,
+            "exitCode": self.exit_code,
+        }
+
+
+def _group_json(rg: ResolvedGroup, c: GroupCost) -> dict[str, Any]:
+    g = rg.spec
+    od = c.on_demand
+    return {
+        "name": g.name,
+        "cloud": g.cloud,
+        "region": g.region,
+        "instanceTypes": rg.instance_types,
+        "pricedOn": c.instance_type,
+        "capacity": {"min": g.capacity.min, "desired": g.capacity.initial, "max": g.capacity.max},
+        "market": g.market.type,
+        "spotBasis": c.spot_basis,
+        "hourlyUsd": c.hourly_usd,
+        "monthlyUsd": c.monthly_usd,
+        "gpus": c.gpus,
+        "prices": {
+            "source": od.source if od else None,
+            "asOf": od.as_of_text if od else None,
+            "currency": od.currency if od else None,
+            "onDemandPerNodeHour": od.amount if od else None,
+            "spotPerNodeHour": c.spot_hourly,
+            "usdRate": c.usd_rate,
+            "usdRateAsOf": c.usd_rate_as_of.isoformat() if c.usd_rate_as_of else None,
+        },
+    }
+
+
+def _money(v: float | None) -> str:
+    return "n/a" if v is None else f"${v:,.2f}"
+
+
+def _whole(v: float | None) -> str:
+    return "n/a" if v is None else f"${v:,.0f}"
+
+
+def _short(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1] if urn else ""
+
+
+def resource_tree(resources: Sequence[CapturedResource], title: str) -> Tree:
+    """Resources nested under their parents (providers listed where they are declared)."""
+    tree = Tree(title)
+    nodes: dict[str, Tree] = {}
+    children: dict[str, list[CapturedResource]] = {}
+    for r in sorted(resources, key=lambda r: (r.type, r.name)):
+        children.setdefault(r.parent, []).append(r)
+    known = {r.urn for r in resources}
+
+    def add(parent_node: Tree, parent_urn: str) -> None:
+        for r in children.get(parent_urn, []):
+            label = f"[bold]{escape(r.name)}[/] [dim]{escape(r.type)}[/]"
+            nodes[r.urn] = parent_node.add(label)
+            add(nodes[r.urn], r.urn)
+
+    roots = [p for p in children if p not in known]
+    for p in roots:
+        add(tree, p)
+    return tree
+
+
+def render_table(report: PlanReport, console: Console) -> None:
+    title = f"[bold]stack {escape(report.stack)}[/]: {len(report.resources)} resources"
+    console.print(resource_tree(report.resources, title))
+    cost = Table(title="Estimated cost (USD; 730 h/month)", title_justify="left")
+    for col, right in (("group", False), ("cloud/region", False), ("priced on", False), ("market", False),
+                       ("nodes", True), ("GPUs", True), ("$/h", True), ("$/mo min", True),
+                       ("$/mo desired", True), ("$/mo max", True), ("prices", False)):  # fmt: skip
+        cost.add_column(col, justify="right" if right else "left", overflow="fold")
+    notes: list[str] = []
+    for rg, c in report.groups:
+        g = rg.spec
+        od = c.on_demand
+        prices = f"{od.as_of_text[:10]} {od.currency}" if od else "no price"
+        cost.add_row(
+            g.name, f"{g.cloud}/{g.region}", c.instance_type, g.market.type,
+            f"{g.capacity.min}/{g.capacity.initial}/{g.capacity.max}", f"{c.gpus['max']:g}",
+            _money(c.hourly_usd["desired"]), _whole(c.monthly_usd["min"]), _whole(c.monthly_usd["desired"]),
+            _whole(c.monthly_usd["max"]), prices,
+        )  # fmt: skip
+        if g.market.is_spot:
+            notes.append(f"{g.name}: spot nodes priced at {c.spot_basis}")
+    t = report.totals()
+    cost.add_row(
+        "[bold]total[/]", "", "", "", "", f"{t['gpus']['max']:g}", "", _whole(t["monthlyUsd"]["min"]),
+        _whole(t["monthlyUsd"]["desired"]), _whole(t["monthlyUsd"]["max"]), "",
+    )  # fmt: skip
+    console.print(cost)
+    for n in notes:
+        console.print(f"[dim]{escape(n)}[/]", highlight=False)
+    if report.policies:
+        pol = Table(title=f"Policy violations ({report.policy_config})", title_justify="left")
+        for col in ("policy", "enforcement", "resource", "message"):
+            pol.add_column(col, overflow="fold")
+        for v in report.policies:
+            style = "red" if v.enforcement == "mandatory" else "yellow"
+            pol.add_row(v.policy, f"[{style}]{v.enforcement}[/]", escape(_short(v.urn) or "(stack)"), escape(v.message))
+        console.print(pol)
+    else:
+        console.print(f"[green]policies: no violations[/] ({report.policy_config})")
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+    verdict = "[red]FAIL[/] (mandatory policy violation)" if report.exit_code == 1 else "[green]OK[/]"
+    console.print(f"plan {verdict}")
+
+
+def render_markdown(report: PlanReport) -> str:
+    """A pull-request comment."""
+    t = report.totals()
+    status = "❌ mandatory policy violation" if report.exit_code == 1 else "✅ ok"
+    lines = [
+        f"### gpufleet plan: `{report.stack}` {status}",
+        "",
+        f"{len(report.resources)} resources; estimated monthly cost "
+        f"**{_money(t['monthlyUsd']['desired'])}** at desired capacity "
+        f"({_money(t['monthlyUsd']['min'])} min, {_money(t['monthlyUsd']['max'])} max); "
+        f"{t['gpus']['max']:g} GPUs at max.",
+        "",
+        "| group | cloud/region | priced on | market | nodes min/desired/max "
+        "| $/month min | $/month desired | $/month max | prices |",
+        "|---|---|---|---|---|---:|---:|---:|---|",
+    ]
+    for rg, c in report.groups:
+        g = rg.spec
+        od = c.on_demand
+        prices = f"{od.currency}, {od.as_of_text[:10]}" if od else "none in catalog"
+        lines.append(
+            f"| {g.name} | {g.cloud}/{g.region} | {c.instance_type} | {g.market.type} ({c.spot_basis}) | "
+            f"{g.capacity.min}/{g.capacity.initial}/{g.capacity.max} | {_money(c.monthly_usd['min'])} | "
+            f"{_money(c.monthly_usd['desired'])} | {_money(c.monthly_usd['max'])} | {prices} |"
+        )
+    lines += ["", f"**Policies** (`{report.policy_config}`):", ""]
+    if report.policies:
+        lines += ["| policy | enforcement | resource | message |", "|---|---|---|---|"]
+        for v in report.policies:
+            msg = v.message.replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {v.policy} | {v.enforcement} | `{_short(v.urn) or 'stack'}` | {msg} |")
+    else:
+        lines.append("no violations")
+    if report.warnings:
+        lines += ["", "**Warnings**", ""] + [f"- {w}" for w in report.warnings]
+    return "\n".join(lines) + "\n"

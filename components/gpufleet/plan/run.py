@@ -1,0 +1,98 @@
+"""``gpufleet plan``: validate, run the program under the mock engine, price it, check policies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gpufleet.catalog import Catalog, load_catalog
+from gpufleet.cost import SpotAssumption, estimate_group
+from gpufleet.errors import ConfigError, Problem
+from gpufleet.plan.engine import run_program
+from gpufleet.plan.report import PlanReport, PolicyVerdict
+from gpufleet.resolve import resolve_group
+from gpufleet.stackconfig import read_stack_config
+from gpufleet.validation import validate_fleet
+
+EXIT_OK, EXIT_POLICY, EXIT_CONFIG = 0, 1, 2
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+"""The repository root (``Pulumi.yaml``, ``__main__.py``, ``policies/``, ``stacks/``)."""
+
+
+def default_policy_config(env: str | None, root: Path = PROJECT_ROOT) -> Path:
+    """``policies/prod.json`` for fleets tagged ``env: prod``, else ``policies/dev.json``."""
+    return root / "policies" / ("prod.json" if env == "prod" else "dev.json")
+
+
+def load_policy_config(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([Problem("policyConfig", f"no such file: {path}")], str(path)) from None
+    except json.JSONDecodeError as e:
+        raise ConfigError([Problem("policyConfig", f"not valid JSON at line {e.lineno}: {e.msg}")], str(path)) from None
+    if not isinstance(data, dict):
+        raise ConfigError([Problem("policyConfig", "must be a JSON object keyed by policy name")], str(path))
+    return data
+
+
+def plan(
+    config_file: Path,
+    *,
+    policy_config: Path | None = None,
+    program: Path | None = None,
+    catalog: Catalog | None = None,
+    spot: SpotAssumption = "cap",
+    today: dt.date | None = None,
+    progress: Callable[[str], None] = lambda _msg: None,
+) -> PlanReport:
+    """Plan one stack file. Raises ConfigError (exit 2) for a bad stack or policy config."""
+    from gpufleet.policy import PolicyConfigError, evaluate
+
+    cat = catalog or load_catalog()
+    progress("validating the stack config")
+    sc = read_stack_config(config_file)
+    validated = validate_fleet(sc.fleet, cat, source=str(config_file))
+    spec = validated.spec
+    pc_path = policy_config or default_policy_config(spec.tags.get("env"))
+    pc = load_policy_config(pc_path)
+
+    progress("running the Pulumi program under the mock engine")
+    run = run_program(program or PROJECT_ROOT / "__main__.py", sc.config, stack=sc.stack)
+
+    progress("estimating cost")
+    groups = []
+    warnings = [str(w) for w in validated.warnings]
+    for g in spec.groups:
+        rg = resolve_group(g, cat)
+        cost = estimate_group(rg, cat, spot=spot, today=today)
+        groups.append((rg, cost))
+        warnings += [f"group {g.name}: {w}" for w in cost.warnings]
+
+    progress("evaluating policies")
+    try:
+        violations = evaluate(run.resources, pc)
+    except PolicyConfigError as e:
+        raise ConfigError([Problem("policyConfig", str(e))], str(pc_path)) from None
+    verdicts = [PolicyVerdict(v.policy, v.enforcement, v.message, v.urn) for v in violations]
+    exit_code = EXIT_POLICY if any(v.enforcement == "mandatory" for v in verdicts) else EXIT_OK
+    return PlanReport(
+        stack=sc.stack,
+        source=str(config_file),
+        resources=run.resources,
+        groups=groups,
+        policies=verdicts,
+        policy_config=_relative(pc_path),
+        warnings=warnings,
+        exit_code=exit_code,
+    )
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)

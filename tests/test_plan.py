@@ -1,0 +1,111 @@
+"""gpufleet plan: the JSON contract, exit codes and every stack template against its golden plan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from gpufleet.cli import app
+from helpers import ROOT, STACKS, assert_golden, fleet
+
+runner = CliRunner()
+AS_OF = "2026-11-24"  # price-age warnings are judged against a fixed date in tests
+TEMPLATES = sorted(STACKS.glob("Pulumi.*.yaml"))
+
+
+def _plan_json(*args: str) -> tuple[int, dict[str, Any]]:
+    result = runner.invoke(app, ["plan", *args, "--format", "json", "--as-of", AS_OF])
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _stable(plan: dict[str, Any]) -> dict[str, Any]:
+    """Drop what depends on the checkout location; everything else is deterministic."""
+    out = dict(plan)
+    out.pop("source")
+    return out
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_template_plans_passes_its_policies_and_matches_its_golden(path: Path) -> None:
+    stack = path.name[len("Pulumi.") : -len(".yaml")]
+    code, plan = _plan_json("--stack", stack)
+    mandatory = [p for p in plan["policies"] if p["enforcement"] == "mandatory"]
+    assert code == 0 and mandatory == [], mandatory
+    assert plan["resources"] and plan["groups"]
+    assert_golden(f"plan/{stack}", _stable(plan))
+
+
+def test_json_contract() -> None:
+    code, plan = _plan_json("--stack", "multicloud-burst")
+    assert set(plan) >= {"stack", "resources", "groups", "totals", "policies", "exitCode"}
+    assert plan["exitCode"] == code
+    r = plan["resources"][0]
+    assert set(r) >= {"urn", "type", "name", "parent", "provider", "inputs"}
+    g = plan["groups"][0]
+    contract = {"name", "cloud", "region", "instanceTypes", "capacity", "market", "hourlyUsd", "monthlyUsd", "prices"}
+    assert set(g) >= contract
+    assert set(g["capacity"]) == set(g["hourlyUsd"]) == set(g["monthlyUsd"]) == {"min", "desired", "max"}
+    assert set(g["prices"]) >= {"source", "asOf", "currency"}
+    assert set(plan["totals"]) >= {"monthlyUsd", "gpus"}
+    assert {p["cloud"] for p in plan["groups"]} == {"aws", "azure", "alicloud"}
+    ali = next(p for p in plan["groups"] if p["cloud"] == "alicloud")
+    assert ali["prices"]["currency"] == "CNY"  # the price is shown in its own currency, converted in *Usd fields
+    total = sum(p["monthlyUsd"]["max"] for p in plan["groups"])
+    assert plan["totals"]["monthlyUsd"]["max"] == pytest.approx(total, abs=0.05)
+
+
+def _write(tmp_path: Path, fleet_value: Any) -> Path:
+    f = tmp_path / "Pulumi.t.yaml"
+    f.write_text(yaml.safe_dump({"config": {"gpufleet:fleet": fleet_value}}))
+    return f
+
+
+def test_exit_2_on_invalid_config_without_traceback(tmp_path: Path) -> None:
+    f = _write(tmp_path, fleet({"capcity": {"max": 2}}))
+    result = runner.invoke(app, ["plan", "--config", str(f)])
+    assert result.exit_code == 2
+    assert "groups[0].capcity" in result.output and "Traceback" not in result.output
+
+
+def test_exit_1_when_the_budget_is_broken(tmp_path: Path) -> None:
+    f = _write(tmp_path, fleet({"gpu": {"instanceTypes": ["p5.48xlarge"]}, "capacity": {"min": 0, "max": 4}}))
+    config = json.loads((ROOT / "policies" / "dev.json").read_text())
+    config["gpu-budget-cap"].update(enforcementLevel="mandatory", maxMonthlyUsd=1000)
+    pc = tmp_path / "tight.json"
+    pc.write_text(json.dumps(config))
+    result = runner.invoke(app, ["plan", "--config", str(f), "--policy-config", str(pc), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    plan = json.loads(result.stdout)
+    assert plan["exitCode"] == 1
+    assert any(p["policy"] == "gpu-budget-cap" and p["enforcement"] == "mandatory" for p in plan["policies"])
+
+
+def test_exit_2_on_a_bad_policy_config(tmp_path: Path) -> None:
+    f = _write(tmp_path, fleet())
+    pc = tmp_path / "bad.json"
+    pc.write_text("{not json")
+    result = runner.invoke(app, ["plan", "--config", str(f), "--policy-config", str(pc)])
+    assert result.exit_code == 2 and "not valid JSON" in result.output
+
+
+def test_stack_and_config_are_exclusive() -> None:
+    assert runner.invoke(app, ["plan"]).exit_code == 2
+    result = runner.invoke(app, ["plan", "--stack", "nope"])
+    assert result.exit_code == 2 and "aws-train-h100-efa" in result.output
+
+
+def test_table_and_markdown_output(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["plan", "--stack", "aws-train-h100-efa", "--as-of", AS_OF], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Estimated cost (USD" in result.output and "aws:autoscaling/group:Group" in result.output
+    out = tmp_path / "plan.md"
+    result = runner.invoke(app, ["plan", "--stack", "aws-train-h100-efa", "--format", "markdown", "--out", str(out)])
+    assert result.exit_code == 0
+    md = out.read_text()
+    assert md.startswith("### gpufleet plan: `aws-train-h100-efa`") and "| trainers |" in md
