@@ -9,7 +9,6 @@ the module's name; everything else (an import error inside it, a failing build) 
 from __future__ import annotations
 
 import functools
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -54,16 +53,6 @@ OTHER_REGION = {
 }
 
 
-def require_component(cloud: str) -> None:
-    module = f"gpufleet.{cloud}.component"
-    try:
-        importlib.import_module(module)
-    except ModuleNotFoundError as e:
-        if e.name in (module, f"gpufleet.{cloud}"):
-            pytest.skip(f"{module} is not importable yet ({e.name} missing); these tests run after integration")
-        raise
-
-
 def _freeze(value: Any) -> Any:
     import json
 
@@ -82,7 +71,6 @@ def _capture(cloud: str, overrides: str) -> tuple[CapturedResource, ...]:
 
 
 def capture(cloud: str, **overrides: Any) -> list[CapturedResource]:
-    require_component(cloud)
     return list(_capture(cloud, _freeze(overrides)))
 
 
