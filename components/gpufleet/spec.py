@@ -151,6 +151,10 @@ class ScheduleSpec(_Model):
     max: Count | None = None
     """New maximum; unchanged when omitted."""
 
+    def label(self, index: int) -> str:
+        """The schedule's name, or ``schedule-<index>`` (its position in the list) when unnamed."""
+        return self.name or f"schedule-{index}"
+
     @field_validator("cron")
     @classmethod
     def _cron(cls, v: str) -> str:

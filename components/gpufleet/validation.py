@@ -245,7 +245,7 @@ def _group_problems(
         if msg:
             problems.append(Problem(f"{path}.tags" if k in g.tags else "tags", msg))
 
-    names = [s.name or f"schedule-{i}" for i, s in enumerate(g.autoscaling.schedules)] if g.autoscaling else []
+    names = [s.label(i) for i, s in enumerate(g.autoscaling.schedules)] if g.autoscaling else []
     for i, n in enumerate(names):
         if names.index(n) != i:
             problems.append(Problem(f"{path}.autoscaling.schedules[{i}].name", f"duplicate schedule name '{n}'"))

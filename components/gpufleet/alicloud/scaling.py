@@ -227,7 +227,7 @@ class ScheduledTaskPlan:
 
 
 def schedule_name(schedule: ScheduleSpec, index: int) -> str:
-    return schedule.name or f"schedule-{index}"
+    return schedule.label(index)
 
 
 def scheduled_tasks(ctx: GroupContext, scaling_group_id: pulumi.Input[str]) -> list[ScheduledTaskPlan]:

@@ -73,7 +73,7 @@ def schedule_args(ctx: GroupContext, group_name: pulumi.Input[str]) -> list[tupl
         return []
     out = []
     for i, s in enumerate(auto.schedules):
-        action = f"{ctx.name}-{s.name or f'schedule-{i}'}"
+        action = f"{ctx.name}-{s.label(i)}"
         args = aws.autoscaling.ScheduleArgs(
             autoscaling_group_name=group_name,
             scheduled_action_name=action,

@@ -113,7 +113,7 @@ def profiles(
         when = cron_to_recurrence(schedule.cron, schedule.timezone)
         out.append(
             monitor.AutoscaleProfileArgs(
-                name=schedule.name or f"schedule-{i}",
+                name=schedule.label(i),
                 capacity=_capacity(schedule_capacity(schedule, capacity, plan.base)),
                 rules=rules,
                 recurrence=monitor.RecurrenceArgs(

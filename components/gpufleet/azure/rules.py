@@ -236,7 +236,7 @@ def _schedule_problems(group: GroupSpec, path: str) -> list[Problem]:
             )
         )
     for i, s in enumerate(schedules):
-        label = s.name or f"schedule-{i}"
+        label = s.label(i)
         where = f"{path}.autoscaling.schedules[{i}]"
         if s.name is not None and s.name.lower() == DEFAULT_PROFILE:
             out.append(
