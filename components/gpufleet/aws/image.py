@@ -2,31 +2,19 @@
 
 Every default is an SSM *public parameter* passed as ``resolve:ssm:<name>`` in the
 launch template, so EC2 resolves the AMI at launch time and nothing is looked up at
-plan time. (These AWS defaults live here rather than in ``gpufleet.bootstrap``; they can
-move there when the bootstrap image table is merged.)
+plan time. The parameter names come from ``gpufleet.bootstrap.images``, the one table the
+bootstrap's driver checks also read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gpufleet.bootstrap import images
 from gpufleet.spec import BootstrapSpec
 
-# DLAMI "Base OSS Nvidia Driver GPU AMI" (Ubuntu), x86_64. The parameter name is
-# /aws/service/deeplearning/ami/<arch>/<ami_type>/latest/ami-id, where ami_type is the AMI
-# name without "deep", "learning" and "ami" [DOC: AWS DLAMI Developer Guide, "Finding the
-# ID of a DLAMI", https://docs.aws.amazon.com/dlami/latest/devguide/find-dlami-id.html].
-# The exact names below are used by several public projects (CDK, Terraform and Packer
-# code found by code search); the guide's own example reads
-# ".../base-oss-nvidia-driver-ubuntu-22.04/..." without "gpu" (UNVERIFIED which spelling
-# AWS publishes for which release; both follow the rule above for different AMI names).
-# The AMIs ship the NVIDIA driver, CUDA, the container toolkit, DCGM and the EFA software
-# [DOC: DLAMI release notes "Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04)":
-# nvidia_driver, nvidia_container_toolkit_version, dcgm_version, efa_version rows].
-DLAMI_SSM_PARAMETERS: dict[str, str] = {
-    "ubuntu-22.04": "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id",
-    "ubuntu-24.04": "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id",
-}
+# The DLAMI SSM parameters and what the AMI ships are sourced once, in gpufleet.bootstrap.images.
+DLAMI_SSM_PARAMETERS = images.AWS_DLAMI
 
 RESOLVE_SSM = "resolve:ssm:"
 """Launch templates accept ``resolve:ssm:<parameter>`` as the image id [SDK:

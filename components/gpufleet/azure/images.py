@@ -21,21 +21,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gpufleet.bootstrap import images
 from gpufleet.spec import BootstrapSpec
 
-# Marketplace URNs. Ubuntu-HPC: "microsoft-dsvm:ubuntu-hpc:2204:latest" per the
-# Azure/azhpc-images README (supported marketplace images); 2404 is the 24.04 image of the
-# same offer (used in public repos; UNVERIFIED against the marketplace). Canonical: the
-# Ubuntu 22.04 Gen2 and 24.04 server images (widely used URNs; UNVERIFIED against the
-# marketplace here). ND H100 v5 sizes boot Gen2 images only (UNVERIFIED here); all four are Gen2.
-HPC_IMAGES = {
-    "ubuntu-22.04": "microsoft-dsvm:ubuntu-hpc:2204:latest",
-    "ubuntu-24.04": "microsoft-dsvm:ubuntu-hpc:2404:latest",
-}
-BASE_IMAGES = {
-    "ubuntu-22.04": "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest",
-    "ubuntu-24.04": "Canonical:ubuntu-24_04-lts:server:latest",
-}
+# Marketplace URNs, sourced once in gpufleet.bootstrap.images (the table the bootstrap's
+# driver checks read too). ND H100 v5 sizes boot Gen2 images only (UNVERIFIED here); all four are Gen2.
+HPC_IMAGES = images.AZURE_HPC
+BASE_IMAGES = images.AZURE_UBUNTU
 
 URN_RE = re.compile(r"^[A-Za-z0-9][\w.-]*:[\w.-]+:[\w.-]+:[\w.-]+$")
 """``publisher:offer:sku:version``; each part non-empty, no spaces."""
