@@ -11,10 +11,10 @@ BIN    := $(VENV)/bin
 .PHONY: run test system-tools lint typecheck pytest catalog clean
 
 $(BIN)/.installed: pyproject.toml
-	@echo "==> creating $(VENV) and installing gpufleet with its dev tools (first run takes a minute or two)"
+	@echo "==> creating $(VENV) and installing gpufleet with its dev tools and contract models (first run takes a minute or two)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,contract]"
 	@touch $@
 
 run: $(BIN)/.installed

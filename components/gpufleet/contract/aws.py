@@ -1,0 +1,302 @@
+"""AWS contract: captured pulumi-aws resources -> botocore requests, the model check, and the
+AWS rules no model encodes (registered with ``@rule`` at import)."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from importlib import resources as pkg_resources
+from typing import Any
+
+from gpufleet.contract import botomodel
+from gpufleet.contract.awsmap import BUILDERS, Graph, policy_document
+from gpufleet.contract.base import Finding, Request, Resource, rule
+
+MODEL = botomodel.model_source
+RULE_UNMAPPED = "aws.mapping.unmapped-input"
+
+
+def model_version() -> str:
+    """Which model the AWS check used (for the plan's contract section)."""
+    import botocore
+
+    return f"botocore {botocore.__version__}"
+
+
+def _ordered(resources: Sequence[Resource]) -> list[Resource]:
+    """AWS resources in dependency order (a resource after everything it depends on), stable."""
+    aws = [r for r in resources if r.type.startswith("aws:")]
+    by_urn = {r.urn: r for r in aws}
+    done: set[str] = set()
+    out: list[Resource] = []
+
+    def visit(r: Resource, stack: frozenset[str]) -> None:
+        if r.urn in done or r.urn in stack:
+            return
+        for dep in r.dependencies:
+            if dep in by_urn:
+                visit(by_urn[dep], stack | {r.urn})
+        done.add(r.urn)
+        out.append(r)
+
+    for r in aws:
+        visit(r, frozenset())
+    return out
+
+
+def requests(resources: Sequence[Resource]) -> list[Request]:
+    """The API requests the provider sends to create the captured AWS resources, in dependency
+    order. Inputs no mapping covers ride along in ``context["unmapped"]`` and become findings."""
+    ordered = _ordered(resources)
+    graph = Graph(ordered)
+    out: list[Request] = []
+    for r in ordered:
+        build = BUILDERS.get(r.type)
+        if build is None:
+            continue
+        mapped = build(r, graph)
+        for i, req in enumerate(mapped.requests):
+            if i == 0 and mapped.unmapped:
+                req = Request(
+                    req.cloud, req.operation, req.params, req.resource, req.resource_type,
+                    {**req.context, "unmapped": tuple(mapped.unmapped)},
+                )  # fmt: skip
+            out.append(req)
+    return out
+
+
+def model_findings(requests: Sequence[Request]) -> list[Finding]:
+    """Each request against botocore's model of its operation (shape, required, types, min by
+    ParamValidator; max, enum and pattern by this package)."""
+    out: list[Finding] = []
+    for req in requests:
+        out += botomodel.check(req)
+        for path in req.context.get("unmapped", ()):
+            out.append(
+                Finding(
+                    req.resource, req.resource_type, path, RULE_UNMAPPED,
+                    f"input '{path}' has no mapping to a member of {req.operation}: the check cannot say "
+                    "what the provider sends (add it to gpufleet.contract.awsmap)",
+                    "gpufleet.contract.awsmap (terraform-provider-aws expand functions)",
+                )
+            )  # fmt: skip
+    return out
+
+
+# ------------------------------------------------------------------ sourced data
+@functools.cache
+def network_cards() -> dict[str, dict[str, Any]]:
+    """instance type -> {max_cards, max_efa, cards: {index: (interface types)}, source}."""
+    out: dict[str, dict[str, Any]] = {}
+    text = pkg_resources.files("gpufleet.contract").joinpath("data/aws_network_cards.csv").read_text()
+    for row in csv.DictReader(text.splitlines()):
+        t = out.setdefault(
+            row["instance_type"],
+            {"max_cards": int(row["maximum_network_cards"]), "max_efa": int(row["maximum_efa_interfaces"]),
+             "cards": {}, "source": row["source"]},
+        )  # fmt: skip
+        t["cards"][int(row["network_card_index"])] = tuple(row["interface_types"].split())
+    return out
+
+
+@functools.cache
+def subnet_zones() -> dict[str, tuple[str, ...]]:
+    """region -> the zone names where CreateSubnet succeeds."""
+    out: dict[str, list[str]] = {}
+    text = pkg_resources.files("gpufleet.contract").joinpath("data/aws_subnet_zones.csv").read_text()
+    for row in csv.DictReader(text.splitlines()):
+        out.setdefault(row["region"], []).append(row["zone"])
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _num(v: Any) -> int | None:
+    return int(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+# ------------------------------------------------------------------ rules
+@rule(
+    "aws.ec2.network-card-interface",
+    "aws",
+    ["ec2.CreateLaunchTemplate"],
+    "each network interface sits on a card the instance type has, with an interface type that card takes, "
+    "and the EFA count stays within the type's EFA maximum",
+    "EC2 DescribeInstanceTypes NetworkInfo (NetworkCards[].InterfaceTypes, MaximumNetworkCards, "
+    "EfaInfo.MaximumEfaInterfaces) as shipped by moto 5.2.5 (contract/data/aws_network_cards.csv); EC2 User Guide "
+    "'Maximize network bandwidth on Amazon EC2 instances with multiple network cards' "
+    "(docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html, read 2026-11)",
+)
+def _network_cards(req: Request) -> Iterator[tuple[str, str]]:
+    nics = (req.params.get("LaunchTemplateData") or {}).get("NetworkInterfaces") or []
+    if not nics:
+        return
+    data = network_cards()
+    for itype in req.context.get("instance_types", ()):
+        info = data.get(itype)
+        if info is None:
+            yield (
+                "LaunchTemplateData.NetworkInterfaces",
+                (
+                    f"no network-card data for {itype}: its interface layout cannot be checked "
+                    "(add the type to contract/data/aws_network_cards.csv)"
+                ),
+            )
+            continue
+        efa = 0
+        for i, nic in enumerate(nics):
+            card = _num(nic.get("NetworkCardIndex")) or 0
+            kind = str(nic.get("InterfaceType") or "interface")
+            path = f"LaunchTemplateData.NetworkInterfaces[{i}]"
+            efa += kind in ("efa", "efa-only")
+            if card not in info["cards"]:
+                yield (
+                    f"{path}.NetworkCardIndex",
+                    (f"{itype} has network cards 0-{info['max_cards'] - 1}; card {card} does not exist"),
+                )
+            elif kind not in info["cards"][card]:
+                yield (
+                    f"{path}.InterfaceType",
+                    (
+                        f"{itype} network card {card} takes {', '.join(info['cards'][card])}, not '{kind}': "
+                        "every launch of this template fails"
+                    ),
+                )
+        if efa > info["max_efa"]:
+            yield (
+                "LaunchTemplateData.NetworkInterfaces",
+                f"{efa} EFA interfaces; {itype} takes at most {info['max_efa']}",
+            )
+
+
+USER_DATA_MAX = 16 * 1024
+"""EC2 User Guide, 'Run commands when you launch an EC2 instance with user data input': user data
+is limited to 16 KB in raw form, before base64 encoding."""
+
+
+@rule(
+    "aws.ec2.user-data-size",
+    "aws",
+    ["ec2.CreateLaunchTemplate"],
+    "user data is at most 16 KB raw (before base64)",
+    "EC2 User Guide 'Run commands when you launch an EC2 instance with user data input' "
+    "(docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html, read 2026-11): 16 KB raw",
+)
+def _user_data(req: Request) -> Iterator[tuple[str, str]]:
+    raw = req.context.get("user_data_raw")
+    if isinstance(raw, int) and raw > USER_DATA_MAX:
+        yield "LaunchTemplateData.UserData", f"{raw} bytes raw; EC2 takes at most {USER_DATA_MAX}"
+
+
+_ZONE = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d+)[a-z]$")
+
+
+@rule(
+    "aws.ec2.subnet-zone",
+    "aws",
+    ["ec2.CreateSubnet"],
+    "a subnet is created only in a zone of its Region that takes new subnets",
+    "moto 5.2.5 ec2/models/availability_zones_and_regions.py (contract/data/aws_subnet_zones.csv); AWS answers "
+    "'InvalidParameterValue ... Subnets can currently only be created in the following availability zones' "
+    "(e.g. ap-northeast-1b; aws-samples/saas-reference-architecture-ecs#12, read 2026-11)",
+)
+def _subnet_zone(req: Request) -> Iterator[tuple[str, str]]:
+    zone = req.params.get("AvailabilityZone")
+    if not isinstance(zone, str):
+        return
+    m = _ZONE.match(zone)
+    known = subnet_zones().get(m.group("region")) if m else None
+    if known is not None and zone not in known:
+        yield (
+            "AvailabilityZone",
+            (
+                f"{zone} takes no new subnets; CreateSubnet fails with InvalidParameterValue. "
+                f"Zones that do: {', '.join(known)}"
+            ),
+        )
+
+
+@rule(
+    "aws.autoscaling.schedule-within-group",
+    "aws",
+    ["autoscaling.PutScheduledUpdateGroupAction"],
+    "a scheduled desired/min that does not also raise max stays within the group's max",
+    "Amazon EC2 Auto Scaling API Reference, UpdateAutoScalingGroup/SetDesiredCapacity: desired capacity must be "
+    "between the group's min and max (ValidationError); the point where a scheduled action fails is UNVERIFIED "
+    "(read 2026-11)",
+)
+def _schedule_range(req: Request) -> Iterator[tuple[str, str]]:
+    p = req.params
+    gmax = _num(req.context.get("group_max"))
+    limit = _num(p.get("MaxSize")) if "MaxSize" in p else gmax
+    if limit is None:
+        return
+    for key in ("DesiredCapacity", "MinSize"):
+        v = _num(p.get(key))
+        if v is not None and v > limit:
+            yield key, f"{key} {v} is above the group's max {limit}; the scheduled action fails when it runs"
+
+
+@rule(
+    "aws.autoscaling.heartbeat-range",
+    "aws",
+    ["autoscaling.CreateAutoScalingGroup", "autoscaling.PutLifecycleHook"],
+    "a lifecycle hook's heartbeat timeout is 30-7200 seconds",
+    "botocore autoscaling model, LifecycleHookSpecification.HeartbeatTimeout documentation ('from 30 to 7200 "
+    "seconds'; the shape itself declares no range); terraform-provider-aws lifecycle_hook.go IntBetween(30, 7200)",
+)
+def _heartbeat(req: Request) -> Iterator[tuple[str, str]]:
+    if req.operation == "autoscaling.PutLifecycleHook":
+        hooks: list[tuple[str, Mapping[str, Any]]] = [("", req.params)]
+    else:
+        hooks = [
+            (f"LifecycleHookSpecificationList[{i}].", h)
+            for i, h in enumerate(req.params.get("LifecycleHookSpecificationList") or [])
+        ]
+    for prefix, hook in hooks:
+        v = _num(hook.get("HeartbeatTimeout"))
+        if v is not None and not 30 <= v <= 7200:
+            yield f"{prefix}HeartbeatTimeout", f"{v} s is outside 30-7200"
+
+
+_POLICY_FIELDS = {"iam.CreateRole": "AssumeRolePolicyDocument", "iam.PutRolePolicy": "PolicyDocument"}
+
+
+@rule(
+    "aws.iam.policy-document",
+    "aws",
+    list(_POLICY_FIELDS),
+    "a policy document is JSON with Version 2012-10-17 and statements that each have Effect Allow|Deny, an "
+    "Action, and a Principal (trust policy) or a Resource (identity policy)",
+    "IAM User Guide 'IAM JSON policy element reference' (docs.aws.amazon.com/IAM/latest/UserGuide/"
+    "reference_policies_elements.html, read 2026-11); MalformedPolicyDocument otherwise",
+)
+def _policy_document(req: Request) -> Iterator[tuple[str, str]]:
+    key = _POLICY_FIELDS[req.operation]
+    doc = policy_document(req.params.get(key))
+    if not isinstance(doc, dict):
+        yield key, "not a JSON object"
+        return
+    if doc.get("Version") not in ("2012-10-17", "2008-10-17"):
+        yield f"{key}.Version", f"{doc.get('Version')!r}; use '2012-10-17'"
+    statements = doc.get("Statement")
+    statements = [statements] if isinstance(statements, dict) else statements
+    if not isinstance(statements, list) or not statements:
+        yield f"{key}.Statement", "missing or empty"
+        return
+    trust = req.context.get("policy_kind") == "trust"
+    for i, s in enumerate(statements):
+        path = f"{key}.Statement[{i}]"
+        if not isinstance(s, dict):
+            yield path, "not an object"
+            continue
+        if s.get("Effect") not in ("Allow", "Deny"):
+            yield f"{path}.Effect", f"{s.get('Effect')!r}; must be Allow or Deny"
+        if "Action" not in s and "NotAction" not in s:
+            yield f"{path}.Action", "missing"
+        if trust and "Principal" not in s and "NotPrincipal" not in s:
+            yield f"{path}.Principal", "a trust policy statement needs a Principal"
+        if not trust and "Resource" not in s and "NotResource" not in s:
+            yield f"{path}.Resource", "an identity policy statement needs a Resource"
+        if not trust and ("Principal" in s or "NotPrincipal" in s):
+            yield f"{path}.Principal", "an identity policy takes no Principal"
