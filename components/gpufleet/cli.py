@@ -44,6 +44,8 @@ err = _console(stderr=True)
 EXIT_OK = 0
 EXIT_POLICY = 1
 EXIT_CONFIG = 2
+EXIT_CONTRACT = 3
+"""``plan``: a contract finding (the cloud would reject a request); outranks 1 (docs/plan.md)."""
 
 
 def _version(value: bool) -> None:
@@ -244,9 +246,10 @@ def plan(
         str | None, typer.Option(help="Judge price age relative to this date (YYYY-MM-DD); default today.")
     ] = None,
 ) -> None:
-    """Plan a stack offline: resource tree, cost estimate and policy verdicts, no credentials.
+    """Plan a stack offline: resource tree, cost estimate, policy verdicts and contract check, no credentials.
 
-    Exit codes: 0 ok, 1 a mandatory policy violation, 2 invalid config.
+    Exit codes: 0 ok, 1 a mandatory policy violation, 2 invalid config, 3 a contract finding (the cloud
+    would reject a request; outranks 1).
     """
     from gpufleet.plan.report import render_markdown, render_table
     from gpufleet.plan.run import plan as run_plan

@@ -5,7 +5,9 @@ JSON contract (fields may be added, never renamed):
 ``groups[{name, cloud, region, instanceTypes, capacity{min,desired,max}, market,
 hourlyUsd{min,desired,max}, monthlyUsd{min,desired,max}, prices{source, asOf, currency}}]``,
 ``totals{monthlyUsd{min,desired,max}, gpus{min,desired,max}}``,
-``policies[{policy, enforcement, message, urn}]``, ``exitCode``.
+``policies[{policy, enforcement, message, urn}]``,
+``contract[{resource, resourceType, field, rule, message, source}]``,
+``contractChecks{clouds[{cloud, checked, detail, resources}], unmappedTypes[], requests}``, ``exitCode``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from gpufleet.contract import ContractReport
 from gpufleet.cost import LEVELS, GroupCost
 from gpufleet.plan.engine import CapturedResource
 from gpufleet.resolve import ResolvedGroup
@@ -46,6 +49,7 @@ class PlanReport:
     policy_config: str
     warnings: list[str] = field(default_factory=list)
     exit_code: int = 0
+    contract: ContractReport = field(default_factory=ContractReport)
 
     def totals(self) -> dict[str, dict[str, float | None]]:
         monthly: dict[str, float | None] = {}
@@ -78,6 +82,12 @@ class PlanReport:
                 for v in self.policies
             ],
             "policyConfig": self.policy_config,
+            "contract": [f.as_dict() for f in self.contract.findings],
+            "contractChecks": {
+                "clouds": [c.as_dict() for c in self.contract.clouds],
+                "unmappedTypes": self.contract.unmapped_types,
+                "requests": self.contract.requests,
+            },
             "warnings": self.warnings,
             "exitCode": self.exit_code,
         }
@@ -182,16 +192,37 @@ def render_table(report: PlanReport, console: Console) -> None:
         console.print(pol)
     else:
         console.print(f"[green]policies: no violations[/] ({report.policy_config})")
+    render_contract(report.contract, console)
     for w in report.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
-    verdict = "[red]FAIL[/] (mandatory policy violation)" if report.exit_code == 1 else "[green]OK[/]"
-    console.print(f"plan {verdict}")
+    console.print(f"plan {VERDICTS.get(report.exit_code, '[green]OK[/]')}")
+
+
+VERDICTS = {1: "[red]FAIL[/] (mandatory policy violation)", 3: "[red]FAIL[/] (contract: the cloud would reject a request)"}
+
+
+def render_contract(contract: ContractReport, console: Console) -> None:
+    """Each finding with resource, field, rule and source; skipped clouds and unmapped types."""
+    if contract.findings:
+        t = Table(title="Contract findings (the cloud would reject these requests)", title_justify="left")
+        for col in ("resource", "field", "rule", "message", "source"):
+            t.add_column(col, overflow="fold")
+        for f in contract.findings:
+            t.add_row(escape(f.resource), escape(f.field), f.rule, escape(f.message), escape(f.source))
+        console.print(t)
+    checked = [f"{c.cloud} ({c.detail})" for c in contract.clouds if c.checked]
+    if checked and not contract.findings:
+        console.print(f"[green]contract: no findings[/] ({escape('; '.join(checked))})", highlight=False)
+    for c in contract.skipped:
+        console.print(f"[yellow]{escape(c.detail)}[/]", highlight=False)
+    if contract.unmapped_types:
+        console.print(f"[yellow]contract: not checked (no mapping):[/] {escape(', '.join(contract.unmapped_types))}")
 
 
 def render_markdown(report: PlanReport) -> str:
     """A pull-request comment."""
     t = report.totals()
-    status = "❌ mandatory policy violation" if report.exit_code == 1 else "✅ ok"
+    status = {1: "❌ mandatory policy violation", 3: "❌ contract finding"}.get(report.exit_code, "✅ ok")
     lines = [
         f"### gpufleet plan: `{report.stack}` {status}",
         "",
@@ -221,6 +252,17 @@ def render_markdown(report: PlanReport) -> str:
             lines.append(f"| {v.policy} | {v.enforcement} | `{_short(v.urn) or 'stack'}` | {msg} |")
     else:
         lines.append("no violations")
+    lines += ["", "**Contract** (each request against the cloud's API model):", ""]
+    if report.contract.findings:
+        lines += ["| resource | field | rule | message | source |", "|---|---|---|---|---|"]
+        for f in report.contract.findings:
+            cells = [c.replace("|", "\\|").replace("\n", " ") for c in (f.field, f.rule, f.message, f.source)]
+            lines.append(f"| `{f.resource}` | {' | '.join(cells)} |")
+    else:
+        lines.append("no findings")
+    lines += [f"- {c.detail}" for c in report.contract.skipped]
+    if report.contract.unmapped_types:
+        lines.append(f"- not checked (no mapping): {', '.join(report.contract.unmapped_types)}")
     if report.warnings:
         lines += ["", "**Warnings**", ""] + [f"- {w}" for w in report.warnings]
     return "\n".join(lines) + "\n"

@@ -10,6 +10,7 @@ from typing import Any
 
 from gpufleet.catalog import Catalog, load_catalog
 from gpufleet.cost import SpotAssumption, estimate_group
+from gpufleet.contract import check_plan
 from gpufleet.errors import ConfigError, Problem
 from gpufleet.plan.engine import run_program
 from gpufleet.plan.report import PlanReport, PolicyVerdict
@@ -17,7 +18,7 @@ from gpufleet.resolve import resolve_group
 from gpufleet.stackconfig import read_stack_config
 from gpufleet.validation import validate_fleet
 
-EXIT_OK, EXIT_POLICY, EXIT_CONFIG = 0, 1, 2
+EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_CONTRACT = 0, 1, 2, 3
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 """The repository root (``Pulumi.yaml``, ``__main__.py``, ``policies/``, ``stacks/``)."""
 
@@ -79,6 +80,11 @@ def plan(
         raise ConfigError([Problem("policyConfig", str(e))], str(pc_path)) from None
     verdicts = [PolicyVerdict(v.policy, v.enforcement, v.message, v.urn) for v in violations]
     exit_code = EXIT_POLICY if any(v.enforcement == "mandatory" for v in verdicts) else EXIT_OK
+
+    progress("checking each request against the clouds' API models")
+    contract = check_plan(run.resources)
+    if contract.findings:
+        exit_code = EXIT_CONTRACT  # the cloud would reject a request: outranks a policy violation (docs/plan.md)
     return PlanReport(
         stack=sc.stack,
         source=str(config_file),
@@ -88,6 +94,7 @@ def plan(
         policy_config=_relative(pc_path),
         warnings=warnings,
         exit_code=exit_code,
+        contract=contract,
     )
 
 
