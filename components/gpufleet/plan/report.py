@@ -198,7 +198,10 @@ def render_table(report: PlanReport, console: Console) -> None:
     console.print(f"plan {VERDICTS.get(report.exit_code, '[green]OK[/]')}")
 
 
-VERDICTS = {1: "[red]FAIL[/] (mandatory policy violation)", 3: "[red]FAIL[/] (contract: the cloud would reject a request)"}
+VERDICTS = {
+    1: "[red]FAIL[/] (mandatory policy violation)",
+    3: "[red]FAIL[/] (contract: the cloud would reject a request)",
+}
 
 
 def render_contract(contract: ContractReport, console: Console) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from gpufleet.catalog import Catalog, load_catalog
-from gpufleet.cost import SpotAssumption, estimate_group
 from gpufleet.contract import check_plan
+from gpufleet.cost import SpotAssumption, estimate_group
 from gpufleet.errors import ConfigError, Problem
 from gpufleet.plan.engine import run_program
 from gpufleet.plan.report import PlanReport, PolicyVerdict
