@@ -28,21 +28,21 @@ def model_version() -> str:
 def _ordered(resources: Sequence[Resource]) -> list[Resource]:
     """AWS resources in dependency order (a resource after everything it depends on), stable."""
     aws = [r for r in resources if r.type.startswith("aws:")]
-    by_urn = {r.urn: r for r in aws}
-    done: set[str] = set()
+    by_urn = {r.urn: i for i, r in enumerate(aws) if r.urn}
+    done: set[int] = set()
     out: list[Resource] = []
 
-    def visit(r: Resource, stack: frozenset[str]) -> None:
-        if r.urn in done or r.urn in stack:
+    def visit(i: int, stack: frozenset[int]) -> None:
+        if i in done or i in stack:
             return
-        for dep in r.dependencies:
+        for dep in aws[i].dependencies:
             if dep in by_urn:
-                visit(by_urn[dep], stack | {r.urn})
-        done.add(r.urn)
-        out.append(r)
+                visit(by_urn[dep], stack | {i})
+        done.add(i)
+        out.append(aws[i])
 
-    for r in aws:
-        visit(r, frozenset())
+    for i in range(len(aws)):
+        visit(i, frozenset())
     return out
 
 

@@ -78,8 +78,6 @@ def convert(value: Any, shape: Shape, path: str, unmapped: list[str], renames: M
             return int(value)
     if t in ("double", "float") and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
-    if t == "string" and isinstance(value, int | float) and not isinstance(value, bool):
-        return str(int(value)) if float(value).is_integer() else str(value)
     return value
 
 

@@ -102,7 +102,9 @@ def check(request: Request) -> list[Finding]:
     if report.has_errors():
         for error in report._errors:  # (reason, name, details): the structured form of generate_report()
             message = report._format_error(error)
-            out.append(Finding(request.resource, request.resource_type, error[1], RULE_SHAPE, message, source))
+            out.append(
+                Finding(request.resource, request.resource_type, error[1].lstrip("."), RULE_SHAPE, message, source)
+            )
     for rule_id, path, message in _limits(request.params, shape, ""):
         out.append(Finding(request.resource, request.resource_type, path, rule_id, message, source))
     return out
