@@ -293,3 +293,21 @@ def test_zone_data_matches_moto() -> None:
 
     for region, zones in aws.subnet_zones().items():
         assert zones == tuple(z.name for z in RegionsAndZonesBackend.zones[region]), region
+
+
+def test_the_limits_paramvalidator_skips_are_enforced() -> None:
+    # botocore's ParamValidator checks only min; each of these passes it and AWS rejects it.
+    from botocore.validate import ParamValidator
+
+    from gpufleet.contract.botomodel import input_shape
+
+    refresh = {"AutoScalingGroupName": "g", "Preferences": {"MaxHealthyPercentage": 300}}
+    assert not ParamValidator().validate(refresh, input_shape("autoscaling.StartInstanceRefresh")).has_errors()
+    group = Res("aws:autoscaling/group:Group", "g", {"name": "g", "minSize": 0, "maxSize": 1,
+                                                     "instanceRefresh": {"preferences": {"maxHealthyPercentage": 300}}})  # fmt: skip
+    assert_fires(findings([group]), "aws.model.max", "Preferences.MaxHealthyPercentage")
+    lt = _lt([])
+    lt.inputs["metadataOptions"] = {"httpTokens": "sometimes"}
+    assert_fires(findings([lt]), "aws.model.enum", "LaunchTemplateData.MetadataOptions.HttpTokens")
+    prof = Res("aws:iam/instanceProfile:InstanceProfile", "p", {"path": "no-slashes"})
+    assert_fires(findings([prof]), "aws.model.pattern", "Path")
