@@ -303,8 +303,10 @@ def test_the_limits_paramvalidator_skips_are_enforced() -> None:
 
     refresh = {"AutoScalingGroupName": "g", "Preferences": {"MaxHealthyPercentage": 300}}
     assert not ParamValidator().validate(refresh, input_shape("autoscaling.StartInstanceRefresh")).has_errors()
-    group = Res("aws:autoscaling/group:Group", "g", {"name": "g", "minSize": 0, "maxSize": 1,
-                                                     "instanceRefresh": {"preferences": {"maxHealthyPercentage": 300}}})  # fmt: skip
+    refresh_in = {"preferences": {"maxHealthyPercentage": 300}}
+    group = Res(
+        "aws:autoscaling/group:Group", "g", {"name": "g", "minSize": 0, "maxSize": 1, "instanceRefresh": refresh_in}
+    )
     assert_fires(findings([group]), "aws.model.max", "Preferences.MaxHealthyPercentage")
     lt = _lt([])
     lt.inputs["metadataOptions"] = {"httpTokens": "sometimes"}
