@@ -43,7 +43,7 @@ def test_template_plans_passes_its_policies_and_matches_its_golden(path: Path) -
 
 def test_json_contract() -> None:
     code, plan = _plan_json("--stack", "multicloud-burst")
-    assert set(plan) >= {"stack", "resources", "groups", "totals", "policies", "exitCode"}
+    assert set(plan) >= {"stack", "resources", "groups", "totals", "policies", "contract", "exitCode"}
     assert plan["exitCode"] == code
     r = plan["resources"][0]
     assert set(r) >= {"urn", "type", "name", "parent", "provider", "inputs"}

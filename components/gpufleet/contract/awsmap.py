@@ -321,6 +321,12 @@ def security_group(r: Resource, g: Graph) -> Mapped:
     if specs := _tag_specs(r.inputs.get("tags"), "security-group"):
         params["TagSpecifications"] = specs
     m.requests.append(_one(r, "ec2.CreateSecurityGroup", params))
+    if r.inputs.get("vpcId"):
+        # security_group.go: a VPC group starts with an allow-all egress rule; the provider
+        # revokes it after create, so only the declared rules apply.
+        default = {"IpProtocol": "-1", "FromPort": 0, "ToPort": 0, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        revoke = {"GroupId": mock_id(r), "IpPermissions": [default]}
+        m.requests.append(_one(r, "ec2.RevokeSecurityGroupEgress", revoke))
     return m
 
 
