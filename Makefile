@@ -14,7 +14,7 @@ $(BIN)/.installed: pyproject.toml
 	@echo "==> creating $(VENV) and installing gpufleet with its dev tools (first run takes a minute or two)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,contract]"
 	@touch $@
 
 run: $(BIN)/.installed
