@@ -287,15 +287,23 @@ def _single_placement_group(req: Request) -> Iterator[tuple[str, str]]:
     # Uniform sets default to a single placement group when the flag is absent (placement-groups doc)
     if single is False or (single is None and str(props.get("orchestrationMode", "Uniform")).lower() == "flexible"):
         return
-    capacity = int((req.params.get("sku") or {}).get("capacity") or 0)
+    capacity = _int((req.params.get("sku") or {}).get("capacity"))
     if capacity > SINGLE_PLACEMENT_GROUP_MAX:
         yield "sku.capacity", f"{capacity} VMs in a single placement group; at most {SINGLE_PLACEMENT_GROUP_MAX}"
-    most = int(req.context.get("autoscaleMaximum", 0))
+    most = _int(req.context.get("autoscaleMaximum"))
     if most > SINGLE_PLACEMENT_GROUP_MAX:
         yield (
             "sku.capacity",
             f"autoscale may grow this single-placement-group set to {most} VMs; at most {SINGLE_PLACEMENT_GROUP_MAX}",
         )
+
+
+def _int(value: Any) -> int:
+    """A count as a number; a wrong type is the model check's finding, not a crash here."""
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return 0
 
 
 MAX_TAGS = 50
