@@ -4,7 +4,9 @@ input per mapping and per rule (so each can fail), and the known defects of toda
 
 from __future__ import annotations
 
+import base64
 import importlib
+import json
 import sys
 from functools import cache
 from types import SimpleNamespace
@@ -184,6 +186,10 @@ def _task(cron: str = "0 1 ? * 1-5", today: str = "2026-11-29", launch: str = "2
     return Request("alicloud", "Ess.CreateScheduledTask", params, "t", "alicloud:ess/scheduledTask:ScheduledTask", ctx)
 
 
+def _b64(size: int) -> str:
+    return base64.b64encode(b"x" * size).decode()
+
+
 RULE_CASES: dict[str, tuple[Request, Request]] = {
     "alicloud.ess.cron-fields": (_task("0 1 ? * 1-5 2027"), _task("0 1 ? * 1-5")),
     "alicloud.ess.cron-question-mark": (_task("0 1 * * 1-5"), _task("0 4 * * ?")),
@@ -197,6 +203,14 @@ RULE_CASES: dict[str, tuple[Request, Request]] = {
         _task(MinValue=1, groupDesiredCapacitySent=False, groupDesiredCapacity=0),
     ),
     "alicloud.ess.launch-time-90-days": (_task(launch="2027-03-01T00:00Z"), _task(launch="2027-02-27T00:00Z")),
+    "alicloud.tags.max-20": (
+        Request("alicloud", "Vpc.CreateVpc", {"Tag": [{"Key": f"k{i}", "Value": "v"} for i in range(21)]}, "v", "t"),
+        Request("alicloud", "Vpc.CreateVpc", {"Tag": [{"Key": f"k{i}", "Value": "v"} for i in range(20)]}, "v", "t"),
+    ),
+    "alicloud.ess.user-data-32kb": (
+        Request("alicloud", "Ess.CreateScalingConfiguration", {"UserData": _b64(32 * 1024 + 1)}, "c", "t"),
+        Request("alicloud", "Ess.CreateScalingConfiguration", {"UserData": _b64(32 * 1024)}, "c", "t"),
+    ),
 }
 
 
@@ -226,3 +240,23 @@ def test_missing_model_package_raises_import_error(monkeypatch: pytest.MonkeyPat
             importlib.import_module("gpufleet.contract.alicloud")
     finally:
         sys.modules["gpufleet.contract.alicloud"] = alicloud
+
+
+def test_scaling_configuration_tags_count_as_json_and_template_user_data_fits() -> None:
+    tags = {f"k{i}": "v" for i in range(21)}
+    req = Request("alicloud", "Ess.CreateScalingConfiguration", {"Tags": json.dumps(tags)}, "c", "t")
+    assert [f.field for f in RULES["alicloud.tags.max-20"].findings(req)] == ["Tags"]
+    reqs = alicloud.requests(_capture("alicloud-train-erdma"))
+    config = next(r for r in reqs if r.operation == "Ess.CreateScalingConfiguration")
+    assert 0 < len(base64.b64decode(config.params["UserData"])) <= 32 * 1024
+
+
+def test_todays_tag_count_is_caught() -> None:
+    """No spec rule counts tags today (issue 16): 19 fleet tags + gpufleet's 2 exceed 20."""
+    many = yaml.safe_dump({**_FLEET, "tags": {**_FLEET["tags"], **{f"t{i}": "x" for i in range(16)}}})
+    found = {(f.resource, f.rule) for f in _check(_capture("alicloud-inference-a10-spot", many))}
+    tagged = {
+        (r, "alicloud.tags.max-20")
+        for r in ("infer-a10-servers-config", "infer-a10-servers-nodes", "infer-a10-servers-vpc")
+    }
+    assert tagged <= found, found

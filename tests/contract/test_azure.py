@@ -290,3 +290,12 @@ def test_missing_model_package_raises_import_error(monkeypatch: pytest.MonkeyPat
             importlib.import_module("gpufleet.contract.azure")
     finally:
         sys.modules["gpufleet.contract.azure"] = azure
+
+
+def test_todays_tag_count_is_caught() -> None:
+    """No spec rule counts tags today (issue 15, review m6): 49 fleet tags + gpufleet's 2 exceed 50."""
+    fleet = yaml.safe_load(_BASE)["config"]["gpufleet:fleet"]
+    fleet["tags"] = {**fleet["tags"], **{f"t{i}": "x" for i in range(46)}}
+    found = {(f.resource, f.rule) for f in _check(_capture("azure-inference-a10-spot", yaml.safe_dump(fleet)))}
+    assert ("infer-a10-servers-vmss", "azure.tags.max-50") in found, found
+    assert {rule for _, rule in found} == {"azure.tags.max-50"}

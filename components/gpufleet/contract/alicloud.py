@@ -17,6 +17,7 @@ SDK is not needed.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import re
@@ -757,3 +758,61 @@ def _launch_90(req: Request) -> Iterator[tuple[str, str]]:
     today = dt.date.fromisoformat(str(req.context.get("today") or dt.datetime.now(dt.UTC).date().isoformat()))
     if (when - today).days > 90:
         yield "LaunchTime", f"{value} is {(when - today).days} days after {today}; ESS allows at most 90"
+
+
+# --- size and count rules (from the SDK models' own parameter documentation) ---------------------
+
+MAX_TAGS = 20
+_TAGGED = (
+    "Ess.CreateScalingConfiguration",
+    "Ecs.CreateSecurityGroup",
+    "Vpc.CreateVpc",
+    "Vpc.CreateVSwitch",
+    "Vpc.CreateNatGateway",
+)
+
+
+@rule(
+    "alicloud.tags.max-20",
+    "alicloud",
+    _TAGGED,
+    "at most 20 tags per resource",
+    "alibabacloud_ess20220222 1.13.3 CreateScalingConfigurationRequest.tags ('You can specify up to 20 tags') and "
+    "alibabacloud_vpc20160428 7.2.2 CreateVpcRequestTag ('You can specify up to 20 tag keys'); read 2026-11-29",
+)
+def _max_tags(req: Request) -> Iterator[tuple[str, str]]:
+    if "Tag" in req.params and isinstance(req.params["Tag"], list):
+        count, where = len(req.params["Tag"]), "Tag"
+    elif isinstance(req.params.get("Tags"), str):
+        try:
+            count, where = len(json.loads(req.params["Tags"])), "Tags"
+        except ValueError:
+            return
+    else:
+        return
+    if count > MAX_TAGS:
+        yield where, f"{count} tags; Alibaba Cloud allows at most {MAX_TAGS} per resource"
+
+
+MAX_USER_DATA = 32 * 1024
+
+
+@rule(
+    "alicloud.ess.user-data-32kb",
+    "alicloud",
+    ["Ess.CreateScalingConfiguration"],
+    "user data is base64 of at most 32 KB raw",
+    "alibabacloud_ess20220222 1.13.3 CreateScalingConfigurationRequest.user_data ('The data must be Base64 "
+    "encoded. The raw data can be up to 32 KB in size'); read 2026-11-29",
+)
+def _user_data(req: Request) -> Iterator[tuple[str, str]]:
+    value = req.params.get("UserData")
+    if not isinstance(value, str):
+        return
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError:
+        yield "UserData", "not base64 (the provider would base64 it again; ESS wants Base64 of the raw data)"
+        return
+    if len(raw) > MAX_USER_DATA:
+        yield "UserData", f"{len(raw)} bytes raw; ESS allows at most {MAX_USER_DATA}"
