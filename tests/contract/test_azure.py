@@ -1,0 +1,301 @@
+"""Azure contract: templates' captured plans through gpufleet.contract.azure, one wrong input per
+mapping and per rule (so each can fail), and the known defects of today's code (issue 15)."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import sys
+from functools import cache
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+
+from gpufleet.contract import azure
+from gpufleet.contract.base import RULES, Finding, Request, apply_rules
+from gpufleet.plan.engine import CapturedResource, run_program
+from gpufleet.plan.run import PROJECT_ROOT
+from helpers import STACKS
+
+AZURE_TEMPLATES = ["azure-inference-a10-spot", "azure-train-ndh100-ib", "multicloud-burst"]
+
+
+@cache
+def _capture(stack: str, fleet_override: str | None = None) -> tuple[CapturedResource, ...]:
+    config = yaml.safe_load((STACKS / f"Pulumi.{stack}.yaml").read_text())["config"]
+    if fleet_override is not None:
+        config["gpufleet:fleet"] = yaml.safe_load(fleet_override)
+    return tuple(run_program(PROJECT_ROOT / "__main__.py", config, stack=stack).resources)
+
+
+def _check(resources: Any) -> list[Finding]:
+    reqs = azure.requests(resources)
+    return azure.model_findings(reqs) + apply_rules(reqs)
+
+
+def _keys(findings: list[Finding]) -> list[tuple[str, str, str]]:
+    return sorted((f.resource, f.field, f.rule) for f in findings)
+
+
+# Exact findings per template on today's code, with the issue that fixes each. Today's Azure
+# templates use one start time per schedule and Uniform sets, so none is expected.
+EXPECTED: dict[str, list[tuple[str, str, str, int]]] = {t: [] for t in AZURE_TEMPLATES}
+
+
+@pytest.mark.parametrize("stack", AZURE_TEMPLATES)
+def test_template_findings_are_exactly_the_known_ones(stack: str) -> None:
+    resources = _capture(stack)
+    assert any(r.type.startswith("azure-native:") for r in resources)
+    assert _keys(_check(resources)) == sorted(e[:3] for e in EXPECTED[stack])
+
+
+def test_requests_cover_every_azure_resource_in_dependency_order() -> None:
+    resources = _capture("azure-train-ndh100-ib")
+    reqs = azure.requests(resources)
+    assert len(reqs) == sum(r.type.startswith("azure-native:") for r in resources)
+    order = [r.resource for r in reqs]
+    by_name = {r.name: r for r in resources}
+    urn_to_name = {r.urn: r.name for r in resources}
+    for i, name in enumerate(order):
+        for dep in by_name[name].dependencies:
+            if dep in urn_to_name and urn_to_name[dep] in order:
+                assert order.index(urn_to_name[dep]) < i, (name, urn_to_name[dep])
+
+
+def test_vmss_body_is_rebuilt_with_properties_where_arm_wants_them() -> None:
+    reqs = azure.requests(_capture("azure-train-ndh100-ib"))
+    vmss = next(r for r in reqs if r.operation == azure.VMSS_OP)
+    assert set(vmss.params) <= {"location", "tags", "sku", "identity", "zones", "properties", "plan"}
+    nic = vmss.params["properties"]["virtualMachineProfile"]["networkProfile"]["networkInterfaceConfigurations"][0]
+    assert set(nic) == {"name", "properties"}  # azure-native flattened it; ARM nests it
+    assert nic["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"]
+    assert "resourceGroupName" not in vmss.params and vmss.context["path"]["vmScaleSetName"]
+
+
+# --- today's defects, reproduced from specs the review made (issue 15 fixes them) --------------
+
+_BASE = (STACKS / "Pulumi.azure-inference-a10-spot.yaml").read_text()
+_DEFECTS = yaml.safe_dump(
+    {
+        **(fleet := yaml.safe_load(_BASE)["config"]["gpufleet:fleet"]),
+        "groups": [
+            {
+                **fleet["groups"][0],
+                "market": {"type": "mixed", "onDemandBase": 1, "maxPricePercent": 60},
+                "autoscaling": {
+                    "gpuUtilizationTarget": 60,
+                    "schedules": [
+                        {"name": "twice-daily", "cron": "0 8,20 * * 1-5", "timezone": "America/New_York", "min": 1},
+                        {"name": "half-hourly", "cron": "*/30 9-17 * * *", "timezone": "America/New_York", "min": 1},
+                    ],
+                },
+            }
+        ],
+    }
+)
+
+
+def test_todays_recurrences_and_flexible_identity_are_caught() -> None:
+    """Review B1 and B2 on the unfixed code: a mixed non-IB group becomes a Flexible set with a
+    SystemAssigned identity, and multi-hour/multi-minute crons become multi-value recurrences."""
+    found = [(f.field, f.rule) for f in _check(_capture("azure-inference-a10-spot", _DEFECTS))]
+    one = "azure.autoscale.recurrence-one-hour-one-minute"
+    assert sorted(found) == sorted(
+        [
+            ("identity.type", "azure.vmss.flexible-no-system-assigned-identity"),  # issue 15
+            ("properties.profiles[1].recurrence.schedule.hours", one),  # issue 15: 0 8,20
+            ("properties.profiles[2].recurrence.schedule.hours", one),  # issue 15: */30 9-17
+            ("properties.profiles[2].recurrence.schedule.minutes", one),
+        ]
+    ), found
+
+
+# --- negative tests: each mapping and each model check can fail --------------------------------
+
+_MINIMAL: dict[str, dict[str, Any]] = {
+    "azure-native:compute:VirtualMachineScaleSet": {"location": "eastus", "resourceGroupName": "rg", "sku": {}},
+    "azure-native:compute:ProximityPlacementGroup": {"location": "eastus", "resourceGroupName": "rg"},
+    "azure-native:network:VirtualNetwork": {"location": "eastus", "resourceGroupName": "rg"},
+    "azure-native:network:Subnet": {
+        "resourceGroupName": "rg",
+        "virtualNetworkName": "v",
+        "addressPrefix": "10.0.0.0/24",
+    },
+    "azure-native:network:NetworkSecurityGroup": {"location": "eastus", "resourceGroupName": "rg"},
+    "azure-native:network:SecurityRule": {
+        "resourceGroupName": "rg",
+        "networkSecurityGroupName": "n",
+        "access": "Allow",
+        "direction": "Inbound",
+        "protocol": "*",
+        "priority": 100.0,
+    },
+    "azure-native:network:NatGateway": {"location": "eastus", "resourceGroupName": "rg"},
+    "azure-native:network:PublicIPAddress": {"location": "eastus", "resourceGroupName": "rg"},
+    "azure-native:monitor:AutoscaleSetting": {"location": "eastus", "resourceGroupName": "rg", "profiles": []},
+    "azure-native:authorization:RoleAssignment": {"scope": "/s", "principalId": "p", "roleDefinitionId": "/r"},
+    "azure-native:managedidentity:UserAssignedIdentity": {"location": "eastus", "resourceGroupName": "rg"},
+}
+
+
+def _res(type_: str, inputs: dict[str, Any], name: str = "r", deps: tuple[str, ...] = ()) -> SimpleNamespace:
+    return SimpleNamespace(
+        urn=f"urn:pulumi:s::p::{type_}::{name}", type=type_, name=name, inputs=inputs, dependencies=deps
+    )
+
+
+def test_every_mapping_has_a_minimal_case() -> None:
+    assert set(_MINIMAL) == set(azure.MAPPINGS)
+
+
+@pytest.mark.parametrize("type_", sorted(_MINIMAL))
+def test_mapping_is_clean_when_valid_and_flags_an_unknown_property(type_: str) -> None:
+    good = _MINIMAL[type_]
+    assert _check([_res(type_, good)]) == []
+    bad = _check([_res(type_, {**good, "notAnArmProperty": 1})])
+    assert [(f.field, f.rule) for f in bad] == [("notAnArmProperty", "azure.model")]
+
+
+def test_unmapped_azure_type_is_a_finding_not_a_pass() -> None:
+    found = _check([_res("azure-native:compute:Disk", {"location": "eastus"})])
+    assert [f.rule for f in found] == [azure.UNMAPPED]
+
+
+def _vmss(**changes: Any) -> dict[str, Any]:
+    r = next(r for r in _capture("azure-train-ndh100-ib") if r.type == "azure-native:compute:VirtualMachineScaleSet")
+    inputs = copy.deepcopy(r.inputs)
+    inputs.update(changes)
+    return inputs
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"orchestrationMode": "Flex"}, "properties.orchestrationMode", "not one of Uniform, Flexible"),
+        ({"location": None}, "location", "required"),
+        ({"singlePlacementGroup": "yes"}, "properties.singlePlacementGroup", "expected true or false"),
+        ({"platformFaultDomainCount": 1.5}, "properties.platformFaultDomainCount", "expected an integer"),
+        ({"sku": {"name": "x", "capacity": "two"}}, "sku.capacity", "expected an integer"),
+    ],
+)
+def test_model_checks_enums_required_and_types(change: dict[str, Any], field: str, message: str) -> None:
+    inputs = _vmss(**change)
+    if change.get("location", "") is None:
+        del inputs["location"]
+    found = [
+        f for f in _check([_res("azure-native:compute:VirtualMachineScaleSet", inputs)]) if f.rule == "azure.model"
+    ]
+    assert [f.field for f in found] == [field] and message in found[0].message
+
+
+def test_model_checks_validation_constraints_and_durations() -> None:
+    profile = {"name": "p", "capacity": {"minimum": "0", "maximum": "1", "default": "0"}, "rules": []}
+    many = {**_MINIMAL["azure-native:monitor:AutoscaleSetting"], "profiles": [profile] * 21}
+    found = _check([_res("azure-native:monitor:AutoscaleSetting", many)])
+    assert [(f.field, f.rule) for f in found] == [("properties.profiles", "azure.model")]
+    assert "at most 20" in found[0].message  # monitor's _validation max_items (the 20-profile limit)
+    rule_ = {
+        "metricTrigger": {
+            "metricName": "m",
+            "metricResourceUri": "/x",
+            "timeGrain": "1 minute",
+            "statistic": "Average",
+            "timeWindow": "PT10M",
+            "timeAggregation": "Average",
+            "operator": "GreaterThan",
+            "threshold": 1.0,
+        },
+        "scaleAction": {"direction": "Increase", "type": "ChangeCount", "cooldown": "PT5M"},
+    }
+    bad = {**_MINIMAL["azure-native:monitor:AutoscaleSetting"], "profiles": [{**profile, "rules": [rule_]}]}
+    found = _check([_res("azure-native:monitor:AutoscaleSetting", bad)])
+    assert [f.field for f in found] == ["properties.profiles[0].rules[0].metricTrigger.timeGrain"]
+
+
+def test_nested_sub_resource_is_checked_after_unflattening() -> None:
+    inputs = _vmss()
+    nic = inputs["virtualMachineProfile"]["networkProfile"]["networkInterfaceConfigurations"][0]
+    nic["enableAcceleratedNetwork"] = True  # a typo of enableAcceleratedNetworking
+    found = _check([_res("azure-native:compute:VirtualMachineScaleSet", inputs)])
+    assert [f.field for f in found] == [
+        "properties.virtualMachineProfile.networkProfile.networkInterfaceConfigurations[0].enableAcceleratedNetwork"
+    ]
+
+
+# --- rules: each one fires on a wrong input ----------------------------------------------------
+
+
+def _autoscale(hours: list[int], minutes: list[int]) -> Request:
+    sched = {"timeZone": "UTC", "days": ["Monday"], "hours": hours, "minutes": minutes}
+    body = {"properties": {"profiles": [{"name": "p", "recurrence": {"frequency": "Week", "schedule": sched}}]}}
+    return Request("azure", azure.AUTOSCALE_OP, body, "as", "azure-native:monitor:AutoscaleSetting")
+
+
+def _vmss_req(props: dict[str, Any], capacity: int = 1, identity: str | None = None, **ctx: Any) -> Request:
+    body: dict[str, Any] = {"location": "x", "sku": {"capacity": capacity}, "properties": props}
+    if identity:
+        body["identity"] = {"type": identity}
+    return Request("azure", azure.VMSS_OP, body, "vmss", "azure-native:compute:VirtualMachineScaleSet", ctx)
+
+
+RULE_CASES: dict[str, tuple[Request, Request]] = {
+    # rule id: (a request it must flag, a close request it must pass)
+    "azure.autoscale.recurrence-one-hour-one-minute": (_autoscale([8, 20], [0]), _autoscale([8], [0])),
+    "azure.vmss.flexible-no-system-assigned-identity": (
+        _vmss_req({"orchestrationMode": "Flexible"}, identity="SystemAssigned"),
+        _vmss_req({"orchestrationMode": "Flexible"}, identity="UserAssigned"),
+    ),
+    "azure.vmss.single-placement-group-100": (
+        _vmss_req({"orchestrationMode": "Uniform", "singlePlacementGroup": True}, autoscaleMaximum=101),
+        _vmss_req({"orchestrationMode": "Uniform", "singlePlacementGroup": False}, capacity=150),
+    ),
+    "azure.tags.max-50": (
+        Request("azure", azure.VMSS_OP, {"tags": {f"k{i}": "v" for i in range(51)}}, "v", "t"),
+        Request("azure", azure.VMSS_OP, {"tags": {f"k{i}": "v" for i in range(50)}}, "v", "t"),
+    ),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULE_CASES))
+def test_rule_fires_on_a_wrong_input_and_not_on_a_right_one(rule_id: str) -> None:
+    bad, good = RULE_CASES[rule_id]
+    r = RULES[rule_id]
+    assert [f.rule for f in r.findings(bad)] and {f.rule for f in r.findings(bad)} == {rule_id}
+    assert r.findings(good) == []
+    assert r.source and "2026" in r.source  # every rule says where it comes from and when it was read
+
+
+def test_every_azure_rule_has_a_negative_case() -> None:
+    assert {i for i, r in RULES.items() if r.cloud == "azure"} == set(RULE_CASES)
+
+
+def test_recurrence_rule_names_minutes_too() -> None:
+    found = RULES["azure.autoscale.recurrence-one-hour-one-minute"].findings(_autoscale([8], [0, 30]))
+    assert [f.field for f in found] == ["properties.profiles[0].recurrence.schedule.minutes"]
+
+
+def test_single_placement_group_counts_the_sku_capacity_and_the_uniform_default() -> None:
+    r = RULES["azure.vmss.single-placement-group-100"]
+    assert r.findings(_vmss_req({"orchestrationMode": "Uniform"}, capacity=101))  # Uniform defaults to single
+    assert r.findings(_vmss_req({"orchestrationMode": "Flexible"}, capacity=101)) == []
+
+
+def test_missing_model_package_raises_import_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "azure.mgmt.monitor.v2021_05_01_preview", None)
+    monkeypatch.delitem(sys.modules, "gpufleet.contract.azure")
+    try:
+        with pytest.raises(ImportError):
+            importlib.import_module("gpufleet.contract.azure")
+    finally:
+        sys.modules["gpufleet.contract.azure"] = azure
+
+
+def test_todays_tag_count_is_caught() -> None:
+    """No spec rule counts tags today (issue 15, review m6): 49 fleet tags + gpufleet's 2 exceed 50."""
+    fleet = yaml.safe_load(_BASE)["config"]["gpufleet:fleet"]
+    fleet["tags"] = {**fleet["tags"], **{f"t{i}": "x" for i in range(46)}}
+    found = {(f.resource, f.rule) for f in _check(_capture("azure-inference-a10-spot", yaml.safe_dump(fleet)))}
+    assert ("infer-a10-servers-vmss", "azure.tags.max-50") in found, found
+    assert {rule for _, rule in found} == {"azure.tags.max-50"}
