@@ -6,8 +6,12 @@ import copy
 from pathlib import Path
 from typing import Any
 
+from gpufleet.gitops.layout import template_files
+
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ROOT / "stacks"
+TEMPLATES = template_files(ROOT)
+"""The stack templates (stacks/templates.txt); other stack files are live stacks, not tested here."""
 
 BASE_GROUP: dict[str, Any] = {
     "name": "trainers",

@@ -13,7 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from gpufleet.cli import app
-from helpers import STACKS, fleet
+from helpers import TEMPLATES, fleet
 
 runner = CliRunner()
 
@@ -54,7 +54,7 @@ def test_catalog_bad_filters_exit_2(args: list[str], message: str) -> None:
     assert message in result.output
 
 
-@pytest.mark.parametrize("path", sorted(STACKS.glob("Pulumi.*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
 def test_every_template_validates(path: Path) -> None:
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from gpufleet.catalog import Catalog
 from gpufleet.cli import app
 from gpufleet.pinning import pin_stack_file
-from helpers import STACKS
+from helpers import TEMPLATES
 
 UNPINNED = """\
 # a comment that must survive
@@ -54,7 +54,7 @@ def test_check_exits_1_and_writes_nothing(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, ["resolve", "--config", str(f), "--check"]).exit_code == 0
 
 
-@pytest.mark.parametrize("path", sorted(STACKS.glob("Pulumi.*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
 def test_every_template_is_pinned(path: Path) -> None:
     result = CliRunner().invoke(app, ["resolve", "--config", str(path), "--check"])
     assert result.exit_code == 0, result.output

@@ -11,11 +11,10 @@ import yaml
 from typer.testing import CliRunner
 
 from gpufleet.cli import app
-from helpers import ROOT, STACKS, assert_golden, fleet
+from helpers import ROOT, TEMPLATES, assert_golden, fleet
 
 runner = CliRunner()
 AS_OF = "2026-11-24"  # price-age warnings are judged against a fixed date in tests
-TEMPLATES = sorted(STACKS.glob("Pulumi.*.yaml"))
 
 
 def _plan_json(*args: str) -> tuple[int, dict[str, Any]]:

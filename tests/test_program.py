@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from gpufleet.plan.engine import run_program
-from helpers import ROOT, STACKS, fleet
+from helpers import ROOT, TEMPLATES, fleet
 
 PROGRAM = ROOT / "__main__.py"
 
@@ -27,7 +27,7 @@ def test_program_refuses_a_bad_config_without_declaring_anything() -> None:
         run_program(PROGRAM, {"gpufleet:fleet": fleet({"capcity": {"max": 2}})}, stack="bad")
 
 
-@pytest.mark.parametrize("path", sorted(STACKS.glob("Pulumi.*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
 def test_every_template_runs(path: object) -> None:
     doc = yaml.safe_load(path.read_text())  # type: ignore[attr-defined]
     run = run_program(PROGRAM, doc["config"], stack=path.name)  # type: ignore[attr-defined]

@@ -326,6 +326,12 @@ def resolve(
     out.print(f"wrote {path}")
 
 
+from gpufleet.gitops.cli import diff_command, gitops_app  # noqa: E402  (GitOps commands, kept in their module)
+
+app.command("diff")(diff_command)
+app.add_typer(gitops_app, name="gitops")
+
+
 def run() -> None:
     app()
 

@@ -24,6 +24,7 @@ from rich.tree import Tree
 from gpufleet.contract import ContractReport
 from gpufleet.cost import LEVELS, GroupCost
 from gpufleet.plan.engine import CapturedResource
+from gpufleet.plan.grouping import Violation, ViolationGroup, group_violations, summary
 from gpufleet.resolve import ResolvedGroup
 
 
@@ -153,6 +154,16 @@ def resource_tree(resources: Sequence[CapturedResource], title: str) -> Tree:
     return tree
 
 
+def _grouped(report: PlanReport) -> list[ViolationGroup]:
+    parents = {r.urn: r.parent for r in report.resources}
+    return group_violations((Violation(v.policy, v.enforcement, v.message, v.urn) for v in report.policies), parents)
+
+
+def _first(vg: ViolationGroup) -> str:
+    others = vg.distinct_messages - 1
+    return vg.message + (f" (+{others} other message{'s' if others > 1 else ''}; see --format json)" if others else "")
+
+
 def render_table(report: PlanReport, console: Console) -> None:
     title = f"[bold]stack {escape(report.stack)}[/]: {len(report.resources)} resources"
     console.print(resource_tree(report.resources, title))
@@ -184,11 +195,12 @@ def render_table(report: PlanReport, console: Console) -> None:
         console.print(f"[dim]{escape(n)}[/]", highlight=False)
     if report.policies:
         pol = Table(title=f"Policy violations ({report.policy_config})", title_justify="left")
-        for col in ("policy", "enforcement", "resource", "message"):
+        for col in ("policy", "enforcement", "group", "resources", "message"):
             pol.add_column(col, overflow="fold")
-        for v in report.policies:
-            style = "red" if v.enforcement == "mandatory" else "yellow"
-            pol.add_row(v.policy, f"[{style}]{v.enforcement}[/]", escape(_short(v.urn) or "(stack)"), escape(v.message))
+        for vg in _grouped(report):
+            style = "red" if vg.enforcement == "mandatory" else "yellow"
+            pol.add_row(vg.policy, f"[{style}]{vg.enforcement}[/]", escape(vg.group), escape(summary(vg)),
+                        escape(_first(vg)))  # fmt: skip
         console.print(pol)
     else:
         console.print(f"[green]policies: no violations[/] ({report.policy_config})")
@@ -249,10 +261,10 @@ def render_markdown(report: PlanReport) -> str:
         )
     lines += ["", f"**Policies** (`{report.policy_config}`):", ""]
     if report.policies:
-        lines += ["| policy | enforcement | resource | message |", "|---|---|---|---|"]
-        for v in report.policies:
-            msg = v.message.replace("|", "\\|").replace("\n", " ")
-            lines.append(f"| {v.policy} | {v.enforcement} | `{_short(v.urn) or 'stack'}` | {msg} |")
+        lines += ["| policy | enforcement | group | resources | message |", "|---|---|---|---|---|"]
+        for vg in _grouped(report):
+            msg = _first(vg).replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {vg.policy} | {vg.enforcement} | {vg.group} | {summary(vg)} | {msg} |")
     else:
         lines.append("no violations")
     lines += ["", "**Contract** (each request against the cloud's API model):", ""]

@@ -24,8 +24,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
 def default_policy_config(env: str | None, root: Path = PROJECT_ROOT) -> Path:
-    """``policies/prod.json`` for fleets tagged ``env: prod``, else ``policies/dev.json``."""
-    return root / "policies" / ("prod.json" if env == "prod" else "dev.json")
+    """The documented rule (:mod:`gpufleet.gitops.policyconfig`), shared with the workflows."""
+    from gpufleet.gitops.policyconfig import policy_config_for
+
+    return root / policy_config_for({"env": env})
 
 
 def load_policy_config(path: Path) -> dict[str, Any]:
