@@ -125,6 +125,23 @@ apt_version() {
   apt-cache madison "$1" 2>/dev/null | awk -v p="$2" '{ if (index($3, p) == 1) { print $3; exit } }'
 }
 
+# Never `cmd | grep -q` here: under pipefail, grep's early exit kills cmd with SIGPIPE
+# and the pipeline fails although it matched. Capture the output, then match.
+
+# has_lib <soname>: the library is in the dynamic linker cache.
+has_lib() {
+  local libs
+  libs=$(ldconfig -p 2>/dev/null) || true
+  [[ $libs == *"$1 "* ]]
+}
+
+# module_loaded <module>: in lsmod's list.
+module_loaded() {
+  local mods
+  mods=$(lsmod 2>/dev/null) || true
+  [[ $'\n'$mods == *$'\n'"$1 "* ]]
+}
+
 # driver_version: the loaded driver's version, or nothing (no driver yet is not an error).
 driver_version() {
   nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -n 1 || true
