@@ -175,6 +175,9 @@ for a in "${words[@]:1}"; do
     cuda-toolkit-*)
       v=${a#cuda-toolkit-}; d="$GPUFLEET_ROOT/usr/local/cuda-${v/-/.}/bin"
       mkdir -p "$d"; touch "$d/nvcc" "$STUB/pkg/$a"; chmod +x "$d/nvcc" ;;
+    nvlsm*)  # the path nv-fabricmanager looks for on NVL5 systems (its error message names it)
+      d="$GPUFLEET_ROOT/opt/nvidia/nvlsm/sbin"; mkdir -p "$d"; touch "$d/nvlsm"; chmod +x "$d/nvlsm"
+      provide nvlsm ;;
     *) provide "${a%%=*}"; echo "${a#*=}" >"$STUB/pkg/${a%%=*}.version" ;;
   esac
 done""",

@@ -266,3 +266,26 @@ def test_an_instance_type_missing_from_the_table_is_logged(render: Render, node_
     r = node.run("gpufleet-health", **env)
     out = r.stdout + r.stderr
     assert "instance type 'p5e.48xlarge' is not in /etc/gpufleet/types; checking against p5.48xlarge" in out
+
+
+def test_b200_installs_nvlsm_with_the_fabric_manager_once(render: Render, node_root: MakeRoot) -> None:
+    # HGX B200 (NVLink 5): the fabric manager starts NVLSM from /opt/nvidia/nvlsm/sbin/nvlsm and
+    # fails without it; nvlsm is its own package in the CUDA repo (issue 17 item 2).
+    node = node_root(render("aws", "p6-b200.48xlarge", image_has_driver=True))
+    node.installed("preinstalled-driver")
+    node.installed("preinstalled-nccl")
+    env = {"STUB_TYPE": "p6-b200.48xlarge", "STUB_DRIVER": "580.126.09", "STUB_GPUS": "8"}
+    r = node.run("gpufleet-bootstrap", **env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    calls = node.calls()
+    install = [c for c in calls if c.startswith("apt-get") and " install " in c]
+    assert any(c.endswith(" nvlsm infiniband-diags libibumad3") for c in install), install
+    assert "apt-mark hold nvlsm" in calls
+    assert (node.root / "opt/nvidia/nvlsm/sbin/nvlsm").exists()
+    assert (node.root / "etc/modules-load.d/gpufleet-nvlsm.conf").read_text() == "ib_umad\n"
+    # NVLSM before the fabric manager starts: FM launches it.
+    assert calls.index("apt-mark hold nvlsm") < calls.index("systemctl enable --now nvidia-fabricmanager")
+    node.clear_calls()
+    again = node.run("gpufleet-bootstrap", **env)
+    assert again.returncode == 0, again.stdout
+    assert not [c for c in node.calls() if c.startswith(("apt-get", "dpkg", "curl"))], "no apt-get update every boot"
