@@ -342,7 +342,7 @@ class NodeRoot:
     def health(self) -> dict[str, Any]:
         import json
 
-        data: dict[str, Any] = json.loads((self.root / "run/gpufleet/health.json").read_text())
+        data: dict[str, Any] = json.loads((self.root / "var/lib/gpufleet/health.json").read_text())
         return data
 
     def set_env(self, **values: str) -> None:

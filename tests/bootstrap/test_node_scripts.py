@@ -289,3 +289,105 @@ def test_b200_installs_nvlsm_with_the_fabric_manager_once(render: Render, node_r
     again = node.run("gpufleet-bootstrap", **env)
     assert again.returncode == 0, again.stdout
     assert not [c for c in node.calls() if c.startswith(("apt-get", "dpkg", "curl"))], "no apt-get update every boot"
+
+
+# -- nothing hangs, deadlines hold (issue 17 items 5 and 6) ------------------------------------
+
+
+def test_a_hanging_nvidia_smi_is_a_verdict_after_consecutive_hangs(render: Render, node_root: MakeRoot) -> None:
+    # The real timeout ends each hung call after GPUFLEET_CMD_TIMEOUT (1 s in node.env); one
+    # hang leaves the last verdict, GPUFLEET_HANG_LIMIT consecutive hangs make the node unhealthy.
+    node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True))
+    env = _healthy_p5(node)
+    node.set_env(GPUFLEET_HANG_LIMIT="2")
+    assert node.run("gpufleet-health", **env).returncode == 0
+    assert node.health()["state"] == "healthy"
+    first = node.run_unit("gpufleet-health", deadline=5, STUB_HANG="nvidia-smi", **env)
+    assert not first.killed and first.returncode == 0, first.stdout
+    assert "nvidia-smi timed out (1/2); the last verdict stands" in first.stdout
+    assert node.health()["state"] == "healthy"
+    second = node.run_unit("gpufleet-health", deadline=5, STUB_HANG="nvidia-smi", **env)
+    assert not second.killed, second.stdout
+    assert node.health()["state"] == "unhealthy"
+    assert node.health()["reason"] == "nvidia-smi hung (timed out) in 2 consecutive checks"
+    assert sum(c.startswith("gpufleet-cloud report-unhealthy") for c in node.calls()) == 1
+
+
+def test_a_check_killed_while_a_tool_is_stuck_still_counts(render: Render, node_root: MakeRoot) -> None:
+    # A GPU in D state ignores even SIGKILL; systemd then kills the check at TimeoutStartSec.
+    # The hang count is raised before the call, so the next run judges without calling it.
+    node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True))
+    env = _healthy_p5(node)
+    node.set_env(GPUFLEET_HANG_LIMIT="2", GPUFLEET_CMD_TIMEOUT="30")
+    for _ in range(2):
+        assert node.run_unit("gpufleet-health", deadline=1, STUB_HANG="nvidia-smi", **env).killed
+    r = node.run_unit("gpufleet-health", deadline=5, STUB_HANG="nvidia-smi", **env)
+    assert not r.killed, "judged before touching the GPU"
+    assert node.health() | {"time": 0} == {
+        "state": "unhealthy",
+        "reason": "GPU tools hung in 2 consecutive checks",
+        "time": 0,
+    }
+
+
+def test_the_verdict_survives_a_reboot(render: Render, node_root: MakeRoot) -> None:
+    # /run is a tmpfs; the verdict lives in /var/lib, so the endpoint does not fall back to
+    # "Initializing" (Azure: Unknown, then repair) after an in-guest reboot.
+    import shutil
+
+    node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True))
+    env = _healthy_p5(node)
+    node.run("gpufleet-health", **env)
+    shutil.rmtree(node.root / "run")
+    assert node.health()["state"] == "healthy"
+
+
+def test_bootstrap_killed_at_its_deadline_leaves_a_failure_record(render: Render, node_root: MakeRoot) -> None:
+    # systemd's SIGTERM at TimeoutStartSec, while apt-get hangs: the old script exited with
+    # the EXIT trap seeing $? = 0, so no record and the node stayed "initializing".
+    node = node_root(render("aws", "g6.xlarge"))
+    r = node.run_unit("gpufleet-bootstrap", deadline=1.5, STUB_TYPE="g6.xlarge", STUB_HANG="apt-get")
+    assert r.killed
+    failed = (node.root / "var/lib/gpufleet/bootstrap.failed").read_text()
+    assert failed == "step driver failed (killed at the bootstrap deadline (SIGTERM))\n"
+    assert node.health()["state"] == "unhealthy"
+    assert "bootstrap failed in step driver (killed at the bootstrap deadline" in node.health()["reason"]
+
+
+def test_units_agree_on_the_bootstrap_deadline() -> None:
+    # TimeoutStartSec of the bootstrap = the health check's deadline, and the health check is
+    # not queued behind the running bootstrap (systemd.unit(5): After= makes a start job wait).
+    import configparser
+    from importlib import resources
+
+    from gpufleet.bootstrap import health
+
+    def unit(name: str) -> configparser.ConfigParser:
+        c = configparser.ConfigParser(strict=False, interpolation=None)
+        c.optionxform = str  # type: ignore[assignment,method-assign]
+        c.read_string(resources.files("gpufleet.bootstrap").joinpath("scripts", name).read_text())
+        return c
+
+    timeout = int(unit("gpufleet-bootstrap.service")["Service"]["TimeoutStartSec"])
+    assert timeout == health.BOOTSTRAP_DEADLINE_MINUTES * 60
+    assert "gpufleet-bootstrap" not in unit("gpufleet-health.service")["Unit"].get("After", "")
+
+
+def test_drain_hooks_share_one_budget_below_the_heartbeat(render: Render, node_root: MakeRoot) -> None:
+    # Two hooks that each take longer than the whole budget: the second gets what is left,
+    # and the lifecycle action is completed within the budget (AWS: 900 s heartbeat - 120).
+    import time
+
+    node = node_root(render("aws", "g6.xlarge"))
+    node.set_env(GPUFLEET_DRAIN_TIMEOUT="2")
+    hooks = node.root / "etc/gpufleet/drain.d"
+    hooks.mkdir(parents=True)
+    for name in ("10-a", "20-b"):
+        (hooks / name).write_text("#!/bin/sh\nexec sleep 30\n")
+        (hooks / name).chmod(0o755)
+    t0 = time.monotonic()
+    r = node.run_unit("gpufleet-drain", deadline=10)
+    assert not r.killed and r.returncode == 0, r.stdout
+    assert time.monotonic() - t0 < 5
+    assert node.calls()[-1] == "gpufleet-cloud complete-lifecycle CONTINUE"
+    assert "skipping" in r.stdout and "20-b" in r.stdout

@@ -203,8 +203,8 @@ def test_the_health_endpoint_and_state_file_are_defined_once() -> None:
     assert f'"GPUFLEET_HEALTH_FILE", "{health.HEALTH_STATE_FILE}"' in healthd
     assert f'"GPUFLEET_HEALTH_PORT", "{health.HEALTH_PORT}"' in healthd
     common = (src / "gpufleet-common.sh").read_text()
-    assert 'RUN_DIR="$R/run/gpufleet"' in common and '"$RUN_DIR/health.json"' in common
-    assert health.HEALTH_STATE_FILE == "/run/gpufleet/health.json"
+    assert 'STATE_DIR="$R/var/lib/gpufleet"' in common and '"$STATE_DIR/health.json"' in common
+    assert health.HEALTH_STATE_FILE == "/var/lib/gpufleet/health.json"
 
 
 # -- size limits ---------------------------------------------------------------------------

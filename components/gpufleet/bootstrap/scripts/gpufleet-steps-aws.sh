@@ -7,7 +7,7 @@
 step_rdma() {
   GPUFLEET_STEP=rdma
   [[ $GPUFLEET_RDMA == efa ]] || return 0
-  if [[ -x $R/opt/amazon/efa/bin/fi_info ]] && "$R/opt/amazon/efa/bin/fi_info" -p efa >/dev/null 2>&1; then
+  if [[ -x $R/opt/amazon/efa/bin/fi_info ]] && nv "$R/opt/amazon/efa/bin/fi_info" -p efa >/dev/null 2>&1; then
     log "EFA software present"
     return 0
   fi
