@@ -307,8 +307,9 @@ def minify(name: str, content: bytes) -> bytes:
     text = content.decode()
     if not (text.startswith("#!/usr/bin/env bash") or text.startswith("# shellcheck shell=bash")):
         return content
+    # Indentation goes too: the scripts have no here-documents or multi-line strings.
     keep = [
-        line
+        line if i == 0 else line.lstrip()
         for i, line in enumerate(text.splitlines())
         if line.strip() and (i == 0 or line.lstrip().startswith("# shellcheck") or not line.lstrip().startswith("#"))
     ]
