@@ -227,10 +227,20 @@ fi
 true""",
     # ldconfig -p prints the whole cache (277 KB measured on an HPC-sized cache in the review);
     # libnccl sorts early, so more than a pipe buffer (64 KB) follows the match.
-    "ldconfig": r"""head -n 40 "$STUB/ldcache"
+    "ldconfig": r"""[[ ${1:-} == -p ]] || { log "$@"; exit 0; }
+head -n 40 "$STUB/ldcache"
 if have libnccl2 || have preinstalled-nccl; then
   echo "	libnccl.so.2 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libnccl.so.2"
 fi
+# Libraries of directories listed in ld.so.conf.d (as the real cache after ldconfig).
+for conf in "$GPUFLEET_ROOT"/etc/ld.so.conf.d/*.conf; do
+  [[ -f $conf ]] || continue
+  while read -r dir; do
+    for so in "$GPUFLEET_ROOT$dir"/*.so; do
+      [[ -e $so ]] && printf '\t%s (libc6,x86-64) => %s\n' "${so##*/}" "$dir/${so##*/}"
+    done
+  done <"$conf"
+done
 tail -n +41 "$STUB/ldcache" """,
     "journalctl": r"""cat "$STUB/kernel.log" 2>/dev/null; true""",
     "gpufleet-cloud": r"""log "$@"
@@ -291,8 +301,8 @@ class NodeRoot:
     env: dict[str, str]
 
     def run(self, script: str, **env: str) -> subprocess.CompletedProcess[str]:
-        r = self.run_unit(script, deadline=30, **env)
-        assert r.returncode is not None and not r.killed, f"{script} still running after 30 s: {r.stdout}"
+        r = self.run_unit(script, deadline=90, **env)
+        assert r.returncode is not None and not r.killed, f"{script} still running after 90 s: {r.stdout}"
         return subprocess.CompletedProcess(r.args, r.returncode, r.stdout, r.stderr)
 
     def run_unit(self, script: str, deadline: float, **env: str) -> UnitRun:

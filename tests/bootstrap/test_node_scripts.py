@@ -165,6 +165,10 @@ def _healthy_p5(node: NodeRoot) -> dict[str, str]:
     plugin = node.root / "opt/amazon/ofi-nccl/lib/x86_64-linux-gnu/libnccl-net-ofi.so"
     plugin.parent.mkdir(parents=True)
     plugin.touch()
+    # What the bootstrap's efa_nccl_plugin leaves: the plugin in the linker path, its name in nccl.conf.
+    (node.root / "etc/ld.so.conf.d").mkdir(parents=True)
+    (node.root / "etc/ld.so.conf.d/gpufleet-ofi-nccl.conf").write_text("/opt/amazon/ofi-nccl/lib/x86_64-linux-gnu\n")
+    (node.root / "etc/nccl.conf").write_text("NCCL_NET_PLUGIN=ofi\n")
     (node.root / "var/lib/gpufleet").mkdir(parents=True, exist_ok=True)
     (node.root / "var/lib/gpufleet/bootstrap.done").touch()
     return {"STUB_TYPE": "p5.48xlarge", "STUB_DRIVER": "580.126.09", "STUB_GPUS": "8"}
@@ -194,6 +198,8 @@ def test_health_check_passes_on_a_sound_node(render: Render, node_root: MakeRoot
         ({"fm": "580.105.08-1"}, "fabric manager version '580.105.08' differs from driver '580.126.09'"),
         ({"efa": 30}, "30 efa devices up, expected 32"),
         ({"plugin": False}, "aws-ofi-nccl plugin missing: NCCL would fall back to TCP"),
+        # Present but not where NCCL looks (the state the review found on AWS).
+        ({"ldconf": False}, "aws-ofi-nccl is not in the linker path as NCCL_NET_PLUGIN='ofi' names it"),
     ],
 )
 def test_health_check_failures_mark_the_instance_unhealthy_once(
@@ -209,6 +215,8 @@ def test_health_check_failures_mark_the_instance_unhealthy_once(
     if "efa" in change:
         for i in range(change["efa"], 32):
             (node.root / f"sys/class/infiniband/rdmap{i}s0").rmdir()
+    if change.get("ldconf") is False:
+        (node.root / "etc/ld.so.conf.d/gpufleet-ofi-nccl.conf").unlink()
     if change.get("plugin") is False:
         (node.root / "opt/amazon/ofi-nccl/lib/x86_64-linux-gnu/libnccl-net-ofi.so").unlink()
     r = node.run("gpufleet-health", **env)
@@ -391,3 +399,52 @@ def test_drain_hooks_share_one_budget_below_the_heartbeat(render: Render, node_r
     assert time.monotonic() - t0 < 5
     assert node.calls()[-1] == "gpufleet-cloud complete-lifecycle CONTINUE"
     assert "skipping" in r.stdout and "20-b" in r.stdout
+
+
+# -- NCCL configuration: AWS EFA plugin, Alibaba eRDMA settings (issue 17 items 7, 9) ------------
+
+
+def test_efa_nccl_plugin_is_configured_where_nccl_finds_it(render: Render, node_root: MakeRoot) -> None:
+    # The EFA software is present (DLAMI): the plugin's directory goes into the linker path
+    # and its name into /etc/nccl.conf, and the health check then finds it.
+    node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True))
+    env = _healthy_p5(node)
+    (node.root / "etc/ld.so.conf.d/gpufleet-ofi-nccl.conf").unlink()
+    (node.root / "etc/nccl.conf").write_text("NCCL_DEBUG=WARN\n")  # the image's own line stays
+    fi_info = node.root / "opt/amazon/efa/bin/fi_info"
+    fi_info.parent.mkdir(parents=True)
+    fi_info.write_text("#!/bin/sh\nexit 0\n")
+    fi_info.chmod(0o755)
+    (node.stub / "pkg/nvidia-fabricmanager.version").write_text("580.126.09-1\n")
+    r = node.run("gpufleet-bootstrap", **env)
+    assert r.returncode == 0, r.stdout
+    assert (node.root / "etc/nccl.conf").read_text() == "NCCL_DEBUG=WARN\nNCCL_NET_PLUGIN=ofi\n"
+    conf = (node.root / "etc/ld.so.conf.d/gpufleet-ofi-nccl.conf").read_text()
+    assert conf == "/opt/amazon/ofi-nccl/lib/x86_64-linux-gnu\n"
+    assert "ldconfig" in [c.strip() for c in node.calls()]
+    node.run("gpufleet-health", **env)
+    assert node.health()["state"] == "healthy", node.health()
+
+
+def test_erdma_nccl_settings_and_interface_count_reach_the_node(render_raw: Any, node_root: MakeRoot) -> None:
+    # The Alibaba component passes nccl_env and eri_interfaces; they were never rendered.
+    from gpufleet.spec import BootstrapSpec
+
+    extras = {"eri_interfaces": "2", "nccl_env": "NCCL_IB_HCA=erdma\nNCCL_IB_GID_INDEX=1\nNCCL_SOCKET_IFNAME=eth0"}
+    rendered = render_raw("alicloud", "ecs.gn8is-8x.32xlarge", BootstrapSpec(), rdma=True, extras=extras)
+    node = node_root(rendered)
+    node.installed("preinstalled-driver")
+    node.installed("preinstalled-nccl")
+    (node.root / "sys/class/infiniband/erdma_0").mkdir(parents=True)
+    (node.root / "usr/local/cloudmonitor").mkdir(parents=True)
+    env = {"STUB_TYPE": "ecs.gn8is-8x.32xlarge", "STUB_GPUS": "8"}
+    r = node.run("gpufleet-bootstrap", **env)
+    assert r.returncode == 0, r.stdout
+    lines = (node.root / "etc/nccl.conf").read_text().splitlines()
+    assert lines == ["NCCL_IB_HCA=erdma", "NCCL_IB_GID_INDEX=1", "NCCL_SOCKET_IFNAME=eth0"]
+    node.run("gpufleet-health", **env)
+    assert "1 erdma devices up, expected 2" in node.health()["reason"]
+    (node.root / "sys/class/infiniband/erdma_1").mkdir()
+    (node.root / "etc/nccl.conf").write_text("NCCL_IB_HCA=erdma\n")
+    node.run("gpufleet-health", **env)
+    assert node.health()["reason"] == "/etc/nccl.conf lacks NCCL_IB_GID_INDEX=1 NCCL_SOCKET_IFNAME=eth0"

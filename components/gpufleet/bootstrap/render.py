@@ -203,6 +203,12 @@ def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) ->
         for key in ("scaling_group_id", "scaling_group_name", "ess_endpoint"):
             if x.get(key):
                 env[f"GPUFLEET_{key.upper()}"] = x[key]
+        # eRDMA: interfaces the health check expects, NCCL settings for /etc/nccl.conf (the
+        # typed handoff of issue 13 replaces these extras).
+        if node.rdma and x.get("eri_interfaces"):
+            env["GPUFLEET_ERDMA_INTERFACES"] = x["eri_interfaces"]
+        if node.rdma and x.get("nccl_env"):
+            env["GPUFLEET_NCCL_SETTINGS"] = " ".join(x["nccl_env"].split())
     return env
 
 
@@ -237,7 +243,8 @@ def node_files(spec: BootstrapSpec, node: NodeContext) -> list[NodeFile]:
             (UNITS + "/gpufleet-drain.service", "gpufleet-drain.service", "0644"),
         ]
     files = [
-        NodeFile(ENV_FILE, _env_text(node_env(spec, node, m)).encode(), compress=False),
+        # In the bundle too: plain, it cost ~650 B more of AWS's 16 KB (gzip shares the dictionary).
+        NodeFile(ENV_FILE, _env_text(node_env(spec, node, m)).encode()),
         NodeFile("/etc/gpufleet/types", types_table(spec, node, m).encode()),
     ]
     files += [NodeFile(path, _minified(name), mode) for path, name, mode in ship]
@@ -305,6 +312,8 @@ def minify(name: str, content: bytes) -> bytes:
         shebang = content.split(b"\n", 1)[0] + b"\n" if content.startswith(b"#!") else b""
         return shebang + ast.unparse(ast.fix_missing_locations(tree)).encode() + b"\n"
     text = content.decode()
+    if name.endswith((".service", ".timer")):  # systemd: "#" starts a comment line
+        return "".join(ln + "\n" for ln in text.splitlines() if ln.strip() and not ln.startswith("#")).encode()
     if not (text.startswith("#!/usr/bin/env bash") or text.startswith("# shellcheck shell=bash")):
         return content
     # Indentation goes too: the scripts have no here-documents or multi-line strings.
@@ -367,9 +376,9 @@ def _gz_b64(data: bytes) -> str:
 def render_cloud_config(spec: BootstrapSpec, node: NodeContext) -> str:
     """A ``#cloud-config`` document for ``node``; raises UserDataTooLarge over the cloud's limit.
 
-    ``write_files`` carries the settings in plain text and everything else as one
-    gzip-compressed tar (one compression dictionary for all the scripts, which is
-    smaller than compressing each file); ``runcmd`` unpacks it and starts the units.
+    ``write_files`` carries everything, settings included, as one gzip-compressed tar (one
+    compression dictionary for all the files, which is smaller than compressing each file);
+    ``runcmd`` unpacks it and starts the units.
     """
     files = node_files(spec, node)
     plain = [f for f in files if not f.compress]

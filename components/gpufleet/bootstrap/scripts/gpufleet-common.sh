@@ -155,6 +155,29 @@ module_loaded() {
   [[ $'\n'$mods == *$'\n'"$1 "* ]]
 }
 
+# NCCL reads KEY=VALUE lines from /etc/nccl.conf, "for an administrator to set system-wide
+# values" [DOC: NCCL User Guide, Environment Variables].
+NCCL_CONF=$R/etc/nccl.conf
+
+# nccl_conf_set KEY=VALUE...: set these keys in nccl.conf, keeping the image's other lines.
+nccl_conf_set() {
+  local kv
+  touch "$NCCL_CONF"
+  for kv in "$@"; do
+    grep -v "^${kv%%=*}=" "$NCCL_CONF" >"$NCCL_CONF.tmp" || true
+    echo "$kv" >>"$NCCL_CONF.tmp"
+    mv "$NCCL_CONF.tmp" "$NCCL_CONF"
+  done
+}
+
+# nccl_conf_missing KEY=VALUE...: the settings nccl.conf lacks.
+nccl_conf_missing() {
+  local kv
+  for kv in "$@"; do
+    grep -qxF "$kv" "$NCCL_CONF" 2>/dev/null || echo "$kv"
+  done
+}
+
 # driver_version: the loaded driver's version, or nothing (no driver yet is not an error).
 driver_version() {
   nv nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -n 1 || true
