@@ -204,6 +204,12 @@ case "$*" in
   *driver_version*) echo "${STUB_DRIVER:-580.105.08}" ;;
   -L) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do echo "GPU $i: NVIDIA H100 80GB HBM3 (UUID: GPU-$i)"; done ;;
   *ecc.errors*) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do echo "${STUB_ECC:-0}"; done ;;
+  *remapped_rows*) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do echo "${STUB_REMAP:-No, No}"; done ;;
+  -q) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do
+      printf 'GPU 0000:%02x:00.0\n    Fabric\n' "$i"
+      printf '        State                             : %s\n' "${STUB_FABRIC:-Completed}"
+      printf '        Status                            : Success\n'
+    done ;;
   *) echo "| NVIDIA-SMI ${STUB_DRIVER:-580.105.08}  Driver Version: ${STUB_DRIVER:-580.105.08}  CUDA Version: 13.0 |" ;;
 esac""",
     "nv-fabricmanager": r"""f=$(compgen -G "$STUB/pkg/nvidia-fabricmanager*.version" | head -n 1) || exit 127

@@ -177,10 +177,17 @@ def _healthy_p5(node: NodeRoot) -> dict[str, str]:
 def test_health_check_passes_on_a_sound_node(render: Render, node_root: MakeRoot) -> None:
     node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True))
     env = _healthy_p5(node)
-    (node.stub / "kernel.log").write_text("NVRM: Xid (PCI:0000:53:00): 13, pid=4242, Graphics Exception\n")
+    # Application XIDs (NVIDIA Xid catalog: RESTART_APP): 13 graphics exception, 8 channel
+    # idle timeout, 94 contained ECC error. The old check replaced the node for 8 and 94.
+    (node.stub / "kernel.log").write_text(
+        "NVRM: Xid (PCI:0000:53:00): 13, pid=4242, Graphics Exception\n"
+        "NVRM: Xid (PCI:0000:53:00): 8, pid=4242, Channel 00000010\n"
+        "NVRM: Xid (PCI:0000:64:00): 94, pid=4242, Contained: SM (0x1). RST: No, D-RST: No\n"
+    )
     r = node.run("gpufleet-health", **env)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert node.health()["state"] == "healthy", node.health()  # Xid 13 is an application error
+    assert node.health()["state"] == "healthy", node.health()
+    assert "application XIDs (logged, not a node fault): 8 13 94" in r.stdout
     assert not any(c.startswith("gpufleet-cloud report-unhealthy") for c in node.calls())
 
 
@@ -194,6 +201,10 @@ def test_health_check_passes_on_a_sound_node(render: Render, node_root: MakeRoot
             "XID errors in the kernel log: 79",
         ),
         ({"STUB_ECC": "2"}, "16 uncorrectable ECC errors since boot"),
+        # Anchors from AzNHC / NVIDIA: a row remap waiting for a reset, a GPU not registered
+        # with the NVSwitch fabric although the fabric manager runs.
+        ({"STUB_REMAP": "Yes, No"}, "row remapping pending or failed: Yes, No"),
+        ({"STUB_FABRIC": "In Progress"}, "GPU fabric registration not completed: Progress"),
         # The fabric manager was upgraded apart from the driver.
         ({"fm": "580.105.08-1"}, "fabric manager version '580.105.08' differs from driver '580.126.09'"),
         ({"efa": 30}, "30 efa devices up, expected 32"),
@@ -448,3 +459,14 @@ def test_erdma_nccl_settings_and_interface_count_reach_the_node(render_raw: Any,
     (node.root / "etc/nccl.conf").write_text("NCCL_IB_HCA=erdma\n")
     node.run("gpufleet-health", **env)
     assert node.health()["reason"] == "/etc/nccl.conf lacks NCCL_IB_GID_INDEX=1 NCCL_SOCKET_IFNAME=eth0"
+
+
+def test_dcgm_diag_runs_once_per_boot_not_on_every_tick(render: Render, node_root: MakeRoot) -> None:
+    # dcgmi diag loads the GPUs and trips on running jobs: at boot only (it ran every 5 min).
+    node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True, dcgmDiag=True))
+    env = _healthy_p5(node)
+    node.installed("datacenter-gpu-manager-4-cuda13")
+    for _ in range(3):
+        node.run("gpufleet-health", **env)
+    assert node.health()["state"] == "healthy"
+    assert [c for c in node.calls() if c.startswith("dcgmi")] == ["dcgmi diag -r 1"]

@@ -41,11 +41,14 @@ from gpufleet.spec import BootstrapSpec
 # Cloud ECS "Instance user data"].
 USER_DATA_LIMITS: Mapping[Cloud, int] = {"aws": 16 * 1024, "azure": 65535, "alicloud": 16 * 1024}
 
-# NVIDIA XID catalog: these codes' immediate action is to restart the application, not the
-# node (13 graphics engine exception, 31 GPU memory page fault, 43 GPU stopped processing,
-# 45 preemptive cleanup) [DOC: docs.nvidia.com/deploy/xid-errors "Analyzing Xid Errors with
-# the Xid Catalog", Resolution Bucket; per-code buckets UNVERIFIED here].
-XID_APPLICATION_ERRORS = (13, 31, 43, 45)
+# XIDs that are node faults (the node is replaced); every other XID is logged only. The set
+# is Azure's AzNHC one (Azure/azurehpc-health-checks customTests/azure_gpu_xid.nhc, as quoted
+# in the 2026-11-29 bootstrap review: 48 DBE, 63/64 row remap/page retirement, 79 fallen off
+# the bus, 92 high SBE rate, 119/120 GSP errors...). NVIDIA's Xid catalog gives each code a
+# Resolution Bucket; application codes such as 8, 13, 31, 43, 45 and 94 are RESTART_APP there
+# [DOC: docs.nvidia.com/deploy/xid-errors/analyzing-xid-catalog.html; per-code buckets of the
+# set above not re-read here: UNVERIFIED].
+XID_NODE_FAULTS = (48, 56, 57, 58, 62, 63, 64, 65, 68, 69, 73, 74, 79, 80, 81, 92, 119, 120)
 
 LIB = "/usr/local/lib/gpufleet"
 ENV_FILE = "/etc/gpufleet/node.env"
@@ -157,7 +160,7 @@ def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) ->
         "GPUFLEET_HEALTH_PATH": health.HEALTH_PATH,
         "GPUFLEET_HEALTH_UNHEALTHY_STATUS": str(health.UNHEALTHY_STATUS[node.cloud]),
         "GPUFLEET_BOOTSTRAP_DEADLINE_MIN": str(health.BOOTSTRAP_DEADLINE_MINUTES),
-        "GPUFLEET_XID_IGNORE": " ".join(map(str, XID_APPLICATION_ERRORS)),
+        "GPUFLEET_XID_NODE": " ".join(map(str, XID_NODE_FAULTS)),
         "GPUFLEET_CUDA_REPO": cuda.url.format(repo=repo),
         "GPUFLEET_CUDA_KEY_URL": cuda.key_url.format(repo=repo),
         "GPUFLEET_CUDA_KEY_FPR": cuda.key_fingerprint,
