@@ -470,3 +470,49 @@ def test_dcgm_diag_runs_once_per_boot_not_on_every_tick(render: Render, node_roo
         node.run("gpufleet-health", **env)
     assert node.health()["state"] == "healthy"
     assert [c for c in node.calls() if c.startswith("dcgmi")] == ["dcgmi diag -r 1"]
+
+
+# -- supply chain (issue 17 item 8) ----------------------------------------------------------
+
+
+def test_efa_installer_key_must_have_awss_published_fingerprint(render: Render, node_root: MakeRoot) -> None:
+    # AWS EC2 UG, EFA "Step 3": the key's fingerprint must be 4E90 91BC BB97 A96B 26B1 5E59
+    # A054 80B1 DD2D 3CCC. Whoever serves the tarball serves the key too, so a key with another
+    # fingerprint must stop the install (it was never checked).
+    node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True))
+    env = _healthy_p5(node)
+    (node.stub / "pkg/nvidia-fabricmanager.version").write_text("580.126.09-1\n")
+    efa_env = dict(line.split("=", 1) for line in (node.root / "etc/gpufleet/node.env").read_text().splitlines())
+    assert efa_env["GPUFLEET_EFA_KEY_FPR"] == "4E9091BCBB97A96B26B15E59A05480B1DD2D3CCC"
+    keys = node.stub / "keys"
+    keys.write_text(keys.read_text().replace("4E9091BCBB97A96B26B15E59A05480B1DD2D3CCC", "0" * 40))
+    r = node.run("gpufleet-bootstrap", **env)
+    assert r.returncode != 0
+    assert "has fingerprint '0000000000000000000000000000000000000000', expected 4E9091BC" in r.stdout
+    assert not any("efa_installer.sh" in c for c in node.calls())
+
+
+def test_every_download_the_node_makes_is_recorded_with_its_source(render: Render) -> None:
+    # Every URL in node.env comes from downloads.csv or grid.csv, whose rows carry a source;
+    # a row without SHA256 or key fingerprint says UNVERIFIED or names the signature check.
+    import csv
+    from importlib import resources
+
+    data = resources.files("gpufleet.bootstrap").joinpath("data")
+    rows = [*csv.DictReader(data.joinpath("downloads.csv").open()), *csv.DictReader(data.joinpath("grid.csv").open())]
+    known = {r["url"].split("{")[0] for r in rows} | {r["key_url"].split("{")[0] for r in rows if r.get("key_url")}
+    assert all(r["source"].strip() for r in rows)
+    for r in rows:
+        if not r.get("sha256") and not r.get("key_fingerprint"):
+            assert "UNVERIFIED" in r["source"] or "no checksum" in r["source"], r["name" if "name" in r else "url"]
+    cases = [
+        render("aws", "p5.48xlarge", rdma=True),
+        render("azure", "Standard_NV36ads_A10_v5"),
+        render("alicloud", "ecs.gn8is-8x.32xlarge", rdma=True),
+    ]
+    for case in cases:
+        env = case.files()["/etc/gpufleet/node.env"][1].decode()
+        for line in env.splitlines():
+            key, _, value = line.partition("=")
+            if key.endswith("_URL"):
+                assert any(value.startswith(k) for k in known), (key, value)

@@ -184,7 +184,11 @@ def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) ->
         }
         if node.rdma:
             efa = m.downloads["efa-installer"]
-            env |= {"GPUFLEET_EFA_URL": efa.url, "GPUFLEET_EFA_KEY_URL": efa.key_url}
+            env |= {
+                "GPUFLEET_EFA_URL": efa.url,
+                "GPUFLEET_EFA_KEY_URL": efa.key_url,
+                "GPUFLEET_EFA_KEY_FPR": efa.key_fingerprint,
+            }
             if efa.sha256:
                 env["GPUFLEET_EFA_SHA256"] = efa.sha256
         env |= {"GPUFLEET_ASG_NAME": x.get("asg_name", ""), "GPUFLEET_LIFECYCLE_HOOK": x.get("lifecycle_hook_name", "")}

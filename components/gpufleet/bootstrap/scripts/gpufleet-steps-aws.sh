@@ -17,7 +17,8 @@ step_rdma() {
   fetch "$GPUFLEET_EFA_URL" "$dir/efa.tgz" "${GPUFLEET_EFA_SHA256:-}"
   fetch "$GPUFLEET_EFA_URL.sig" "$dir/efa.tgz.sig"
   fetch "$GPUFLEET_EFA_KEY_URL" "$dir/efa.key"
-  verify_signature "$dir/efa.tgz" "$dir/efa.tgz.sig" "$dir/efa.key"
+  # The key comes from the tarball's host: trust it only with AWS's published fingerprint.
+  verify_signature "$dir/efa.tgz" "$dir/efa.tgz.sig" "$dir/efa.key" "$GPUFLEET_EFA_KEY_FPR"
   tar -xzf "$dir/efa.tgz" -C "$dir"
   (cd "$dir/aws-efa-installer" && ./efa_installer.sh -y)
   rm -rf "$dir"
