@@ -236,7 +236,7 @@ def test_health_check_failures_mark_the_instance_unhealthy_once(
     assert state["state"] == "unhealthy"
     assert reason in state["reason"]
     assert sum(c.startswith("gpufleet-cloud report-unhealthy") for c in node.calls()) == 1
-    assert [ln for ln in r.stdout.splitlines() if "UNHEALTHY:" in ln] == [
+    assert [ln for ln in r.stdout.splitlines() if "UNHEALTHY (hardware):" in ln] == [
         next(ln for ln in r.stdout.splitlines() if reason in ln)
     ], "one clear log line"
     node.run("gpufleet-health", **env)
@@ -254,7 +254,7 @@ def test_health_waits_while_bootstrapping_then_gives_up(render: Render, node_roo
     node.run("gpufleet-health", STUB_TYPE="g6.xlarge", GPUFLEET_UPTIME_FILE=str(uptime))
     assert node.health() | {"time": 0} == {
         "state": "unhealthy",
-        "reason": "bootstrap not finished after 60 minutes",
+        "reason": "configuration: bootstrap not finished after 60 minutes",
         "time": 0,
     }
 
@@ -328,7 +328,7 @@ def test_a_hanging_nvidia_smi_is_a_verdict_after_consecutive_hangs(render: Rende
     second = node.run_unit("gpufleet-health", deadline=5, STUB_HANG="nvidia-smi", **env)
     assert not second.killed, second.stdout
     assert node.health()["state"] == "unhealthy"
-    assert node.health()["reason"] == "nvidia-smi hung (timed out) in 2 consecutive checks"
+    assert node.health()["reason"] == "hardware: nvidia-smi hung (timed out) in 2 consecutive checks"
     assert sum(c.startswith("gpufleet-cloud report-unhealthy") for c in node.calls()) == 1
 
 
@@ -344,7 +344,7 @@ def test_a_check_killed_while_a_tool_is_stuck_still_counts(render: Render, node_
     assert not r.killed, "judged before touching the GPU"
     assert node.health() | {"time": 0} == {
         "state": "unhealthy",
-        "reason": "GPU tools hung in 2 consecutive checks",
+        "reason": "hardware: GPU tools hung in 2 consecutive checks",
         "time": 0,
     }
 
@@ -458,7 +458,7 @@ def test_erdma_nccl_settings_and_interface_count_reach_the_node(render_raw: Any,
     (node.root / "sys/class/infiniband/erdma_1").mkdir()
     (node.root / "etc/nccl.conf").write_text("NCCL_IB_HCA=erdma\n")
     node.run("gpufleet-health", **env)
-    assert node.health()["reason"] == "/etc/nccl.conf lacks NCCL_IB_GID_INDEX=1 NCCL_SOCKET_IFNAME=eth0"
+    assert node.health()["reason"] == "hardware: /etc/nccl.conf lacks NCCL_IB_GID_INDEX=1 NCCL_SOCKET_IFNAME=eth0"
 
 
 def test_dcgm_diag_runs_once_per_boot_not_on_every_tick(render: Render, node_root: MakeRoot) -> None:
@@ -516,3 +516,25 @@ def test_every_download_the_node_makes_is_recorded_with_its_source(render: Rende
             key, _, value = line.partition("=")
             if key.endswith("_URL"):
                 assert any(value.startswith(k) for k in known), (key, value)
+
+
+# -- no replacement loops (issue 17 item 4) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cloud", "t", "reports"), [("aws", "g6.xlarge", False), ("azure", "Standard_NV36ads_A10_v5", True)]
+)
+def test_a_configuration_failure_does_not_ask_for_a_replacement(
+    render: Render, node_root: MakeRoot, cloud: str, t: str, reports: bool
+) -> None:
+    # A failed bootstrap (here: an image driver older than the pin) would fail on every new
+    # node too: AWS/Alibaba are not asked to replace it (that was an endless loop). Azure's
+    # endpoint still answers Unhealthy: its automatic repairs suspend themselves after
+    # repeated failures (Microsoft Learn, automatic instance repairs).
+    node = node_root(render(cloud, t, image_has_driver=True))
+    node.installed("preinstalled-driver")
+    assert node.run("gpufleet-bootstrap", STUB_TYPE=t, STUB_DRIVER="570.195.03").returncode != 0
+    r = node.run("gpufleet-health", STUB_TYPE=t, STUB_DRIVER="570.195.03")
+    assert node.health()["reason"].startswith("configuration: bootstrap failed: step driver failed")
+    reported = any(c.startswith("gpufleet-cloud report-unhealthy") for c in node.calls())
+    assert reported == reports, r.stdout
