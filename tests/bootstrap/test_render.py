@@ -230,7 +230,8 @@ def test_rendering_over_the_limit_names_what_to_drop(render: Any, monkeypatch: p
         render("aws", "g6.xlarge")
     msg = str(e.value)
     assert e.value.cloud == "aws" and e.value.limit == 4000 and e.value.size > 4000
-    assert "Largest parts: /usr/local/sbin/gpufleet-bootstrap" in msg
+    # The health check (optional: bootstrap.healthCheck) is the largest part since issue 17.
+    assert "Largest parts: /usr/local/sbin/gpufleet-health" in msg
     assert "Drop optional parts (bootstrap.dcgm, bootstrap.containerToolkit, bootstrap.healthCheck)" in msg
 
 
