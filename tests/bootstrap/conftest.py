@@ -187,6 +187,7 @@ repo=https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64
 true""",
     "apt-mark": 'log "$@"',
     "dpkg": r"""log "$@"
+[[ $1 == --configure ]] && rm -f "$GPUFLEET_ROOT"/var/lib/dpkg/updates/*
 if [[ $1 == -i ]]; then
   d="$GPUFLEET_ROOT/opt/aws/amazon-cloudwatch-agent/bin"; mkdir -p "$d"
   printf '#!/bin/sh\necho "amazon-cloudwatch-agent-ctl $*" >>"%s/calls.log"\n' "$STUB" >"$d/amazon-cloudwatch-agent-ctl"
@@ -194,6 +195,7 @@ if [[ $1 == -i ]]; then
 fi""",
     "systemctl": 'log "$@"; [[ $1 == list-unit-files ]] && exit 1; true',
     "modprobe": 'log "$@"; true',
+    "mokutil": 'echo "SecureBoot ${STUB_SECURE_BOOT:-disabled}"',
     "modinfo": "have nvidia-open || have cuda-drivers || have preinstalled-driver",
     "lsmod": "true",
     "uname": "echo 6.8.0-1044-aws",

@@ -538,3 +538,24 @@ def test_a_configuration_failure_does_not_ask_for_a_replacement(
     assert node.health()["reason"].startswith("configuration: bootstrap failed: step driver failed")
     reported = any(c.startswith("gpufleet-cloud report-unhealthy") for c in node.calls())
     assert reported == reports, r.stdout
+
+
+# -- Secure Boot, interrupted dpkg (issue 17 item 11) -------------------------------------------
+
+
+def test_secure_boot_fails_with_its_reason_instead_of_a_reboot(render: Render, node_root: MakeRoot) -> None:
+    node = node_root(render("aws", "g6.xlarge"))
+    r = node.run("gpufleet-bootstrap", STUB_TYPE="g6.xlarge", STUB_DRIVER_BROKEN="1", STUB_SECURE_BOOT="enabled")
+    assert r.returncode != 0
+    assert "Secure Boot is on and the kernel refuses the DKMS-built nvidia module" in r.stdout
+    assert "systemctl reboot" not in node.calls()
+
+
+def test_an_interrupted_dpkg_is_repaired_first(render: Render, node_root: MakeRoot) -> None:
+    node = node_root(render("aws", "g6.xlarge"))
+    (node.root / "var/lib/dpkg/updates").mkdir(parents=True)
+    (node.root / "var/lib/dpkg/updates/0001").touch()
+    r = node.run("gpufleet-bootstrap", STUB_TYPE="g6.xlarge")
+    assert r.returncode == 0, r.stdout
+    calls = node.calls()
+    assert calls.index("dpkg --configure -a") < next(i for i, c in enumerate(calls) if c.startswith("apt-get"))
