@@ -4,9 +4,12 @@ and run the node scripts under stub commands in a temp root."""
 from __future__ import annotations
 
 import base64
+import contextlib
+import csv
 import gzip
 import io
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -138,7 +141,16 @@ def render(catalog: Catalog) -> Callable[..., Rendered]:
 
 STUB_LIB = r"""
 log() { echo "$(basename "$0") $*" >>"$STUB/calls.log"; }
+# STUB_HANG="nvidia-smi dcgmi": those commands hang as a GPU that fell off the bus makes them
+# hang (a real sleep, so only a real timeout or a signal ends them).
+[[ " ${STUB_HANG:-} " != *" ${0##*/} "* ]] || exec sleep 600
 have() { [[ -e $STUB/pkg/$1 ]]; }
+# known <package>: in the sourced list of real package names (one glob per line).
+known() {
+  local g
+  while read -r g; do [[ $1 == $g ]] && return 0; done <"$STUB/known-packages"
+  return 1
+}
 # provide <package>: put the commands the package ships on PATH.
 provide() {
   touch "$STUB/pkg/$1"
@@ -149,24 +161,33 @@ provide() {
 # Each stub logs its call; package installs create marker files that other stubs read,
 # so a second run sees what the first installed.
 STUBS: dict[str, str] = {
+    # Like apt-get: options (and -o values) skipped, the first word is the command; install
+    # refuses a name the sourced package list (data/apt_packages.csv) does not know, exit 100.
     "apt-get": r"""log "$@"
-if [[ $* == *" install "* ]]; then
-  for a in "$@"; do
-    case $a in
-      -*|install) ;;
-      cuda-toolkit-*)
-        v=${a#cuda-toolkit-}; d="$GPUFLEET_ROOT/usr/local/cuda-${v/-/.}/bin"
-        mkdir -p "$d"; touch "$d/nvcc" "$STUB/pkg/$a"; chmod +x "$d/nvcc" ;;
-      *) provide "${a%%=*}"; echo "${a#*=}" >"$STUB/pkg/${a%%=*}.version" ;;
-    esac
-  done
-fi""",
+words=()
+while (($#)); do case $1 in -o) shift ;; -*) ;; *) words+=("$1") ;; esac; shift; done
+[[ ${words[0]:-} == install ]] || exit 0
+for a in "${words[@]:1}"; do
+  known "${a%%=*}" || { echo "E: Unable to locate package ${a%%=*}" >&2; exit 100; }
+done
+for a in "${words[@]:1}"; do
+  case $a in
+    cuda-toolkit-*)
+      v=${a#cuda-toolkit-}; d="$GPUFLEET_ROOT/usr/local/cuda-${v/-/.}/bin"
+      mkdir -p "$d"; touch "$d/nvcc" "$STUB/pkg/$a"; chmod +x "$d/nvcc" ;;
+    nvlsm*)  # the path nv-fabricmanager looks for on NVL5 systems (its error message names it)
+      d="$GPUFLEET_ROOT/opt/nvidia/nvlsm/sbin"; mkdir -p "$d"; touch "$d/nvlsm"; chmod +x "$d/nvlsm"
+      provide nvlsm ;;
+    *) provide "${a%%=*}"; echo "${a#*=}" >"$STUB/pkg/${a%%=*}.version" ;;
+  esac
+done""",
     "apt-cache": r"""log "$@"
 repo=https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64
-[[ $1 == madison ]] && printf ' %s | %s-1 | %s  Packages\n' "$2" "${STUB_DRIVER:-580.105.08}" "$repo"
+[[ $1 == madison ]] && known "$2" && printf ' %s | %s-1 | %s  Packages\n' "$2" "${STUB_DRIVER:-580.105.08}" "$repo"
 true""",
     "apt-mark": 'log "$@"',
     "dpkg": r"""log "$@"
+[[ $1 == --configure ]] && rm -f "$GPUFLEET_ROOT"/var/lib/dpkg/updates/*
 if [[ $1 == -i ]]; then
   d="$GPUFLEET_ROOT/opt/aws/amazon-cloudwatch-agent/bin"; mkdir -p "$d"
   printf '#!/bin/sh\necho "amazon-cloudwatch-agent-ctl $*" >>"%s/calls.log"\n' "$STUB" >"$d/amazon-cloudwatch-agent-ctl"
@@ -174,6 +195,7 @@ if [[ $1 == -i ]]; then
 fi""",
     "systemctl": 'log "$@"; [[ $1 == list-unit-files ]] && exit 1; true',
     "modprobe": 'log "$@"; true',
+    "mokutil": 'echo "SecureBoot ${STUB_SECURE_BOOT:-disabled}"',
     "modinfo": "have nvidia-open || have cuda-drivers || have preinstalled-driver",
     "lsmod": "true",
     "uname": "echo 6.8.0-1044-aws",
@@ -184,6 +206,12 @@ case "$*" in
   *driver_version*) echo "${STUB_DRIVER:-580.105.08}" ;;
   -L) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do echo "GPU $i: NVIDIA H100 80GB HBM3 (UUID: GPU-$i)"; done ;;
   *ecc.errors*) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do echo "${STUB_ECC:-0}"; done ;;
+  *remapped_rows*) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do echo "${STUB_REMAP:-No, No}"; done ;;
+  -q) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do
+      printf 'GPU 0000:%02x:00.0\n    Fabric\n' "$i"
+      printf '        State                             : %s\n' "${STUB_FABRIC:-Completed}"
+      printf '        Status                            : Success\n'
+    done ;;
   *) echo "| NVIDIA-SMI ${STUB_DRIVER:-580.105.08}  Driver Version: ${STUB_DRIVER:-580.105.08}  CUDA Version: 13.0 |" ;;
 esac""",
     "nv-fabricmanager": r"""f=$(compgen -G "$STUB/pkg/nvidia-fabricmanager*.version" | head -n 1) || exit 127
@@ -205,8 +233,23 @@ if [[ $* == *--dearmor* ]]; then
   while (($#)); do [[ $1 == -o ]] && { touch "$2"; break; }; shift; done
 fi
 true""",
-    "ldconfig": r"""have libnccl2 || have preinstalled-nccl || { echo "0 libs"; exit 0; }
-echo "	libnccl.so.2 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libnccl.so.2" """,
+    # ldconfig -p prints the whole cache (277 KB measured on an HPC-sized cache in the review);
+    # libnccl sorts early, so more than a pipe buffer (64 KB) follows the match.
+    "ldconfig": r"""[[ ${1:-} == -p ]] || { log "$@"; exit 0; }
+head -n 40 "$STUB/ldcache"
+if have libnccl2 || have preinstalled-nccl; then
+  echo "	libnccl.so.2 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libnccl.so.2"
+fi
+# Libraries of directories listed in ld.so.conf.d (as the real cache after ldconfig).
+for conf in "$GPUFLEET_ROOT"/etc/ld.so.conf.d/*.conf; do
+  [[ -f $conf ]] || continue
+  while read -r dir; do
+    for so in "$GPUFLEET_ROOT$dir"/*.so; do
+      [[ -e $so ]] && printf '\t%s (libc6,x86-64) => %s\n' "${so##*/}" "$dir/${so##*/}"
+    done
+  done <"$conf"
+done
+tail -n +41 "$STUB/ldcache" """,
     "journalctl": r"""cat "$STUB/kernel.log" 2>/dev/null; true""",
     "gpufleet-cloud": r"""log "$@"
 case $1 in
@@ -217,15 +260,44 @@ case $1 in
   azure-resource-id) echo /subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/vmss ;;
 esac
 true""",
-    "sleep": "true",
-    "timeout": 'shift; "$@"',
 }
+# No stub for sleep and timeout: the real ones run, with short settings from node.env (TEST_ENV).
 # Installed by packages (the stub is there; the marker file says whether it "exists").
 COMMANDS_FROM_PACKAGES = {
     "nvidia-ctk": "nvidia-container-toolkit",
     "dcgmi": "datacenter-gpu-manager-4-cuda13",
     "dcgm-exporter": "datacenter-gpu-manager-exporter",
 }
+
+
+@dataclass
+class UnitRun:
+    args: list[str]
+    returncode: int | None
+    stdout: str
+    stderr: str
+    killed: bool
+    """Still running at the deadline, so it got SIGTERM."""
+
+
+# Deadlines, timeouts and retry pauses the tests put into node.env, so the real sleep and
+# timeout keep each test under a few seconds.
+TEST_ENV = {
+    "GPUFLEET_CMD_TIMEOUT": "1",
+    "GPUFLEET_RETRY_DELAY": "0",
+    "GPUFLEET_DRAIN_POLL_SECONDS": "0.1",
+}
+
+PACKAGE_LIST = Path(__file__).parent / "data" / "apt_packages.csv"
+
+
+def _ld_cache(libs: int = 3000) -> str:
+    """An ``ldconfig -p`` listing of ``libs`` libraries (about 90 bytes a line)."""
+    lines = [f"{libs + 1} libs found in cache `/etc/ld.so.cache'"]
+    for i in range(libs):
+        name = f"libgpufleet-filler{i:05d}.so.1"
+        lines.append(f"\t{name} (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/{name}")
+    return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -237,8 +309,39 @@ class NodeRoot:
     env: dict[str, str]
 
     def run(self, script: str, **env: str) -> subprocess.CompletedProcess[str]:
+        r = self.run_unit(script, deadline=90, **env)
+        assert r.returncode is not None and not r.killed, f"{script} still running after 90 s: {r.stdout}"
+        return subprocess.CompletedProcess(r.args, r.returncode, r.stdout, r.stderr)
+
+    def run_unit(self, script: str, deadline: float, **env: str) -> UnitRun:
+        """Run ``script`` as systemd runs a unit with ``TimeoutStartSec=deadline``: at the
+        deadline SIGTERM goes to every process of the unit (KillMode=control-group, here the
+        process group), then SIGKILL after a short TimeoutStopSec [DOC: systemd.service(5),
+        systemd.kill(5)]."""
         cmd = [str(self.root / "usr/local/sbin" / script)]
-        return subprocess.run(cmd, env={**self.env, **env}, capture_output=True, text=True, timeout=60)
+        p = subprocess.Popen(
+            cmd,
+            env={**self.env, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        killed = False
+        try:
+            out, err = p.communicate(timeout=deadline)
+        except subprocess.TimeoutExpired:
+            killed = True
+            os.killpg(p.pid, signal.SIGTERM)
+            try:
+                out, err = p.communicate(timeout=3)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                out, err = p.communicate()
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGKILL)  # leftovers (a hung stub) never outlive the test
+        return UnitRun(cmd, p.returncode, out, err, killed)
 
     def calls(self) -> list[str]:
         log = self.stub / "calls.log"
@@ -257,7 +360,7 @@ class NodeRoot:
     def health(self) -> dict[str, Any]:
         import json
 
-        data: dict[str, Any] = json.loads((self.root / "run/gpufleet/health.json").read_text())
+        data: dict[str, Any] = json.loads((self.root / "var/lib/gpufleet/health.json").read_text())
         return data
 
     def set_env(self, **values: str) -> None:
@@ -277,6 +380,11 @@ def make_node_root(tmp_path: Path, rendered: Rendered) -> NodeRoot:
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(content)
         dest.chmod(mode)
+    with (root / "etc/gpufleet/node.env").open("a") as f:
+        f.writelines(f"{k}={v}\n" for k, v in TEST_ENV.items())
+    with PACKAGE_LIST.open() as f:
+        (stub / "known-packages").write_text("".join(row["name"] + "\n" for row in csv.DictReader(f)))
+    (stub / "ldcache").write_text(_ld_cache())
     env_file = (root / "etc/gpufleet/node.env").read_text()
     values = dict(line.split("=", 1) for line in env_file.splitlines())
     keys = [

@@ -102,9 +102,13 @@ def test_rendered_user_data(
     assert row[0] == t and row[2] == str(int(nvswitch)), "fabric manager exactly on NVSwitch types"
     assert "/usr/local/sbin/gpufleet-health" in files and "/etc/systemd/system/gpufleet-health.timer" in files
     assert ("/usr/local/sbin/gpufleet-drain" in files) == (cloud == "aws")
-    assert not re.search(r"AKIA[0-9A-Z]{16}|SecretAccessKey|AccessKeySecret|PRIVATE KEY|password", r.text, re.I), (
-        "no secrets in user data"
-    )
+    # In the plain parts, not in the bundle's base64, which can spell "aKIa..." by chance under
+    # a case-insensitive match (the bundled scripts name IMDS credential fields on purpose).
+    plain = re.sub(r"content: [A-Za-z0-9+/=]{200,}", "content: <bundle>", r.text)
+    assert not re.search(r"AKIA[0-9A-Z]{16}", plain) and not any(
+        re.search(r"AKIA[0-9A-Z]{16}", c.decode(errors="replace")) for _, c in files.values()
+    ), "no AWS access key id anywhere"
+    assert not re.search(r"SecretAccessKey|AccessKeySecret|PRIVATE KEY|password", plain, re.I), "no secrets"
 
     assert_golden(f"bootstrap/{cloud}-{t}-{'rdma' if rdma else 'nordma'}-{img}", summary(r.text, files))
 
@@ -203,8 +207,8 @@ def test_the_health_endpoint_and_state_file_are_defined_once() -> None:
     assert f'"GPUFLEET_HEALTH_FILE", "{health.HEALTH_STATE_FILE}"' in healthd
     assert f'"GPUFLEET_HEALTH_PORT", "{health.HEALTH_PORT}"' in healthd
     common = (src / "gpufleet-common.sh").read_text()
-    assert 'RUN_DIR="$R/run/gpufleet"' in common and '"$RUN_DIR/health.json"' in common
-    assert health.HEALTH_STATE_FILE == "/run/gpufleet/health.json"
+    assert 'STATE_DIR="$R/var/lib/gpufleet"' in common and '"$STATE_DIR/health.json"' in common
+    assert health.HEALTH_STATE_FILE == "/var/lib/gpufleet/health.json"
 
 
 # -- size limits ---------------------------------------------------------------------------
@@ -226,7 +230,8 @@ def test_rendering_over_the_limit_names_what_to_drop(render: Any, monkeypatch: p
         render("aws", "g6.xlarge")
     msg = str(e.value)
     assert e.value.cloud == "aws" and e.value.limit == 4000 and e.value.size > 4000
-    assert "Largest parts: /usr/local/sbin/gpufleet-bootstrap" in msg
+    # The health check (optional: bootstrap.healthCheck) is the largest part since issue 17.
+    assert "Largest parts: /usr/local/sbin/gpufleet-health" in msg
     assert "Drop optional parts (bootstrap.dcgm, bootstrap.containerToolkit, bootstrap.healthCheck)" in msg
 
 

@@ -34,9 +34,12 @@ INITIALIZING_BODY = json.dumps({"ApplicationHealthState": "Initializing"})
 UNHEALTHY_STATUS: Mapping[Cloud, int] = {"aws": 503, "azure": 200, "alicloud": 503}
 """HTTP status of an unhealthy answer, per cloud (see the module docstring)."""
 
-HEALTH_STATE_FILE = "/run/gpufleet/health.json"
-"""Where the health check writes its verdict and the endpoint reads it (tmpfs: a reboot
-starts over as initializing)."""
+HEALTH_STATE_FILE = "/var/lib/gpufleet/health.json"
+"""Where the health check writes its verdict and the endpoint reads it. On disk, so the last
+verdict survives an in-guest reboot: a tmpfs file would make the endpoint answer
+*Initializing* after every reboot, which Azure's extension reports as *Unknown* once it has
+left its initial state, and automatic repairs act on Unknown [DOC: Microsoft Learn
+"Automatic instance repairs for Azure Virtual Machine Scale Sets"]."""
 
 BOOTSTRAP_DEADLINE_MINUTES = 60
 """A node still bootstrapping after this long is unhealthy. Driver builds (DKMS) and the

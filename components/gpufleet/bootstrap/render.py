@@ -41,11 +41,14 @@ from gpufleet.spec import BootstrapSpec
 # Cloud ECS "Instance user data"].
 USER_DATA_LIMITS: Mapping[Cloud, int] = {"aws": 16 * 1024, "azure": 65535, "alicloud": 16 * 1024}
 
-# NVIDIA XID catalog: these codes' immediate action is to restart the application, not the
-# node (13 graphics engine exception, 31 GPU memory page fault, 43 GPU stopped processing,
-# 45 preemptive cleanup) [DOC: docs.nvidia.com/deploy/xid-errors "Analyzing Xid Errors with
-# the Xid Catalog", Resolution Bucket; per-code buckets UNVERIFIED here].
-XID_APPLICATION_ERRORS = (13, 31, 43, 45)
+# XIDs that are node faults (the node is replaced); every other XID is logged only. The set
+# is Azure's AzNHC one (Azure/azurehpc-health-checks customTests/azure_gpu_xid.nhc, as quoted
+# in the 2026-11-29 bootstrap review: 48 DBE, 63/64 row remap/page retirement, 79 fallen off
+# the bus, 92 high SBE rate, 119/120 GSP errors...). NVIDIA's Xid catalog gives each code a
+# Resolution Bucket; application codes such as 8, 13, 31, 43, 45 and 94 are RESTART_APP there
+# [DOC: docs.nvidia.com/deploy/xid-errors/analyzing-xid-catalog.html; per-code buckets of the
+# set above not re-read here: UNVERIFIED].
+XID_NODE_FAULTS = (48, 56, 57, 58, 62, 63, 64, 65, 68, 69, 73, 74, 79, 80, 81, 92, 119, 120)
 
 LIB = "/usr/local/lib/gpufleet"
 ENV_FILE = "/etc/gpufleet/node.env"
@@ -157,7 +160,7 @@ def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) ->
         "GPUFLEET_HEALTH_PATH": health.HEALTH_PATH,
         "GPUFLEET_HEALTH_UNHEALTHY_STATUS": str(health.UNHEALTHY_STATUS[node.cloud]),
         "GPUFLEET_BOOTSTRAP_DEADLINE_MIN": str(health.BOOTSTRAP_DEADLINE_MINUTES),
-        "GPUFLEET_XID_IGNORE": " ".join(map(str, XID_APPLICATION_ERRORS)),
+        "GPUFLEET_XID_NODE": " ".join(map(str, XID_NODE_FAULTS)),
         "GPUFLEET_CUDA_REPO": cuda.url.format(repo=repo),
         "GPUFLEET_CUDA_KEY_URL": cuda.key_url.format(repo=repo),
         "GPUFLEET_CUDA_KEY_FPR": cuda.key_fingerprint,
@@ -181,7 +184,11 @@ def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) ->
         }
         if node.rdma:
             efa = m.downloads["efa-installer"]
-            env |= {"GPUFLEET_EFA_URL": efa.url, "GPUFLEET_EFA_KEY_URL": efa.key_url}
+            env |= {
+                "GPUFLEET_EFA_URL": efa.url,
+                "GPUFLEET_EFA_KEY_URL": efa.key_url,
+                "GPUFLEET_EFA_KEY_FPR": efa.key_fingerprint,
+            }
             if efa.sha256:
                 env["GPUFLEET_EFA_SHA256"] = efa.sha256
         env |= {"GPUFLEET_ASG_NAME": x.get("asg_name", ""), "GPUFLEET_LIFECYCLE_HOOK": x.get("lifecycle_hook_name", "")}
@@ -203,6 +210,12 @@ def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) ->
         for key in ("scaling_group_id", "scaling_group_name", "ess_endpoint"):
             if x.get(key):
                 env[f"GPUFLEET_{key.upper()}"] = x[key]
+        # eRDMA: interfaces the health check expects, NCCL settings for /etc/nccl.conf (the
+        # typed handoff of issue 13 replaces these extras).
+        if node.rdma and x.get("eri_interfaces"):
+            env["GPUFLEET_ERDMA_INTERFACES"] = x["eri_interfaces"]
+        if node.rdma and x.get("nccl_env"):
+            env["GPUFLEET_NCCL_SETTINGS"] = " ".join(x["nccl_env"].split())
     return env
 
 
@@ -237,7 +250,8 @@ def node_files(spec: BootstrapSpec, node: NodeContext) -> list[NodeFile]:
             (UNITS + "/gpufleet-drain.service", "gpufleet-drain.service", "0644"),
         ]
     files = [
-        NodeFile(ENV_FILE, _env_text(node_env(spec, node, m)).encode(), compress=False),
+        # In the bundle too: plain, it cost ~650 B more of AWS's 16 KB (gzip shares the dictionary).
+        NodeFile(ENV_FILE, _env_text(node_env(spec, node, m)).encode()),
         NodeFile("/etc/gpufleet/types", types_table(spec, node, m).encode()),
     ]
     files += [NodeFile(path, _minified(name), mode) for path, name, mode in ship]
@@ -305,10 +319,13 @@ def minify(name: str, content: bytes) -> bytes:
         shebang = content.split(b"\n", 1)[0] + b"\n" if content.startswith(b"#!") else b""
         return shebang + ast.unparse(ast.fix_missing_locations(tree)).encode() + b"\n"
     text = content.decode()
+    if name.endswith((".service", ".timer")):  # systemd: "#" starts a comment line
+        return "".join(ln + "\n" for ln in text.splitlines() if ln.strip() and not ln.startswith("#")).encode()
     if not (text.startswith("#!/usr/bin/env bash") or text.startswith("# shellcheck shell=bash")):
         return content
+    # Indentation goes too: the scripts have no here-documents or multi-line strings.
     keep = [
-        line
+        line if i == 0 else line.lstrip()
         for i, line in enumerate(text.splitlines())
         if line.strip() and (i == 0 or line.lstrip().startswith("# shellcheck") or not line.lstrip().startswith("#"))
     ]
@@ -366,9 +383,9 @@ def _gz_b64(data: bytes) -> str:
 def render_cloud_config(spec: BootstrapSpec, node: NodeContext) -> str:
     """A ``#cloud-config`` document for ``node``; raises UserDataTooLarge over the cloud's limit.
 
-    ``write_files`` carries the settings in plain text and everything else as one
-    gzip-compressed tar (one compression dictionary for all the scripts, which is
-    smaller than compressing each file); ``runcmd`` unpacks it and starts the units.
+    ``write_files`` carries everything, settings included, as one gzip-compressed tar (one
+    compression dictionary for all the files, which is smaller than compressing each file);
+    ``runcmd`` unpacks it and starts the units.
     """
     files = node_files(spec, node)
     plain = [f for f in files if not f.compress]

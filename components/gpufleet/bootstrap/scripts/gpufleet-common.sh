@@ -18,9 +18,14 @@ load_env() {
 }
 
 # Everything the script prints goes to its log file too; systemd sends it to the
-# journal and the console (StandardOutput=journal+console in the units).
+# journal and the console (StandardOutput=journal+console in the units). tee ignores
+# SIGTERM: when systemd stops the unit it must outlive the script's last words (the
+# failure record), else those writes kill the script with SIGPIPE first.
 start_log() {
-  exec > >(tee -a "$LOG_DIR/$1.log") 2>&1
+  exec > >(
+    trap '' TERM
+    exec tee -a "$LOG_DIR/$1.log"
+  ) 2>&1
 }
 
 log() {
@@ -33,16 +38,24 @@ die() {
 }
 
 # set_health <healthy|unhealthy|initializing> <reason>: the verdict gpufleet-healthd serves.
+# Kept in /var/lib across reboots: after an in-guest reboot the endpoint answers the last
+# verdict, not "Initializing" (which Azure's extension would read as Unknown, then repair).
 set_health() {
-  local tmp="$RUN_DIR/health.json.tmp"
+  local tmp="$STATE_DIR/health.json.tmp"
   python3 -c 'import json,sys,time; print(json.dumps({"state": sys.argv[1], "reason": sys.argv[2], "time": int(time.time())}))' \
     "$1" "$2" >"$tmp"
-  mv "$tmp" "$RUN_DIR/health.json"
+  mv "$tmp" "$STATE_DIR/health.json"
+}
+
+# nv <command...>: a GPU or fabric tool (nvidia-smi, dcgmi, nv-fabricmanager, ibstat,
+# fi_info) under a timeout, SIGKILL 5 s later if it ignores SIGTERM. Exit 124/137: it hung.
+nv() {
+  timeout -k 5 "${GPUFLEET_CMD_TIMEOUT:-60}" "$@"
 }
 
 # retry <attempts> <command...>: exponential backoff (2, 4, 8... seconds).
 retry() {
-  local attempts=$1 n=1 delay=2
+  local attempts=$1 n=1 delay=${GPUFLEET_RETRY_DELAY:-2}
   shift
   until "$@"; do
     if ((n >= attempts)); then
@@ -125,16 +138,56 @@ apt_version() {
   apt-cache madison "$1" 2>/dev/null | awk -v p="$2" '{ if (index($3, p) == 1) { print $3; exit } }'
 }
 
+# Never `cmd | grep -q` here: under pipefail, grep's early exit kills cmd with SIGPIPE
+# and the pipeline fails although it matched. Capture the output, then match.
+
+# has_lib <soname>: the library is in the dynamic linker cache.
+has_lib() {
+  local libs
+  libs=$(ldconfig -p 2>/dev/null) || true
+  [[ $libs == *"$1 "* ]]
+}
+
+# module_loaded <module>: in lsmod's list.
+module_loaded() {
+  local mods
+  mods=$(lsmod 2>/dev/null) || true
+  [[ $'\n'$mods == *$'\n'"$1 "* ]]
+}
+
+# NCCL reads KEY=VALUE lines from /etc/nccl.conf, "for an administrator to set system-wide
+# values" [DOC: NCCL User Guide, Environment Variables].
+NCCL_CONF=$R/etc/nccl.conf
+
+# nccl_conf_set KEY=VALUE...: set these keys in nccl.conf, keeping the image's other lines.
+nccl_conf_set() {
+  local kv
+  touch "$NCCL_CONF"
+  for kv in "$@"; do
+    grep -v "^${kv%%=*}=" "$NCCL_CONF" >"$NCCL_CONF.tmp" || true
+    echo "$kv" >>"$NCCL_CONF.tmp"
+    mv "$NCCL_CONF.tmp" "$NCCL_CONF"
+  done
+}
+
+# nccl_conf_missing KEY=VALUE...: the settings nccl.conf lacks.
+nccl_conf_missing() {
+  local kv
+  for kv in "$@"; do
+    grep -qxF "$kv" "$NCCL_CONF" 2>/dev/null || echo "$kv"
+  done
+}
+
 # driver_version: the loaded driver's version, or nothing (no driver yet is not an error).
 driver_version() {
-  nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -n 1 || true
+  nv nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -n 1 || true
 }
 
 # The instance type row of /etc/gpufleet/types: "name gpus fabric_manager nvlsm rdma_devices".
 # The node asks its cloud for its type; the first row (the group's primary type) is the fallback.
 type_row() {
   local me row
-  me=$(gpufleet-cloud instance-type 2>/dev/null || true)
+  me=$(timeout 60 gpufleet-cloud instance-type 2>/dev/null || true)
   row=$(awk -v me="$me" '$1 == me {print; exit}' "$R/etc/gpufleet/types")
   if [ -z "$row" ]; then
     # Say so: the checks below then use the primary type's GPU count and fabric facts.

@@ -9,7 +9,7 @@ import json
 import os
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-STATE = os.environ.get("GPUFLEET_HEALTH_FILE", "/run/gpufleet/health.json")
+STATE = os.environ.get("GPUFLEET_HEALTH_FILE", "/var/lib/gpufleet/health.json")
 PORT = int(os.environ.get("GPUFLEET_HEALTH_PORT", "8787"))
 PATH = os.environ.get("GPUFLEET_HEALTH_PATH", "/healthz")
 UNHEALTHY = int(os.environ.get("GPUFLEET_HEALTH_UNHEALTHY_STATUS", "503"))
