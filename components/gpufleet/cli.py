@@ -324,6 +324,11 @@ def resolve(
 
 
 def run() -> None:
+    # One-shot process: no cyclic GC until exit (half of a plan's time otherwise; the memory
+    # cost is in docs/performance.md). GPUFLEET_PLAN_GC=on keeps it.
+    from gpufleet.plan import gcpolicy
+
+    gcpolicy.pause_for_process()
     app()
 
 
