@@ -94,11 +94,11 @@ def loaded_provider_modules() -> list[str]:
 
 def load_modules(names: list[str]) -> None:
     """Import and execute ``names`` parents first (the SDKs register subpackages lazily, and an
-    attribute access is what runs a lazy module)."""
+    access to an attribute it lacks is what runs a lazy module; `__file__` would not)."""
     import importlib
 
     for name in sorted(names):
-        getattr(importlib.import_module(name), "__file__", None)
+        getattr(importlib.import_module(name), "_gpufleet_bench_force_load", None)
 
 
 def _cpu() -> float:
