@@ -18,5 +18,8 @@ def test_plan_scale_smoke_runs_and_prints_its_figures() -> None:
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "per-resource overhead vs floor" in proc.stdout
-    assert "slowest template" in proc.stdout and "peak RSS" in proc.stdout
+    out = proc.stdout
+    assert "per-resource overhead vs replay floor" in out
+    assert "Whole process, imports included" in out and "bare CPU" in out
+    assert "slowest template" in out and "peak RSS" in out
+    assert "GPUFLEET_PLAN_GC=on" in out

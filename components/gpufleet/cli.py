@@ -333,6 +333,11 @@ app.add_typer(gitops_app, name="gitops")
 
 
 def run() -> None:
+    # One-shot process: no cyclic GC until exit (half of a plan's time otherwise; the memory
+    # cost is in docs/performance.md). GPUFLEET_PLAN_GC=on keeps it.
+    from gpufleet.plan import gcpolicy
+
+    gcpolicy.pause_for_process()
     app()
 
 

@@ -3,13 +3,23 @@
 The recording monitor wraps ``pulumi.runtime.mocks.MockMonitor`` (SDK notes 5.2): it
 keeps each registration's type, name, parent, provider and camelCase inputs, and the
 outputs components register. Nothing leaves the process: no CLI, no cloud.
+
+Three things keep the run fast (measured in docs/performance.md) without changing what it
+records: the cyclic garbage collector is paused for the run; a plan-only stack transformation
+drops resource aliases, whose URNs the SDK would otherwise compute up front and which the
+mock engine never reads; and the monitor answers on the event loop's own thread, decoding
+each request once, instead of on worker threads that each spin a nested event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import copy
 import json
 import logging
 import runpy
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +29,9 @@ import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
+from pulumi.runtime.proto import resource_pb2
 
+from gpufleet.plan import gcpolicy
 from gpufleet.plan.mocks import FleetMocks
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -73,36 +85,117 @@ class ProgramRun:
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """A MockMonitor that records every registration and registered output."""
+    """A MockMonitor that records every registration and registered output.
+
+    ``RegisterResource`` decodes the request once (the base class decodes it, and the capture
+    decoded it again) and builds the response without ``rpc.serialize_properties``, which the
+    base class runs in a nested event loop: the echoed inputs are the request's own wire
+    values, and only the fields the mocks add or change are encoded.
+    """
 
     def __init__(self, mocks: pulumi.runtime.Mocks, run: ProgramRun) -> None:
         super().__init__(mocks)
         self.run = run
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type != STACK_TYPE:
-            self.run.resources.append(
-                CapturedResource(
-                    urn=response.urn,
-                    type=request.type,
-                    name=request.name,
-                    custom=bool(request.custom),
-                    parent=request.parent,
-                    provider=request.provider,
-                    inputs=_plain(rpc.deserialize_properties(request.object)),
-                    dependencies=tuple(request.dependencies),
-                    ignore_changes=tuple(request.ignoreChanges),
-                    protect=bool(request.protect),
-                )
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == STACK_TYPE:
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        inputs = rpc.deserialize_properties(request.object)
+        self.run.resources.append(
+            CapturedResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent,
+                provider=request.provider,
+                inputs=_plain(inputs),
+                dependencies=tuple(request.dependencies),
+                ignore_changes=tuple(request.ignoreChanges),
+                protect=bool(request.protect),
             )
-        return response
+        )
+        args = pulumi.runtime.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=inputs,
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+        )
+        rid, state = self.mocks.new_resource(args)
+        id_ = rid or ""
+        obj = _response_struct(request.object, inputs, state)
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         outputs = _plain(rpc.deserialize_properties(request.outputs))
         if outputs:
             self.run.component_outputs[request.urn] = outputs
         return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
+
+
+def _response_struct(wire_inputs: Any, inputs: Mapping[str, Any], state: Mapping[str, Any]) -> Any:
+    """The mock's ``state`` on the wire: the request's Struct for the inputs it echoes (same
+    object), plus the fields it adds or replaces. Equals ``rpc.serialize_properties(state)`` for
+    plain values; anything else in the added fields is a mock bug and raises TypeError."""
+    obj = copy.deepcopy(wire_inputs)
+    for key in inputs:
+        if key not in state:
+            del obj[key]
+    added = {k: v for k, v in state.items() if k not in inputs or v is not inputs[k]}
+    for key, value in added.items():
+        if value is None:  # serialize_properties drops top-level None
+            if key in obj:
+                del obj[key]
+        else:
+            obj[key] = _wire_plain(value, key)
+    return obj
+
+
+def _wire_plain(value: Any, path: str) -> Any:
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _wire_plain(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_wire_plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    raise TypeError(f"mock output {path} is a {type(value).__name__}; mock outputs must be plain JSON values")
+
+
+class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs each submitted call at once on the calling thread.
+
+    The SDK sends every monitor call through ``loop.run_in_executor``; for the in-process
+    recording monitor the thread hop only adds scheduling, lock traffic and a nested event
+    loop per worker thread, and makes registration order follow thread timing. (asyncio
+    accepts only ThreadPoolExecutor subclasses as the default executor.)
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # handed to the awaiting task, as from a worker thread
+            future.set_exception(e)
+        return future
+
+
+def without_aliases(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+    """Plan-only stack transformation: drop ``opts.aliases`` before the SDK turns each into a URN.
+
+    azure-native classes declare 6-60 aliases each (older API versions of the type), and
+    ``Resource.__init__`` collapses every one into a URN ``Output`` up front. Aliases only let an
+    engine with state match a renamed or retyped resource; the mock engine has no state, ignores
+    the alias specs it is sent, and the plan records none. Never register this in a real program.
+    """
+    if not args.opts or not args.opts.aliases:
+        return None
+    opts = copy.copy(args.opts)
+    opts.aliases = None
+    return pulumi.ResourceTransformationResult(args.props, opts)
 
 
 class _ListHandler(logging.Handler):
@@ -128,6 +221,16 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    """The thread's current event loop, to restore after the run (None if it has none)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            return asyncio.get_event_loop()
+        except RuntimeError:
+            return None
+
+
 def run_program(
     program: Path,
     config: Mapping[str, Any],
@@ -135,25 +238,21 @@ def run_program(
     stack: str = "plan",
     project: str = "gpufleet",
     mocks: pulumi.runtime.Mocks | None = None,
-    on_resource: Callable[[int], None] | None = None,
+    drop_aliases: bool = True,
 ) -> ProgramRun:
     """Run ``program`` (a Pulumi ``__main__.py``) with ``config`` under recording mocks.
 
     ``config`` maps full keys (``gpufleet:fleet``) to values; objects are passed as
     JSON, as the Pulumi CLI does. Exceptions from the program propagate.
+    ``drop_aliases=False`` keeps resource aliases (slower; the recorded graph is the same).
+    The run uses a fresh event loop of its own and pauses the cyclic garbage collector
+    (``gpufleet.plan.gcpolicy``); both are restored afterwards.
     """
     run = ProgramRun(stack=stack)
     logger = logging.getLogger(f"gpufleet.plan.{stack}")
     logger.propagate = False
     logger.handlers = [_ListHandler(run.log)]
     logger.setLevel(logging.INFO)
-
-    m = mocks or FleetMocks()
-    settings.ROOT.set(None)  # a fresh root stack per run
-    pulumi.runtime.set_mocks(
-        m, project=project, stack=stack, preview=True, logger=logger, monitor=RecordingMonitor(m, run)
-    )
-    set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()})
 
     def _program() -> pulumi.Output[Any]:
         runpy.run_path(str(program), run_name="__main__")
@@ -164,5 +263,24 @@ def run_program(
     def _store(values: Any) -> None:
         run.outputs = _plain(values)
 
-    pulumi.runtime.test(_program)()  # type: ignore[no-untyped-call]
+    m = mocks or FleetMocks()
+    previous = _current_loop()
+    loop = asyncio.new_event_loop()
+    executor = _InlineExecutor(max_workers=1)
+    loop.set_default_executor(executor)
+    asyncio.set_event_loop(loop)
+    try:
+        with gcpolicy.paused():
+            settings.ROOT.set(None)  # a fresh root stack per run
+            pulumi.runtime.set_mocks(
+                m, project=project, stack=stack, preview=True, logger=logger, monitor=RecordingMonitor(m, run)
+            )
+            set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()})
+            if drop_aliases:
+                pulumi.runtime.register_stack_transformation(without_aliases)
+            pulumi.runtime.test(_program)()  # type: ignore[no-untyped-call]
+    finally:
+        asyncio.set_event_loop(previous)
+        loop.close()
+        executor.shutdown(wait=False)
     return run

@@ -65,6 +65,9 @@ def plan(
 
     progress("running the Pulumi program under the mock engine")
     run = run_program(program or PROJECT_ROOT / "__main__.py", sc.config, stack=sc.stack)
+    # Registration order follows the SDK's task scheduling; sort by URN so that policy
+    # messages and every report list resources in the same order on every run (docs/plan.md).
+    resources = sorted(run.resources, key=lambda r: r.urn)
 
     progress("estimating cost")
     groups = []
@@ -77,7 +80,7 @@ def plan(
 
     progress("evaluating policies")
     try:
-        violations = evaluate(run.resources, pc)
+        violations = evaluate(resources, pc)
     except PolicyConfigError as e:
         raise ConfigError([Problem("policyConfig", str(e))], str(pc_path)) from None
     verdicts = [PolicyVerdict(v.policy, v.enforcement, v.message, v.urn) for v in violations]
@@ -90,7 +93,7 @@ def plan(
     return PlanReport(
         stack=sc.stack,
         source=str(config_file),
-        resources=run.resources,
+        resources=resources,
         groups=groups,
         policies=verdicts,
         policy_config=_relative(pc_path),
