@@ -8,7 +8,7 @@ VENV   ?= .venv
 STACK  ?= aws-train-h100-efa
 BIN    := $(VENV)/bin
 
-.PHONY: run test system-tools lint typecheck pytest catalog clean
+.PHONY: run test system-tools lint typecheck pytest catalog reference clean
 
 $(BIN)/.installed: pyproject.toml
 	@echo "==> creating $(VENV) and installing gpufleet with its dev tools (first run takes a minute or two)"
@@ -45,6 +45,11 @@ pytest: $(BIN)/.installed
 
 catalog:
 	$(BIN)/python scripts/build_catalog.py
+
+# The README's config reference and schema/gpufleet-stack.schema.json, from components/gpufleet/spec.py.
+reference: $(BIN)/.installed
+	$(BIN)/python -m gpufleet.configschema README.md
+	$(BIN)/gpufleet schema --out schema/gpufleet-stack.schema.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
