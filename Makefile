@@ -44,8 +44,9 @@ typecheck: $(BIN)/.installed
 pytest: $(BIN)/.installed
 	$(BIN)/pytest -q
 
+# Rebuild components/gpufleet/catalog/data/ from scripts/catalog-sources/ (standard library only).
 catalog:
-	$(BIN)/python scripts/build_catalog.py
+	$(PYTHON) scripts/build_catalog.py
 
 # The README's config reference and schema/gpufleet-stack.schema.json, from components/gpufleet/spec.py.
 reference: $(BIN)/.installed

@@ -140,7 +140,7 @@ class CloudName(StrEnum):
 
 
 # Alibaba's instance-family doc gives only the GPU memory of these families, not the model
-# (catalog SOURCES.md, "gpu_model is empty"); the catalog leaves the model unknown rather than guess.
+# (scripts/catalog-sources/SOURCES.md, "gpu_model is empty"); the catalog leaves the model unknown rather than guess.
 UNNAMED_GPU = "not named"
 
 
