@@ -89,3 +89,30 @@ def graph_snapshot(run: Any) -> list[dict[str, Any]]:
         ),
         key=lambda d: (d["type"], d["name"]),
     )
+
+
+REQUIRE_CLOUD_INIT = "GPUFLEET_REQUIRE_CLOUD_INIT"
+"""Set to 1 (``.ci/run`` does) to make a missing cloud-init validator a failure instead of a skip."""
+CLOUD_INIT_HINT = (
+    "Debian's cloud-init (the `cloud-init schema` validator and its cloud-config JSON schema) is not installed; "
+    "the cloud-init schema tests are SKIPPED. Install it with "
+    "'sudo apt-get install --no-install-recommends cloud-init' (Debian/Ubuntu), or run them in CI (.ci/run), "
+    f"where {REQUIRE_CLOUD_INIT}=1 makes them mandatory"
+)
+CLOUD_INIT_SKIPS: list[str] = []
+"""Tests skipped for a missing cloud-init in this session (conftest prints a banner)."""
+
+
+def require_cloud_init(missing: str | None) -> None:
+    """Skip loudly, or fail under ``GPUFLEET_REQUIRE_CLOUD_INIT=1``, when ``missing`` names an absent validator."""
+    if missing is None:
+        return
+    import os
+
+    import pytest
+
+    message = f"{missing} is missing. {CLOUD_INIT_HINT}"
+    if os.environ.get(REQUIRE_CLOUD_INIT) == "1":
+        pytest.fail(message)
+    CLOUD_INIT_SKIPS.append(missing)
+    pytest.skip(message)

@@ -2,7 +2,7 @@
 
 Resolution is deterministic for a given catalog. ``gpufleet resolve`` writes the
 chosen types back into the stack file, so a new catalog never moves a running
-fleet without a reviewed config change (DESIGN.md section 2, "No silent drift").
+fleet without a reviewed config change (README.md, "Config reference": ``market.maxPrices``).
 """
 
 from __future__ import annotations

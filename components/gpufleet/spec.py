@@ -36,6 +36,7 @@ class _Model(BaseModel):
         extra="forbid",
         frozen=True,
         str_strip_whitespace=True,
+        use_attribute_docstrings=True,  # the field docstrings become the JSON Schema descriptions
     )
 
 

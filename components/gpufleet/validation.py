@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
 
 from gpufleet.alicloud.rules import RULES as ALICLOUD_RULES
 from gpufleet.aws.rules import RULES as AWS_RULES
@@ -58,7 +59,7 @@ def validate_fleet(raw: object, catalog: Catalog | None = None, source: str | No
             if i in bad_groups:
                 continue
             try:
-                groups.append((i, GroupSpec.model_validate(g)))
+                groups.append((i, GroupSpec.model_validate(g, by_name=False)))
             except ValidationError:  # already reported with the fleet-level paths
                 continue
         seen: dict[str, int] = {}
@@ -74,7 +75,7 @@ def validate_fleet(raw: object, catalog: Catalog | None = None, source: str | No
 
         for i in sorted(bad_groups):
             if i < len(raw_groups):
-                problems += _raw_group_problems(raw_groups[i], f"groups[{i}]", cat)
+                problems += _shape_bad_group_problems(raw_groups[i], i, problems, str(fleet_name), raw, cat)
         problems.sort(key=lambda p: _sort_key(p.path))
 
     raw_tags = raw.get("tags")
@@ -86,13 +87,49 @@ def validate_fleet(raw: object, catalog: Catalog | None = None, source: str | No
 
     if problems:
         raise ConfigError(problems, source)
-    return Validated(spec=FleetSpec.model_validate(raw), warnings=tuple(warnings))
+    return Validated(spec=FleetSpec.model_validate(raw, by_name=False), warnings=tuple(warnings))
 
 
 def _sort_key(path: str) -> tuple[int, str]:
     if path.startswith("groups["):
         return (int(path[7:].split("]", 1)[0]) + 1, path)
     return (0, path)
+
+
+def _shape_bad_group_problems(
+    g: object, i: int, found: list[Problem], fleet_name: str, raw: Mapping[str, Any], cat: Catalog
+) -> list[Problem]:
+    """The catalog and cloud pass on the well-formed keys of a group that has shape errors.
+
+    The keys with shape errors are left out, and a missing ``name`` or ``capacity`` gets a
+    neutral stand-in (the least demanding value), so a key typo does not hide an RDMA or
+    region problem elsewhere in the same group. Problems at the left-out keys are dropped:
+    they are already reported. Falls back to the region and GPU model checks alone when
+    the rest still does not form a group.
+    """
+    path = f"groups[{i}]"
+    if not isinstance(g, Mapping):
+        return []
+    known = set(_aliases(GroupSpec))
+    bad = {p.path[len(path) + 1 :].split(".", 1)[0].split("[", 1)[0] for p in found if p.path.startswith(path + ".")}
+    if any(p.path == path for p in found):  # a group-level rule failed: no key to leave out
+        return _raw_group_problems(g, path, cat)
+    partial = {k: v for k, v in g.items() if k in known and k not in bad}
+    stand_ins = {"name": "group", "capacity": {"max": 1}}
+    left_out = set(bad) | {k for k in stand_ins if k not in partial}
+    partial = {**{k: v for k, v in stand_ins.items() if k not in partial}, **partial}
+    try:
+        group = GroupSpec.model_validate(partial, by_name=False)
+    except ValidationError:
+        return _raw_group_problems(g, path, cat)
+    raw_tags = raw.get("tags")
+    tags: Mapping[str, Any] = raw_tags if isinstance(raw_tags, Mapping) else {}
+    problems, _ = _group_problems(group, path, fleet_name, tags, cat)
+    return [
+        p
+        for p in problems
+        if p.path.startswith(path + ".") and p.path[len(path) + 1 :].split(".", 1)[0].split("[", 1)[0] not in left_out
+    ]
 
 
 def _raw_group_problems(g: object, path: str, cat: Catalog) -> list[Problem]:
@@ -166,20 +203,19 @@ def _aliases(model: type[BaseModel]) -> list[str]:
 
 def _shape_problems(model: type[BaseModel], raw: object) -> list[Problem]:
     try:
-        model.model_validate(raw)
+        model.model_validate(raw, by_name=False)
     except ValidationError as e:
+        errors = _root_causes(e.errors(include_url=False))
+        missing = {tuple(err["loc"]) for err in errors if err["type"] == "missing"}
         out = []
-        for err in e.errors(include_url=False):
+        answered: set[tuple[int | str, ...]] = set()
+        for err in errors:
             loc = tuple(err["loc"])
-            path = _path(loc)
             if err["type"] == "extra_forbidden":
-                owner = _model_at(model, loc[:-1])
-                valid = _aliases(owner) if owner else []
-                key = str(loc[-1])
-                msg = f"unknown key '{key}'.{did_you_mean(key, valid)}"
-                if valid:
-                    msg += f" Valid keys: {', '.join(valid)}"
-                out.append(Problem(path, msg))
+                problem, meant = _unknown_key(model, loc)
+                out.append(problem)
+                # A misspelt required key also makes pydantic report the right one as missing: one typo, one line.
+                answered |= {(*loc[:-1], m) for m in meant} & missing
                 continue
             msg = err["msg"]
             if msg.startswith("Value error, "):
@@ -187,9 +223,63 @@ def _shape_problems(model: type[BaseModel], raw: object) -> list[Problem]:
             shown = _show(err.get("input"))
             if err["type"] != "missing" and shown not in msg:
                 msg += f" (got {shown})"
-            out.append(Problem(path, msg))
-        return out
+            out.append(Problem(_path(loc), msg))
+        return [p for p, err in zip(out, errors, strict=True) if tuple(err["loc"]) not in answered]
     return []
+
+
+def _root_causes(errors: Sequence[Any]) -> list[Any]:
+    """Drop an error about a container when one of its items has its own error.
+
+    A tuple with ``min_length=1`` whose only item failed also fails its length check
+    (``groups: Tuple should have at least 1 item``): that line is a consequence, not a problem.
+    """
+    locs = [tuple(err["loc"]) for err in errors]
+    return [
+        err
+        for err, loc in zip(errors, locs, strict=True)
+        if not any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs)
+    ]
+
+
+def _unknown_key(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[Problem, list[str]]:
+    """The message for a key the model does not have, and the keys it most likely meant.
+
+    In order: the camelCase spelling of a snake_case key; the same key at another level
+    (``count`` at the group level belongs under ``gpu``); a close spelling at this level.
+    """
+    owner = _model_at(model, loc[:-1])
+    valid = _aliases(owner) if owner else []
+    key = str(loc[-1])
+    listing = f" Valid keys here: {', '.join(valid)}" if valid else ""
+    camel = to_camel(key)
+    if camel != key and camel in valid:
+        return Problem(_path(loc), f"unknown key '{key}': keys are camelCase. Did you mean '{camel}'?"), [camel]
+    elsewhere = _key_elsewhere(owner, camel) if owner else []
+    if elsewhere:
+        names = " or ".join(f"'{p}'" for p in elsewhere)
+        return Problem(_path(loc), f"unknown key '{key}' at this level. Did you mean {names}?{listing}"), []
+    hint = did_you_mean(key, valid)
+    meant = [v for v in valid if f"'{v}'" in hint]
+    return Problem(_path(loc), f"unknown key '{key}'.{hint}{listing}"), meant
+
+
+def _key_elsewhere(owner: type[BaseModel], key: str, max_hits: int = 2) -> list[str]:
+    """Paths below ``owner`` (shallowest first) of fields spelt ``key``, e.g. ``gpu.instanceTypes``."""
+    found: list[str] = []
+    level: list[tuple[str, type[BaseModel]]] = [("", owner)]
+    while level and not found:
+        below: list[tuple[str, type[BaseModel]]] = []
+        for prefix, m in level:
+            for name, f in m.model_fields.items():
+                alias = f.alias or name
+                inner = _inner_model(f.annotation)
+                if prefix and alias == key:
+                    found.append(f"{prefix}{alias}")
+                if inner is not None:
+                    below.append((f"{prefix}{alias}.", inner))
+        level = below
+    return found[:max_hits]
 
 
 def _show(value: object) -> str:
@@ -234,7 +324,7 @@ def _group_problems(
                 problems.append(
                     Problem(
                         f"{path}.zones[{j}]",
-                        f"'{zone}' is not a zone of {g.region} (zones look like '{rules.zone_example}')",
+                        f"'{zone}' is not a zone of {g.region} ({_zone_hint(g.cloud, g.region)})",
                     )
                 )
     if len(set(g.zones)) != len(g.zones):
@@ -253,12 +343,14 @@ def _group_problems(
     types, type_problems = _type_problems(g, path, cat)
     problems += type_problems
     pinned = g.market.max_prices or {}
+    # An unresolvable model leaves no types: compare with the pinned ones, or say nothing more.
+    group_types = [t.name for t in types] or list(g.gpu.instance_types or ())
     for name in pinned:
-        if name not in {t.name for t in types}:
+        if group_types and name not in group_types:
             problems.append(
                 Problem(
                     f"{path}.market.maxPrices.{name}",
-                    f"'{name}' is not one of the group's instance types ({', '.join(t.name for t in types)})",
+                    f"'{name}' is not one of the group's instance types ({', '.join(group_types)})",
                 )
             )
     if types and not type_problems:
@@ -284,6 +376,24 @@ def _group_problems(
     return problems, warnings
 
 
+def _zone_hint(cloud: Cloud, region: str) -> str:
+    """How the zones of ``region`` are written, derived from the region's own name.
+
+    AWS: region + letter (``us-west-2a``) [AWS EC2 UG "Regions and Zones",
+    https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-regions-availability-zones.html].
+    Alibaba: region + ``-`` + letter (``cn-beijing-h``), or region + letter where the region
+    ends in a digit (``ap-southeast-1a``) [Alibaba Cloud "Regions and zones",
+    https://www.alibabacloud.com/help/en/ecs/user-guide/regions-and-zones]. Azure: ``1``, ``2``,
+    ``3`` [Azure "Availability zones", https://learn.microsoft.com/azure/reliability/availability-zones-overview].
+    Which letters exist differs per region and account, so the hint names the form, not a list.
+    """
+    if cloud == "azure":
+        return "Azure zones are '1', '2' or '3'"
+    if cloud == "aws" or region[-1].isdigit():
+        return f"zones of {region} are '{region}' plus a letter, e.g. '{region}a', '{region}b'"
+    return f"zones of {region} are '{region}-' plus a letter, e.g. '{region}-h'"
+
+
 def _type_problems(g: GroupSpec, path: str, cat: Catalog) -> tuple[list[InstanceType], list[Problem]]:
     problems: list[Problem] = []
     model: str | None = None
@@ -291,7 +401,7 @@ def _type_problems(g: GroupSpec, path: str, cat: Catalog) -> tuple[list[Instance
         try:
             model = cat.resolve_gpu(g.gpu.model)
         except GpuNameError as e:
-            return [], [Problem(f"{path}.gpu.model", str(e))]
+            return [], [Problem(f"{path}.gpu.model", _with_pinned_model(str(e), g, cat))]
 
     fabric = CLOUD_RDMA[g.cloud]
     if g.gpu.instance_types:
@@ -346,6 +456,16 @@ def _type_problems(g: GroupSpec, path: str, cat: Catalog) -> tuple[list[Instance
             Problem(f"{path}.rdma", f"no {g.cloud} type with {g.gpu.count or ''} x {model} supports {fabric}{hint}")
         ]
     return found, []
+
+
+def _with_pinned_model(message: str, g: GroupSpec, cat: Catalog) -> str:
+    """Add the model that the pinned instance types carry to an ambiguous-model message."""
+    pinned = [it for n in g.gpu.instance_types or () if (it := cat.instance(g.cloud, n)) is not None]
+    models = sorted({it.gpu_model for it in pinned if it.gpu_model})
+    if "ambiguous" not in message or len(models) != 1 or models[0] not in message:
+        return message
+    names = ", ".join(it.name for it in pinned)
+    return f"{message} The pinned instance types ({names}) carry {models[0]}: write 'model: {models[0]}'"
 
 
 def _no_rdma(it: InstanceType, fabric: RdmaKind, cat: Catalog, g: GroupSpec) -> str:

@@ -21,7 +21,7 @@ ALL_DAYS = ("Sunday", *WEEKDAYS, "Saturday")
 @pytest.mark.parametrize(
     ("cron", "days", "hours", "minutes"),
     [
-        # weekday evenings, the DESIGN.md example
+        # weekday evenings, the README config example
         ("0 20 * * 1-5", WEEKDAYS, (20,), (0,)),
         # every day: day-of-week '*' lists all seven days
         ("30 6 * * *", ALL_DAYS, (6,), (30,)),

@@ -53,7 +53,7 @@ def test_nvswitch_baseboards_need_the_fabric_manager_and_pcie_types_do_not(catal
     fm = {i.name for i in catalog.find() if M.family(i).fabric_manager}
     # Every type the catalog itself marks nvswitch with a full 8-GPU board needs FM...
     assert {i.name for i in catalog.find() if i.interconnect == "nvswitch" and i.gpu_count == 8} <= fm
-    # ...and so do the HGX boards the catalog records as "nvlink" (SOURCES.md note).
+    # ...and so do the HGX boards the catalog records as "nvlink" (scripts/catalog-sources/SOURCES.md note).
     assert {"p5.48xlarge", "p5e.48xlarge", "p5en.48xlarge", "p6-b200.48xlarge", "Standard_ND96isr_H100_v5"} <= fm
     assert not {"p5.4xlarge", "g6.xlarge", "Standard_NV36ads_A10_v5", "ecs.gn8is-8x.32xlarge"} & fm
     assert M.family(catalog.instance("aws", "p6-b200.48xlarge")).nvlsm  # type: ignore[arg-type]

@@ -75,7 +75,7 @@ def test_allowlist_entries_are_still_needed() -> None:
 @pytest.mark.parametrize(
     ("instance_type", "efa"),
     [
-        ("p5.48xlarge", 32),  # the SDK notes' table: 32 EFA interfaces
+        ("p5.48xlarge", 32),  # AWS EC2 UG "Elastic Fabric Adapter" supported instance types: 32 EFA interfaces
         ("p4d.24xlarge", 4),
         ("p5en.48xlarge", 16),
         ("g6e.48xlarge", 4),

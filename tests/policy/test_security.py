@@ -41,7 +41,8 @@ def test_imds_aws_launch_template_must_require_tokens() -> None:
     found = check(patch(BUILDERS["aws"](), LT, {"metadataOptions": {"httpTokens": "optional"}}), "imdsv2-required")
     assert where(found) == ["demo-trainers-lt"]
     assert "httpTokens is optional" in found[0].message and "'required'" in found[0].message
-    # Absent options default to "optional" (SDK notes 1.1), so that fails too.
+    # Absent options default to "optional" (EC2 API reference, LaunchTemplateInstanceMetadataOptionsRequest
+    # HttpTokens), so that fails too.
     assert check(patch(BUILDERS["aws"](), LT, {"metadataOptions": DROP}), "imdsv2-required")
 
 

@@ -24,7 +24,7 @@ COMPONENT_TYPE = "gpufleet:alicloud:AlicloudGpuGroup"
 
 def provider(name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
     """An Alibaba Cloud provider pinned to ``region``: the only way to choose a region there
-    (SDK notes 3.1)."""
+    (pulumi-alicloud has no per-resource region; pulumi_alicloud/config/vars.py reads ``region``)."""
     return alicloud.Provider(name, alicloud.ProviderArgs(region=region), opts=opts)
 
 

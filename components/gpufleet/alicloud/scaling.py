@@ -31,7 +31,7 @@ from gpufleet.metrics import GPU_UTILIZATION, GpuMetric
 from gpufleet.spec import GroupSpec, ScheduleSpec
 
 IGNORE_CHANGES = ["desiredCapacity"]
-"""``pulumi up`` leaves the running size to the alarms and schedules (DESIGN.md "Safe updates")."""
+"""``pulumi up`` leaves the running size to the alarms and schedules (docs/alicloud.md)."""
 
 DEFAULT_COOLDOWN_SECONDS = 300
 """The scaling group's default cooldown, ESS's own default [SDK: ess.ScalingGroup default_cooldown]."""

@@ -1,6 +1,6 @@
 """The Auto Scaling group: subnets, capacity, purchase options, refresh and the drain hook.
 
-Safe updates (DESIGN.md section 7): ``desired_capacity`` only seeds the group, and the
+Safe updates (docs/aws.md): ``desired_capacity`` only seeds the group, and the
 component ignores later changes to it, so ``pulumi up`` never resets what the autoscaler
 or a schedule set. A new launch template version rolls out by instance refresh.
 """

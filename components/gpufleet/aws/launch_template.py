@@ -1,6 +1,6 @@
 """The launch template: image, identity, disks, metadata service, NICs and user data.
 
-Secure defaults (DESIGN.md section 7): IMDSv2 only, an encrypted root volume, no public
+Secure defaults (docs/aws.md): IMDSv2 only, an encrypted root volume, no public
 address on any interface, and user data that carries no secrets (the node gets its
 permissions from the instance profile).
 """

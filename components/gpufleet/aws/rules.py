@@ -33,7 +33,7 @@ def _check(group: GroupSpec, path: str, types: list[InstanceType], catalog: Cata
     out: list[Problem] = []
     if group.rdma:
         # EFA OS-bypass traffic stays in one subnet, so an EFA cluster is one subnet in one
-        # AZ (SDK notes 1.10; AWS EC2 UG "Elastic Fabric Adapter", EFA limitations).
+        # AZ (AWS EC2 UG "Elastic Fabric Adapter", EFA limitations).
         if len(group.zones) > 1:
             out.append(Problem(f"{path}.zones", f"rdma (EFA) needs exactly one zone, got {list(group.zones)}"))
         subnets = group.network.subnet_ids or ()

@@ -28,7 +28,7 @@ from gpufleet.metrics import AZURE_GPU_UTILIZATION
 from gpufleet.spec import AutoscalingSpec, CapacitySpec
 
 # Metric windows: time grain 1 minute to 12 hours, time window 5 minutes to 12 hours [SDK:
-# monitor.MetricTriggerArgs docstrings; SDK notes 2.3]. Ten minutes smooths short spikes.
+# monitor.MetricTriggerArgs docstrings]. Ten minutes smooths short spikes.
 TIME_GRAIN = "PT1M"
 TIME_WINDOW = "PT10M"
 # GPU nodes take minutes to boot and publish metrics; wait before adding another.
@@ -99,7 +99,7 @@ def gpu_rules(autoscaling: AutoscalingSpec, scale_set_id: pulumi.Input[str]) -> 
 
 
 def _capacity(c: ProfileCapacity) -> monitor.ScaleCapacityArgs:
-    # The API takes the counts as strings [SDK notes 2.3].
+    # The API takes the counts as strings [pulumi-azure-native monitor.ScaleCapacityArgs docstring].
     return monitor.ScaleCapacityArgs(minimum=str(c.minimum), default=str(c.default), maximum=str(c.maximum))
 
 
@@ -145,7 +145,8 @@ def autoscale_setting_args(
         location=location,
         target_resource_uri=scale_set_id,
         target_resource_location=location,
-        # The SDK default is false [SDK notes 2.3]: a disabled setting scales nothing.
+        # The SDK default is false [pulumi-azure-native monitor.AutoscaleSetting ``enabled`` docstring]:
+        # a disabled setting scales nothing.
         enabled=True,
         profiles=profiles(autoscaling, capacity, plan, scale_set_id),
         tags=dict(tags),

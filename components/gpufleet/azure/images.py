@@ -5,7 +5,7 @@
   (open modules), CUDA, NCCL, DCGM, the DOCA-OFED InfiniBand stack, HPC-X, Fabric
   Manager and the NVIDIA container toolkit [research: bootstrap-facts section 8a].
   Other images need the InfiniBand drivers installed separately [DOC: Microsoft Learn
-  "High performance computing VM sizes"; SDK notes 2.6].
+  "High performance computing VM sizes"].
 - Other groups default to Canonical's Ubuntu server image, and the bootstrap installs
   the driver branch the spec names. That keeps ``bootstrap.driver`` meaningful (the
   HPC image pins its own driver), matches the AWS and Alibaba base-OS path, and avoids

@@ -11,7 +11,7 @@
 Why: Spot Priority Mix exists only in Flexible orchestration and is "not supported with
 singlePlacementMode enabled" [DOC: Microsoft Learn "Spot Priority Mix for high availability
 and cost savings"], while InfiniBand needs a single placement group, which is a Uniform
-property [DOC: Microsoft Learn "High performance computing VM sizes"; SDK notes 2.6]. The
+property [DOC: Microsoft Learn "High performance computing VM sizes"]. The
 price of the two-set split: InfiniBand only connects VMs of the same scale set, so the
 regular and spot halves talk over Ethernet to each other (see docs/azure.md).
 """

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import pulumi
 from pulumi_azure_native import network, resources
 
-# NSG rule priorities run 100-4096; lower numbers win [SDK notes 2.5: SecurityRuleInitArgs
+# NSG rule priorities run 100-4096; lower numbers win [pulumi-azure-native network.SecurityRuleInitArgs
 # priority (100-4096)]. The explicit allow for VNet traffic wins over the Internet deny;
 # Azure's own default rules (65000+) come after both.
 ALLOW_VNET_PRIORITY = 100
@@ -74,7 +74,7 @@ def vnet_args(
     rg_name: pulumi.Input[str], location: str, address_space: str, tags: Mapping[str, str]
 ) -> network.VirtualNetworkInitArgs:
     # Subnets are separate Subnet resources, never inline here: defining both fights over them
-    # [SDK notes 2.5, UNVERIFIED azure-native guidance].
+    # [UNVERIFIED azure-native guidance].
     return network.VirtualNetworkInitArgs(
         resource_group_name=rg_name,
         location=location,

@@ -15,10 +15,10 @@ from gpufleet.rules import CloudRules, generic_tag_problem
 from gpufleet.spec import GroupSpec
 
 # The InfiniBand network of RDMA sizes reserves this range [DOC: Microsoft Learn "High
-# performance computing VM sizes"; SDK notes 2.5].
+# performance computing VM sizes"].
 IB_RESERVED = ipaddress.ip_network("172.16.0.0/16")
 # A single placement group holds at most 100 VMs by default [SDK: VirtualMachineScaleSetArgs
-# docstring "single placement group, of max size 100 VMs"; SDK notes 2.6].
+# docstring "single placement group, of max size 100 VMs"].
 SINGLE_PLACEMENT_GROUP_MAX = 100
 # With singlePlacementGroup false a scale set holds 0-1,000 VMs [DOC: Microsoft Learn
 # "Virtual Machine Scale Sets and placement groups"; infra-facts 5c. The same 1,000 for

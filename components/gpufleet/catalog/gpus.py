@@ -28,16 +28,22 @@ class GpuNames:
     def of(cls, models: Iterable[str]) -> GpuNames:
         return cls(frozenset(m for m in models if m))
 
+    def matches(self, name: str) -> list[str]:
+        """Every canonical model ``name`` could mean: one for an exact name or alias, all the
+        variants for a bare family (``H100`` -> H100-80GB, H100-NVL-94GB), none if unknown."""
+        key = _norm(name)
+        by_norm = {_norm(m): m for m in self.models}
+        if key in by_norm:
+            return [by_norm[key]]
+        # A bare family ("H100", "A100-80") matches every model whose name starts with it.
+        return sorted(m for n, m in by_norm.items() if key and n.startswith(key + "-"))
+
     def resolve(self, name: str) -> str:
         """Return the canonical model for ``name`` or raise GpuNameError."""
         key = _norm(name)
         if not key:
             raise GpuNameError(f"empty GPU model. Valid: {one_of(self.models)}")
-        by_norm = {_norm(m): m for m in self.models}
-        if key in by_norm:
-            return by_norm[key]
-        # A bare family ("H100", "A100-80") matches every model whose name starts with it.
-        matches = sorted(m for n, m in by_norm.items() if n == key or n.startswith(key + "-"))
+        matches = self.matches(name)
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:

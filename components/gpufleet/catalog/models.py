@@ -11,7 +11,7 @@ Cloud = Literal["aws", "azure", "alicloud"]
 CLOUDS: tuple[Cloud, ...] = ("aws", "azure", "alicloud")
 RdmaKind = Literal["efa", "infiniband", "erdma", "none", "unknown"]
 
-# The RDMA fabric each cloud offers (DESIGN.md section 4).
+# The RDMA fabric each cloud offers (docs/architecture.md, "Where cloud knowledge lives").
 CLOUD_RDMA: dict[Cloud, RdmaKind] = {"aws": "efa", "azure": "infiniband", "alicloud": "erdma"}
 
 

@@ -1,6 +1,6 @@
 """Run the real Pulumi program under Pulumi's mock engine and record every resource.
 
-The recording monitor wraps ``pulumi.runtime.mocks.MockMonitor`` (SDK notes 5.2): it
+The recording monitor wraps ``pulumi.runtime.mocks.MockMonitor`` (pulumi/runtime/mocks.py in the pulumi SDK): it
 keeps each registration's type, name, parent, provider and camelCase inputs, and the
 outputs components register. Nothing leaves the process: no CLI, no cloud.
 

@@ -171,7 +171,7 @@ def render_table(report: PlanReport, console: Console) -> None:
     for col, right in (("group", False), ("cloud/region", False), ("priced on", False), ("market", False),
                        ("nodes", True), ("GPUs", True), ("$/h", True), ("$/mo min", True),
                        ("$/mo desired", True), ("$/mo max", True), ("prices", False)):  # fmt: skip
-        cost.add_column(col, justify="right" if right else "left", overflow="fold")
+        cost.add_column(col, justify="right" if right else "left", overflow="fold", no_wrap=right)  # never "$13,0/82"
     notes: list[str] = []
     for rg, c in report.groups:
         g = rg.spec

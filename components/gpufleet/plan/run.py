@@ -12,13 +12,14 @@ from gpufleet.catalog import Catalog, load_catalog
 from gpufleet.contract import check_plan
 from gpufleet.cost import SpotAssumption, estimate_group
 from gpufleet.errors import ConfigError, Problem
+from gpufleet.exitcodes import ExitCode
 from gpufleet.plan.engine import run_program
 from gpufleet.plan.report import PlanReport, PolicyVerdict
 from gpufleet.resolve import resolve_group
 from gpufleet.stackconfig import read_stack_config
 from gpufleet.validation import validate_fleet
 
-EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_CONTRACT = 0, 1, 2, 3
+EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_CONTRACT = ExitCode.OK, ExitCode.POLICY, ExitCode.CONFIG, ExitCode.CONTRACT
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 """The repository root (``Pulumi.yaml``, ``__main__.py``, ``policies/``, ``stacks/``)."""
 

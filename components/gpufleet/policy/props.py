@@ -2,7 +2,7 @@
 
 The analyzer wraps props in ``pulumi_policy.proxy`` Mapping/Sequence proxies (not
 ``dict``/``list``) whose reads raise ``UnknownValueError`` for values unknown during
-preview (SDK notes 4.2). These helpers walk camelCase paths defensively: a missing key
+preview (pulumi_policy/proxy.py ``UnknownValueError``). These helpers walk camelCase paths defensively: a missing key
 gives the default, an unknown value still raises, so the analyzer can report "can't
 run during preview" instead of a policy passing on a guess.
 """

@@ -2,11 +2,12 @@
 
 - AWS: EFA interfaces => a cluster placement group and one subnet. OS-bypass (SRD)
   traffic was historically limited to one subnet; cluster placement is AWS's
-  recommendation, not an API requirement (SDK notes 1.10; UNVERIFIED as "required").
+  recommendation, not an API requirement (AWS EC2 UG "Elastic Fabric Adapter"; UNVERIFIED as "required").
 - Azure: an InfiniBand SKU => ``singlePlacementGroup: true``; IB only connects VMs of one
   placement group (MS Learn "High performance computing VM sizes").
 - Alibaba: eRDMA (``HighPerformance`` traffic mode) => a ``LowLatency`` deployment set
-  (SDK notes 3.6/3.7). Only an EcsLaunchTemplate can carry the deployment set.
+  (pulumi-alicloud ``ecs.EcsDeploymentSet`` and ``ecs.EcsLaunchTemplate(deployment_set_id=...)``
+  docstrings). Only an EcsLaunchTemplate can carry the deployment set.
 """
 
 from __future__ import annotations
@@ -172,7 +173,8 @@ def _deployment_set_problem(index: Index, holder: PolicyResource | None) -> str 
     ds = index.referenced(holder, ALI_DEPLOYMENT_SET, ref)
     if ds is None:
         return f"deployment set '{ref}' is not in this stack, so its strategy cannot be checked"
-    strategy = p.text(ds.props, "strategy") or "Availability"  # the API default (SDK notes 3.6)
+    # "Availability" is the API default (pulumi-alicloud ecs.EcsDeploymentSet ``strategy`` docstring).
+    strategy = p.text(ds.props, "strategy") or "Availability"
     if strategy != "LowLatency":
         return f"{ALI_DEPLOYMENT_SET} '{ds.name}' has strategy '{strategy}'"
     return None

@@ -40,7 +40,7 @@ def normalise(cloud: Cloud, region: str) -> str:
 
 
 def placement(cloud: Cloud, props: Mapping[str, Any], provider: PolicyProviderResource | None) -> Placement:
-    """Find the region the way SDK notes 4.3 prescribe.
+    """Find the region from what pulumi_policy exposes: ``args.props`` and ``args.provider.props``.
 
     AWS v7 resources may carry their own ``region``; Azure resources their
     ``location``; Alibaba resources have no region argument, so only the provider

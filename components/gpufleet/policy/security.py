@@ -55,7 +55,8 @@ IMDS_SCHEMA = schema(
 def validate_imds(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     t, props = args.resource_type, args.props
     if t in (AWS_LT, AWS_INSTANCE):
-        # http_tokens defaults to "optional" (SDK notes 1.1); a disabled endpoint has no IMDS at all.
+        # http_tokens defaults to "optional" (EC2 API reference, LaunchTemplateInstanceMetadataOptionsRequest
+        # HttpTokens, unless the AMI sets ImdsSupport v2.0); a disabled endpoint has no IMDS at all.
         if p.text(props, "metadataOptions", "httpEndpoint") == "disabled":
             return
         tokens = p.text(props, "metadataOptions", "httpTokens") or "optional (the default)"
