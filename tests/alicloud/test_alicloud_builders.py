@@ -24,9 +24,9 @@ from aligroups import (
 from gpufleet.alicloud import launch, network, scaling
 from gpufleet.alicloud.erdma import ERI_INTERFACES, eri_count
 from gpufleet.alicloud.image import PUBLIC_UBUNTU_IMAGES, image_for
-from gpufleet.alicloud.naming import short_name
+from gpufleet.alicloud.names import short_name
+from gpufleet.alicloud.netplan import MAX_ZONES, usable_addresses, vswitch_cidrs
 from gpufleet.alicloud.spot import MAX_SPOT_POOLS, price_limit, spot_plan
-from gpufleet.alicloud.subnets import MAX_ZONES, usable_addresses, vswitch_cidrs
 from gpufleet.catalog import Catalog
 from gpufleet.metrics import GPU_UTILIZATION
 

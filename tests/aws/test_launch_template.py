@@ -7,7 +7,7 @@ import base64
 import pytest
 from awsgroups import L4_SPOT, ON_DEMAND_ONE, P4D_EFA, P5_EFA, MakeCtx
 
-from gpufleet.aws import launch_template as ltb
+from gpufleet.aws import launch as ltb
 from gpufleet.aws.asg import LIFECYCLE_HEARTBEAT_SECONDS
 from gpufleet.aws.image import DLAMI_SSM_PARAMETERS, image_for
 from gpufleet.aws.names import asg_name, lifecycle_hook_name

@@ -11,7 +11,7 @@ from azuregroups import A10_TYPE, IB_GROUP, IB_TYPE
 from pulumi_azure_native.compute.outputs import VirtualMachineScaleSetIdentityResponse
 
 from gpufleet.azure import autoscale, component, layout, network, schedule, vmss
-from gpufleet.azure.images import BASE_IMAGES, HPC_IMAGES, choose_image, image_problem
+from gpufleet.azure.image import BASE_IMAGES, HPC_IMAGES, choose_image, image_problem
 from gpufleet.azure.schedule import ProfileCapacity
 from gpufleet.context import GroupContext
 from gpufleet.spec import BootstrapSpec

@@ -21,7 +21,7 @@ import pulumi_alicloud as alicloud
 
 from gpufleet.alicloud.erdma import NCCL_ENV, eri_count
 from gpufleet.alicloud.image import AlicloudImage
-from gpufleet.alicloud.naming import ram_role_name, scaling_group_name
+from gpufleet.alicloud.names import ram_role_name, scaling_group_name
 from gpufleet.alicloud.spot import SpotPlan
 from gpufleet.bootstrap import NodeContext, encode_user_data, render_cloud_config
 from gpufleet.context import GroupContext
@@ -52,7 +52,7 @@ def node_context(ctx: GroupContext, image: AlicloudImage) -> NodeContext:
     """What bootstrap needs; ``extras`` lets the health check mark the node unhealthy.
 
     The node finds its own instance id and region in instance metadata; the scaling group
-    and RAM role names are fixed strings (naming.py), so no output of this program has to
+    and RAM role names are fixed strings (names.py), so no output of this program has to
     flow into user data.
     """
     extras = {

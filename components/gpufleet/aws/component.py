@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from gpufleet.aws import asg, iam, launch_template, network, scaling
+from gpufleet.aws import asg, iam, launch, network, scaling
 from gpufleet.aws.image import image_for
 from gpufleet.aws.netplan import plan_network
 from gpufleet.context import GroupContext
@@ -82,7 +82,7 @@ class AwsGpuGroup(pulumi.ComponentResource):
 
         lt = aws.ec2.LaunchTemplate(
             f"{name}-lt",
-            launch_template.launch_template_args(
+            launch.launch_template_args(
                 ctx, image=image_for(group.bootstrap), instance_profile_arn=profile.arn, security_group_id=sg.id
             ),
             opts=self._child,

@@ -14,7 +14,7 @@ from pulumi_azure_native import authorization, compute, monitor, network, resour
 
 from gpufleet.azure import autoscale, layout, vmss
 from gpufleet.azure import network as net
-from gpufleet.azure.images import choose_image
+from gpufleet.azure.image import choose_image
 from gpufleet.bootstrap import NodeContext, encode_user_data, render_cloud_config
 from gpufleet.context import GroupContext
 

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import compute
 
-from gpufleet.azure.images import AzureImage
+from gpufleet.azure.image import AzureImage
 from gpufleet.azure.layout import ScaleSetPlan
 from gpufleet.resolve import ResolvedGroup
 from gpufleet.spec import AccessSpec
