@@ -225,15 +225,15 @@ def test_rdma_adds_the_self_rule(make_ctx: MakeCtx) -> None:
 
 
 def test_default_image_is_public_ubuntu_without_driver(make_ctx: MakeCtx) -> None:
-    image = image_for(make_ctx().group.bootstrap)
+    image = image_for(make_ctx())
     assert image.image_id == PUBLIC_UBUNTU_IMAGES["ubuntu-22.04"] and not image.driver_included
-    own = image_for(make_ctx({"bootstrap": {"image": {"id": "m-2ze0000", "driverIncluded": True}}}).group.bootstrap)
+    own = image_for(make_ctx({"bootstrap": {"image": {"id": "m-2ze0000", "driverIncluded": True}}}))
     assert (own.image_id, own.driver_included) == ("m-2ze0000", True)
 
 
 def test_node_extras_let_the_health_check_find_its_group(make_ctx: MakeCtx) -> None:
     ctx = make_ctx(GN8IS_ERDMA)
-    node = launch.node_context(ctx, image_for(ctx.group.bootstrap))
+    node = launch.node_context(ctx, image_for(ctx))
     assert node.extras["scaling_group_name"] == ctx.name
     assert node.extras["ram_role_name"] == f"{ctx.name}-node"
     assert node.extras["health_api"] == "ess:SetInstanceHealth"
@@ -263,7 +263,7 @@ def test_every_type_of_a_two_type_group_is_in_the_node_types_table(make_ctx: Mak
     ctx = make_ctx()
     names = ctx.resolved.instance_types
     assert len(names) == 2
-    table = _node_file(launch.user_data(ctx, image_for(ctx.group.bootstrap)), "/etc/gpufleet/types")
+    table = _node_file(launch.user_data(ctx, image_for(ctx)), "/etc/gpufleet/types")
     assert [line.split()[0] for line in table.splitlines()] == list(names)
 
 

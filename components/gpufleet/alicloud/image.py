@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gpufleet.bootstrap import images
-from gpufleet.spec import BootstrapSpec
+from gpufleet.context import GroupContext
 
 # Public Ubuntu images (no NVIDIA driver, so bootstrap installs it), sourced once in
 # gpufleet.bootstrap.images. Override with bootstrap.image.id (e.g. an image from "aliyun ecs
@@ -30,8 +30,9 @@ class AlicloudImage:
     """The image already ships the NVIDIA driver (bootstrap then only checks it)."""
 
 
-def image_for(bootstrap: BootstrapSpec) -> AlicloudImage:
+def image_for(ctx: GroupContext) -> AlicloudImage:
     """The user's ``bootstrap.image.id`` if given, else the public Ubuntu image of ``os``."""
+    bootstrap = ctx.group.bootstrap
     if bootstrap.image is not None and bootstrap.image.id is not None:
         return AlicloudImage(bootstrap.image.id, bootstrap.image.driver_included)
     return AlicloudImage(PUBLIC_UBUNTU_IMAGES[bootstrap.os], driver_included=False)

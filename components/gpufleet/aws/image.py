@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gpufleet.bootstrap import images
-from gpufleet.spec import BootstrapSpec
+from gpufleet.context import GroupContext
 
 # The DLAMI SSM parameters and what the AMI ships are sourced once, in gpufleet.bootstrap.images.
 DLAMI_SSM_PARAMETERS = images.AWS_DLAMI
@@ -33,8 +33,9 @@ class AwsImage:
     """Where the choice came from, for the docs and plan reports."""
 
 
-def image_for(bootstrap: BootstrapSpec) -> AwsImage:
+def image_for(ctx: GroupContext) -> AwsImage:
     """The image for a group: the spec's override, else the DLAMI for its OS."""
+    bootstrap = ctx.group.bootstrap
     image = bootstrap.image
     if image is not None and image.id is not None:
         return AwsImage(image.id, image.driver_included, "bootstrap.image.id")

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from gpufleet.bootstrap import images
-from gpufleet.spec import BootstrapSpec
+from gpufleet.context import GroupContext
 
 # Marketplace URNs, sourced once in gpufleet.bootstrap.images (the table the bootstrap's
 # driver checks read too). ND H100 v5 sizes boot Gen2 images only (UNVERIFIED here); all four are Gen2.
@@ -64,8 +64,9 @@ def image_problem(image_id: str) -> str | None:
     )
 
 
-def choose_image(bootstrap: BootstrapSpec, rdma: bool) -> AzureImage:
+def image_for(ctx: GroupContext) -> AzureImage:
     """The image for a group: the spec's override, else the HPC image for InfiniBand, else Ubuntu."""
+    bootstrap, rdma = ctx.group.bootstrap, ctx.group.rdma
     if bootstrap.image is not None and bootstrap.image.id is not None:
         ref = bootstrap.image.id
         has_driver = bootstrap.image.driver_included
