@@ -27,6 +27,7 @@ from gpufleet.alicloud.image import PUBLIC_UBUNTU_IMAGES, image_for
 from gpufleet.alicloud.names import short_name
 from gpufleet.alicloud.netplan import MAX_ZONES, usable_addresses, vswitch_cidrs
 from gpufleet.alicloud.spot import MAX_SPOT_POOLS, price_limit, spot_plan
+from gpufleet.bootstrap import AlicloudNode
 from gpufleet.catalog import Catalog
 from gpufleet.metrics import GPU_UTILIZATION
 
@@ -231,13 +232,14 @@ def test_default_image_is_public_ubuntu_without_driver(make_ctx: MakeCtx) -> Non
     assert (own.image_id, own.driver_included) == ("m-2ze0000", True)
 
 
-def test_node_extras_let_the_health_check_find_its_group(make_ctx: MakeCtx) -> None:
+def test_node_context_names_the_group_and_carries_the_erdma_settings(make_ctx: MakeCtx) -> None:
     ctx = make_ctx(GN8IS_ERDMA)
     node = launch.node_context(ctx, image_for(ctx))
-    assert node.extras["scaling_group_name"] == ctx.name
-    assert node.extras["ram_role_name"] == f"{ctx.name}-node"
-    assert node.extras["health_api"] == "ess:SetInstanceHealth"
-    assert "NCCL_IB_HCA=erdma" in node.extras["nccl_env"].splitlines()
+    assert isinstance(node.cloud_node, AlicloudNode)
+    assert node.cloud_node.scaling_group_name == ctx.name
+    # Alibaba's eRDMA NCCL settings [DOC: PAI "eRDMA" NCCL variables, alicloud/erdma.py]
+    assert node.cloud_node.nccl_settings["NCCL_IB_HCA"] == "erdma"
+    assert node.cloud_node.erdma_interfaces == launch.interfaces_per_node(ctx) >= 1
     assert node.rdma and node.instance.rdma == "erdma"
 
 

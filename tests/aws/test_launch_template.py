@@ -11,6 +11,7 @@ from gpufleet.aws import launch as ltb
 from gpufleet.aws.asg import LIFECYCLE_HEARTBEAT_SECONDS
 from gpufleet.aws.image import DLAMI_SSM_PARAMETERS, image_for
 from gpufleet.aws.names import asg_name, lifecycle_hook_name
+from gpufleet.bootstrap import AwsNode
 
 
 @pytest.mark.parametrize(
@@ -103,12 +104,12 @@ def test_user_data_is_base64_cloud_config_with_the_group_names(make_ctx: MakeCtx
     assert text.startswith("#cloud-config\n")
     assert len(text.encode()) <= 16 * 1024
     node = ltb.node_context(ctx, image)
-    assert node.extras == {
-        "asg_name": asg_name(ctx),
-        "lifecycle_hook_name": lifecycle_hook_name(ctx),
-        "drain_timeout_seconds": str(LIFECYCLE_HEARTBEAT_SECONDS - 120),
-        "efa_interfaces": "32",
-    }
+    assert node.cloud_node == AwsNode(
+        asg_name=asg_name(ctx),
+        lifecycle_hook_name=lifecycle_hook_name(ctx),
+        drain_timeout_seconds=LIFECYCLE_HEARTBEAT_SECONDS - 120,
+        efa_interfaces=32,  # p5.48xlarge: 32 EFA cards in the catalog
+    )
     assert [t.name for t in node.types] == ["p5.48xlarge"]
     assert (node.cloud, node.region, node.rdma, node.image_has_driver) == ("aws", "us-east-1", True, True)
     assert node.instance.name == "p5.48xlarge"
@@ -117,4 +118,4 @@ def test_user_data_is_base64_cloud_config_with_the_group_names(make_ctx: MakeCtx
 def test_spot_groups_tell_the_node_every_type(make_ctx: MakeCtx) -> None:
     node = ltb.node_context(make_ctx(L4_SPOT), image_for(make_ctx(L4_SPOT)))
     assert [t.name for t in node.types] == ["g6.xlarge", "g6.2xlarge", "g6.4xlarge"]
-    assert "efa_interfaces" not in node.extras
+    assert isinstance(node.cloud_node, AwsNode) and node.cloud_node.efa_interfaces == 0

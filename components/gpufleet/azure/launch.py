@@ -6,9 +6,8 @@ itself (which carries the result) is built in :mod:`gpufleet.azure.vmss`.
 
 from __future__ import annotations
 
-from gpufleet.azure import vmss
 from gpufleet.azure.image import AzureImage
-from gpufleet.bootstrap import NodeContext, encode_user_data, render_cloud_config
+from gpufleet.bootstrap import AzureNode, NodeContext, encode_user_data, render_cloud_config
 from gpufleet.context import GroupContext
 
 
@@ -22,7 +21,8 @@ def node_context(ctx: GroupContext, image: AzureImage) -> NodeContext:
         instance=ctx.resolved.primary.instance,
         rdma=group.rdma,
         image_has_driver=image.has_driver,
-        extras={"health_port": str(vmss.HEALTH_PORT), "health_path": vmss.HEALTH_PATH},
+        image_driver_branch=image.base.driver_branch,
+        cloud_node=AzureNode(),
     )
 
 
