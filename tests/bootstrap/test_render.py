@@ -129,6 +129,7 @@ def summary(text: str, files: dict[str, tuple[int, bytes]]) -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("cloud", ["aws", "azure", "alicloud"])
 def test_scripts_golden(render: Any, cloud: str) -> None:
     t = {"aws": "p5.48xlarge", "azure": "Standard_ND96isr_H100_v5", "alicloud": "ecs.gn8is-8x.32xlarge"}[cloud]
     r = render(cloud, t, rdma=True, image_has_driver=None, cuda="12.8")
