@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from gpufleet.alicloud.erdma import NCCL_ENV, eri_count
 from gpufleet.bootstrap import AlicloudNode, AwsNode, AzureNode, NodeContext, render_cloud_config
 from gpufleet.bootstrap.images import resolve_image
 from gpufleet.catalog import Catalog
@@ -88,7 +89,12 @@ def render_group(
     cloud_node = {
         "aws": AwsNode("demo-trainers", "demo-trainers-drain"),
         "azure": AzureNode(),
-        "alicloud": AlicloudNode("demo-trainers"),
+        # As gpufleet.alicloud.launch.node_context fills it (tests/bootstrap/test_handoff.py uses that one).
+        "alicloud": AlicloudNode(
+            "demo-trainers",
+            erdma_interfaces=eri_count(t.instance for t in resolved.types) if rdma else 0,
+            nccl_settings=dict(NCCL_ENV) if rdma else {},
+        ),
     }[cloud]
     node = NodeContext(
         cloud=g.cloud,

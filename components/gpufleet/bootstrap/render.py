@@ -260,6 +260,11 @@ def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) ->
         if isinstance(c, AlicloudNode):
             env["GPUFLEET_SCALING_GROUP_NAME"] = c.scaling_group_name
             if node.rdma:
+                if c.erdma_interfaces < 1 or not c.nccl_settings:
+                    raise ValueError(
+                        f"{node.group}: an eRDMA node needs erdma_interfaces >= 1 and nccl_settings "
+                        f"(got {c.erdma_interfaces} and {dict(c.nccl_settings)}); build it with alicloud.launch"
+                    )
                 env["GPUFLEET_ERDMA_INTERFACES"] = str(c.erdma_interfaces)
                 env["GPUFLEET_NCCL_SETTINGS"] = " ".join(f"{k}={v}" for k, v in c.nccl_settings.items())
     return env
