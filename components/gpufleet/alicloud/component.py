@@ -15,6 +15,7 @@ import pulumi_alicloud as alicloud
 
 from gpufleet.alicloud import iam, launch, network, scaling
 from gpufleet.alicloud.image import image_for
+from gpufleet.alicloud.names import scaling_group_name
 from gpufleet.alicloud.spot import spot_plan
 from gpufleet.bootstrap import UserDataTooLarge
 from gpufleet.context import GroupContext
@@ -111,7 +112,7 @@ class AlicloudGpuGroup(pulumi.ComponentResource):
             **common_outputs(
                 ctx,
                 group_id=asg.id,
-                group_name=asg.scaling_group_name,
+                group_name=scaling_group_name(ctx.name),  # fixed by the builder, never None
                 network_id=self.vpc_id,
                 subnet_ids=self.vswitch_ids,
                 security_group_id=sg.id,
