@@ -19,7 +19,7 @@ from pydantic.alias_generators import to_camel
 from gpufleet.alicloud.rules import RULES as ALICLOUD_RULES
 from gpufleet.aws.rules import RULES as AWS_RULES
 from gpufleet.azure.rules import RULES as AZURE_RULES
-from gpufleet.bootstrap.matrix import check_bootstrap
+from gpufleet.bootstrap.matrix import bootstrap_warnings, check_bootstrap
 from gpufleet.catalog import CLOUD_RDMA, Catalog, Cloud, GpuNameError, InstanceType, load_catalog
 from gpufleet.catalog.models import RdmaKind
 from gpufleet.errors import ConfigError, Problem
@@ -357,6 +357,7 @@ def _group_problems(
         if rules.check is not None:
             problems += rules.check(g, path, types, cat)
         problems += check_bootstrap(g, types, path)  # driver / CUDA / fabric manager matrix
+        warnings += bootstrap_warnings(g, types, path)  # an image driver newer than the pin
         if region_ok and not any(cat.price(g.cloud, t.name, g.region) for t in types):
             warnings.append(
                 Problem(

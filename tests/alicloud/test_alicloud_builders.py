@@ -24,9 +24,10 @@ from aligroups import (
 from gpufleet.alicloud import launch, network, scaling
 from gpufleet.alicloud.erdma import ERI_INTERFACES, eri_count
 from gpufleet.alicloud.image import PUBLIC_UBUNTU_IMAGES, image_for
-from gpufleet.alicloud.naming import short_name
+from gpufleet.alicloud.names import short_name
+from gpufleet.alicloud.netplan import MAX_ZONES, usable_addresses, vswitch_cidrs
 from gpufleet.alicloud.spot import MAX_SPOT_POOLS, price_limit, spot_plan
-from gpufleet.alicloud.subnets import MAX_ZONES, usable_addresses, vswitch_cidrs
+from gpufleet.bootstrap import AlicloudNode
 from gpufleet.catalog import Catalog
 from gpufleet.metrics import GPU_UTILIZATION
 
@@ -225,19 +226,20 @@ def test_rdma_adds_the_self_rule(make_ctx: MakeCtx) -> None:
 
 
 def test_default_image_is_public_ubuntu_without_driver(make_ctx: MakeCtx) -> None:
-    image = image_for(make_ctx().group.bootstrap)
+    image = image_for(make_ctx())
     assert image.image_id == PUBLIC_UBUNTU_IMAGES["ubuntu-22.04"] and not image.driver_included
-    own = image_for(make_ctx({"bootstrap": {"image": {"id": "m-2ze0000", "driverIncluded": True}}}).group.bootstrap)
+    own = image_for(make_ctx({"bootstrap": {"image": {"id": "m-2ze0000", "driverIncluded": True}}}))
     assert (own.image_id, own.driver_included) == ("m-2ze0000", True)
 
 
-def test_node_extras_let_the_health_check_find_its_group(make_ctx: MakeCtx) -> None:
+def test_node_context_names_the_group_and_carries_the_erdma_settings(make_ctx: MakeCtx) -> None:
     ctx = make_ctx(GN8IS_ERDMA)
-    node = launch.node_context(ctx, image_for(ctx.group.bootstrap))
-    assert node.extras["scaling_group_name"] == ctx.name
-    assert node.extras["ram_role_name"] == f"{ctx.name}-node"
-    assert node.extras["health_api"] == "ess:SetInstanceHealth"
-    assert "NCCL_IB_HCA=erdma" in node.extras["nccl_env"].splitlines()
+    node = launch.node_context(ctx, image_for(ctx))
+    assert isinstance(node.cloud_node, AlicloudNode)
+    assert node.cloud_node.scaling_group_name == ctx.name
+    # Alibaba's eRDMA NCCL settings [DOC: PAI "eRDMA" NCCL variables, alicloud/erdma.py]
+    assert node.cloud_node.nccl_settings["NCCL_IB_HCA"] == "erdma"
+    assert node.cloud_node.erdma_interfaces == launch.interfaces_per_node(ctx) >= 1
     assert node.rdma and node.instance.rdma == "erdma"
 
 
@@ -263,7 +265,7 @@ def test_every_type_of_a_two_type_group_is_in_the_node_types_table(make_ctx: Mak
     ctx = make_ctx()
     names = ctx.resolved.instance_types
     assert len(names) == 2
-    table = _node_file(launch.user_data(ctx, image_for(ctx.group.bootstrap)), "/etc/gpufleet/types")
+    table = _node_file(launch.user_data(ctx, image_for(ctx)), "/etc/gpufleet/types")
     assert [line.split()[0] for line in table.splitlines()] == list(names)
 
 

@@ -7,10 +7,11 @@ import base64
 import pytest
 from awsgroups import L4_SPOT, ON_DEMAND_ONE, P4D_EFA, P5_EFA, MakeCtx
 
-from gpufleet.aws import launch_template as ltb
+from gpufleet.aws import launch as ltb
 from gpufleet.aws.asg import LIFECYCLE_HEARTBEAT_SECONDS
 from gpufleet.aws.image import DLAMI_SSM_PARAMETERS, image_for
 from gpufleet.aws.names import asg_name, lifecycle_hook_name
+from gpufleet.bootstrap import AwsNode
 
 
 @pytest.mark.parametrize(
@@ -70,7 +71,7 @@ def test_no_spot_options_and_type_only_without_mixed_policy(
 ) -> None:
     ctx = make_ctx(group)
     args = ltb.launch_template_args(
-        ctx, image=image_for(ctx.group.bootstrap), instance_profile_arn="arn:profile", security_group_id="sg-1"
+        ctx, image=image_for(ctx), instance_profile_arn="arn:profile", security_group_id="sg-1"
     )
     assert args.instance_market_options is None
     assert args.instance_type == instance_type
@@ -83,40 +84,38 @@ def test_no_spot_options_and_type_only_without_mixed_policy(
 
 @pytest.mark.parametrize("os", ["ubuntu-22.04", "ubuntu-24.04"])
 def test_default_image_is_the_dlami_ssm_parameter(make_ctx: MakeCtx, os: str) -> None:
-    image = image_for(make_ctx({"bootstrap": {"os": os}}).group.bootstrap)
+    image = image_for(make_ctx({"bootstrap": {"os": os}}))
     assert image.image_id == "resolve:ssm:" + DLAMI_SSM_PARAMETERS[os]
     assert os in image.image_id and "/aws/service/deeplearning/ami/x86_64/" in image.image_id
     assert image.has_driver
 
 
 def test_image_overrides(make_ctx: MakeCtx) -> None:
-    by_id = image_for(make_ctx({"bootstrap": {"image": {"id": "ami-0123"}}}).group.bootstrap)
+    by_id = image_for(make_ctx({"bootstrap": {"image": {"id": "ami-0123"}}}))
     assert (by_id.image_id, by_id.has_driver) == ("ami-0123", False)
-    by_ssm = image_for(
-        make_ctx({"bootstrap": {"image": {"ssmParameter": "/my/ami", "driverIncluded": True}}}).group.bootstrap
-    )
+    by_ssm = image_for(make_ctx({"bootstrap": {"image": {"ssmParameter": "/my/ami", "driverIncluded": True}}}))
     assert (by_ssm.image_id, by_ssm.has_driver) == ("resolve:ssm:/my/ami", True)
 
 
 def test_user_data_is_base64_cloud_config_with_the_group_names(make_ctx: MakeCtx) -> None:
     ctx = make_ctx(P5_EFA)
-    image = image_for(ctx.group.bootstrap)
+    image = image_for(ctx)
     text = base64.b64decode(ltb.user_data(ctx, image)).decode()
     assert text.startswith("#cloud-config\n")
     assert len(text.encode()) <= 16 * 1024
     node = ltb.node_context(ctx, image)
-    assert node.extras == {
-        "asg_name": asg_name(ctx),
-        "lifecycle_hook_name": lifecycle_hook_name(ctx),
-        "drain_timeout_seconds": str(LIFECYCLE_HEARTBEAT_SECONDS - 120),
-        "efa_interfaces": "32",
-    }
+    assert node.cloud_node == AwsNode(
+        asg_name=asg_name(ctx),
+        lifecycle_hook_name=lifecycle_hook_name(ctx),
+        drain_timeout_seconds=LIFECYCLE_HEARTBEAT_SECONDS - 120,
+        efa_interfaces=32,  # p5.48xlarge: 32 EFA cards in the catalog
+    )
     assert [t.name for t in node.types] == ["p5.48xlarge"]
     assert (node.cloud, node.region, node.rdma, node.image_has_driver) == ("aws", "us-east-1", True, True)
     assert node.instance.name == "p5.48xlarge"
 
 
 def test_spot_groups_tell_the_node_every_type(make_ctx: MakeCtx) -> None:
-    node = ltb.node_context(make_ctx(L4_SPOT), image_for(make_ctx(L4_SPOT).group.bootstrap))
+    node = ltb.node_context(make_ctx(L4_SPOT), image_for(make_ctx(L4_SPOT)))
     assert [t.name for t in node.types] == ["g6.xlarge", "g6.2xlarge", "g6.4xlarge"]
-    assert "efa_interfaces" not in node.extras
+    assert isinstance(node.cloud_node, AwsNode) and node.cloud_node.efa_interfaces == 0

@@ -19,7 +19,7 @@ import pytest
 from awsgroups import L4_SPOT, P5_EFA, MakeCtx
 from moto import mock_aws
 
-from gpufleet.aws import asg, iam, launch_template, network, scaling
+from gpufleet.aws import asg, iam, launch, network, scaling
 from gpufleet.aws.image import image_for
 from gpufleet.aws.netplan import plan_network
 from gpufleet.context import GroupContext
@@ -172,9 +172,7 @@ def test_efa_launch_template_round_trips(aws: None, make_ctx: MakeCtx) -> None:
     ctx = make_ctx(P5_EFA)
     profile = create_node_role(ctx)
     _, _, sg = create_network(ctx)
-    args = launch_template.launch_template_args(
-        ctx, image=image_for(ctx.group.bootstrap), instance_profile_arn=profile, security_group_id=sg
-    )
+    args = launch.launch_template_args(ctx, image=image_for(ctx), instance_profile_arn=profile, security_group_id=sg)
     ec2 = boto3.client("ec2")
     lt = ec2.create_launch_template(LaunchTemplateName=f"{ctx.name}-lt", LaunchTemplateData=launch_template_data(args))
     lt_id = lt["LaunchTemplate"]["LaunchTemplateId"]
@@ -205,9 +203,7 @@ def test_spot_group_hook_schedule_and_policy_are_accepted(aws: None, make_ctx: M
     ctx = make_ctx(L4_SPOT)
     profile = create_node_role(ctx)
     _, subnets, sg = create_network(ctx)
-    lt_args = launch_template.launch_template_args(
-        ctx, image=image_for(ctx.group.bootstrap), instance_profile_arn=profile, security_group_id=sg
-    )
+    lt_args = launch.launch_template_args(ctx, image=image_for(ctx), instance_profile_arn=profile, security_group_id=sg)
     ec2 = boto3.client("ec2")
     lt_id = ec2.create_launch_template(
         LaunchTemplateName=f"{ctx.name}-lt", LaunchTemplateData=launch_template_data(lt_args)

@@ -10,8 +10,8 @@ import pytest
 from azuregroups import A10_TYPE, IB_GROUP, IB_TYPE
 from pulumi_azure_native.compute.outputs import VirtualMachineScaleSetIdentityResponse
 
-from gpufleet.azure import autoscale, component, layout, network, schedule, vmss
-from gpufleet.azure.images import BASE_IMAGES, HPC_IMAGES, choose_image, image_problem
+from gpufleet.azure import autoscale, component, layout, names, network, schedule, vmss
+from gpufleet.azure.image import BASE_IMAGES, HPC_IMAGES, image_for, image_problem
 from gpufleet.azure.schedule import ProfileCapacity
 from gpufleet.context import GroupContext
 from gpufleet.spec import BootstrapSpec
@@ -66,15 +66,18 @@ def test_mixed_ib_group_is_a_regular_base_and_a_spot_rest(group_ctx: MakeCtx) ->
         ),
     ],
 )
-def test_image_choice(rdma: bool, os: str, override: dict[str, object] | None, expected: str, has_driver: bool) -> None:
-    spec = BootstrapSpec.model_validate({"os": os, **({"image": override} if override else {})})
-    image = choose_image(spec, rdma)
+def test_image_choice(
+    group_ctx: MakeCtx, rdma: bool, os: str, override: dict[str, object] | None, expected: str, has_driver: bool
+) -> None:
+    bootstrap = {"os": os, **({"image": override} if override else {})}
+    ctx = group_ctx(**(IB_GROUP if rdma else {}), bootstrap=bootstrap)
+    image = image_for(ctx)
     assert (image.urn, image.has_driver) == (expected, has_driver)
 
 
-def test_image_resource_id_override() -> None:
+def test_image_resource_id_override(group_ctx: MakeCtx) -> None:
     ref = "/subscriptions/0/resourceGroups/img/providers/Microsoft.Compute/galleries/g/images/gpu/versions/1.0.0"
-    image = choose_image(BootstrapSpec.model_validate({"image": {"id": ref}}), rdma=False)
+    image = image_for(group_ctx(bootstrap={"image": {"id": ref}}))
     assert (image.urn, image.resource_id) == (None, ref)
     assert image_problem(ref) is None
     assert vmss.image_reference(image).id == ref
@@ -112,13 +115,13 @@ def test_nsg_rules_allow_nothing_from_the_internet() -> None:
 
 
 def test_computer_name_prefix_fits_linux_limits() -> None:
-    assert vmss.computer_name_prefix("llm-train-ndh100") == "llm-train-ndh100-"
+    assert names.computer_name_prefix("llm-train-ndh100") == "llm-train-ndh100-"
     long = "a" * 56 + "-regular"
-    assert len(vmss.computer_name_prefix(long)) <= vmss.COMPUTER_NAME_PREFIX_MAX
+    assert len(names.computer_name_prefix(long)) <= names.COMPUTER_NAME_PREFIX_MAX
 
 
-def test_ib_ppg_intent_names_the_vm_size() -> None:
-    args = vmss.proximity_placement_group_args("rg", "eastus", IB_TYPE, ["1"], {})
+def test_ib_ppg_intent_names_the_vm_size(group_ctx: MakeCtx) -> None:
+    args = vmss.proximity_placement_group_args(group_ctx(**{**IB_GROUP, "zones": ["1"]}), "rg")
     assert args.intent.vm_sizes == [IB_TYPE]  # type: ignore[union-attr]
     assert args.zones == ["1"]
 
@@ -140,7 +143,7 @@ def test_health_endpoint_matches_the_bootstrap() -> None:
     assert vmss.HEALTH_GRACE_SECONDS <= 14400  # documented maximum
 
 
-def test_default_images_match_the_bootstrap_defaults() -> None:
+def test_default_images_match_the_bootstrap_defaults(group_ctx: MakeCtx) -> None:
     # The bootstrap decides what to install from the same image choice; keep them in step.
     from gpufleet.bootstrap import images
 
@@ -148,7 +151,7 @@ def test_default_images_match_the_bootstrap_defaults() -> None:
     assert BASE_IMAGES == images.AZURE_UBUNTU
     for rdma in (True, False):
         spec = BootstrapSpec()
-        ours = choose_image(spec, rdma)
+        ours = image_for(group_ctx(**(IB_GROUP if rdma else {})))
         theirs = images.default_image("azure", spec.os, rdma)
         assert (ours.urn, ours.has_driver) == (theirs.ref, theirs.driver_included)
 

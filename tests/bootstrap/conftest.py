@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
-from gpufleet.bootstrap import NodeContext, render_cloud_config
+from gpufleet.alicloud.erdma import NCCL_ENV, eri_count
+from gpufleet.bootstrap import AlicloudNode, AwsNode, AzureNode, NodeContext, render_cloud_config
 from gpufleet.bootstrap.images import resolve_image
 from gpufleet.catalog import Catalog
 from gpufleet.resolve import resolve_group
@@ -87,8 +88,17 @@ def render_group(
     spec = validate_fleet(fleet(group), catalog).spec
     g = spec.groups[0]
     resolved = resolve_group(g, catalog)
-    image = resolve_image(g.bootstrap, g.cloud, resolved.primary.instance, g.rdma)
-    extras = {"asg_name": "demo-trainers", "lifecycle_hook_name": "demo-trainers-drain"} if cloud == "aws" else {}
+    image = resolve_image(g.bootstrap, g.cloud, g.rdma)
+    cloud_node = {
+        "aws": AwsNode("demo-trainers", "demo-trainers-drain"),
+        "azure": AzureNode(),
+        # As gpufleet.alicloud.launch.node_context fills it (tests/bootstrap/test_handoff.py uses that one).
+        "alicloud": AlicloudNode(
+            "demo-trainers",
+            erdma_interfaces=eri_count(t.instance for t in resolved.types) if rdma else 0,
+            nccl_settings=dict(NCCL_ENV) if rdma else {},
+        ),
+    }[cloud]
     node = NodeContext(
         cloud=g.cloud,
         region=g.region,
@@ -96,8 +106,10 @@ def render_group(
         instance=resolved.primary.instance,
         rdma=g.rdma,
         image_has_driver=image.driver_included if image_has_driver is None else image_has_driver,
-        extras=extras,
+        cloud_node=cloud_node,
         types=tuple(t.instance for t in resolved.types),
+        # The image's recorded branch only with the image itself (None: the node checks at boot).
+        image_driver_branch=image.driver_branch if image_has_driver is None else None,
     )
     return Rendered(g, node, render_cloud_config(g.bootstrap, node))
 

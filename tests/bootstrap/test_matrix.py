@@ -172,12 +172,79 @@ def test_an_image_driver_older_than_the_pin_is_refused_on_nvswitch(catalog: Cata
     assert any(
         m.startswith("groups[0].bootstrap.driver: the default image Microsoft Ubuntu-HPC")
         and "ships driver R580, older than the pinned '595'" in m
-        and "the fabric manager must run at exactly the driver's version" in m
+        and "every node would fail its driver step" in m
         for m in msgs
     ), msgs
     # With an image of its own that has no driver, gpufleet installs 595 and its FM.
     group["bootstrap"] = {"driver": "595", "image": {"id": "Canonical:ubuntu-24_04-lts:server:latest"}}
     assert problems(catalog, **group) == []
+
+
+# -- the image's driver against the pin (images.driver_on_node) -----------------------------
+# The default DLAMI's branch is R595: nvidia_driver 595.91.07 in the 2026-09/10 DLAMI Base OSS
+# release notes (ARM64 pages; x86_64 UNVERIFIED), recorded in bootstrap/images.py.
+H100_EFA = {"gpu": {"instanceTypes": ["p5.48xlarge"]}, "rdma": True, "zones": ["us-east-1a"]}
+
+
+def _validated(catalog: Catalog, **group: Any) -> tuple[list[str], list[str]]:
+    try:
+        result = validate_fleet(fleet(group), catalog)
+    except ConfigError as e:
+        return [str(p) for p in e.problems], []
+    return [], [str(w) for w in result.warnings]
+
+
+def test_a_pin_newer_than_the_default_dlami_is_refused(catalog: Catalog) -> None:
+    # Reproduction of issue 17.3: driver "620" validated, then every node failed and was replaced.
+    errors, _ = _validated(catalog, **H100_EFA, bootstrap={"driver": "620"})
+    assert any(
+        m.startswith("groups[0].bootstrap.driver: the default image DLAMI Base OSS Nvidia Driver GPU")
+        and "ships driver R595, older than the pinned '620'" in m
+        for m in errors
+    ), errors
+
+
+def test_a_pin_older_than_the_default_dlami_warns_and_checks_what_runs(catalog: Catalog) -> None:
+    # The default 580 on a 595 image: the node keeps 595. Validation says so instead of silence.
+    errors, warnings = _validated(catalog, **H100_EFA, bootstrap={"driver": "580"})
+    assert errors == []
+    assert [w for w in warnings if ".bootstrap.driver" in w] == [
+        "groups[0].bootstrap.driver: the default image DLAMI Base OSS Nvidia Driver GPU (ubuntu-22.04) ships driver "
+        "R595, newer than the pinned '580': nodes keep R595 (the bootstrap never downgrades an image's driver), and "
+        "the GPU and CUDA checks use R595. Pin driver '595' to say so, or set bootstrap.image to an image without a "
+        "driver (driverIncluded: false) to install '580'"
+    ]
+    # Matching the image's branch, or an image without a driver: nothing to say.
+    assert _validated(catalog, **H100_EFA, bootstrap={"driver": "595"}) == ([], [])
+    own = {"driver": "580", "image": {"id": "ami-0123456789abcdef0"}}
+    assert not [w for w in _validated(catalog, **H100_EFA, bootstrap=own)[1] if ".bootstrap.driver" in w]
+
+
+def test_volta_is_refused_on_the_default_dlami_driver(catalog: Catalog) -> None:
+    # V100's last branch is R580 (gpus.csv); the default DLAMI runs R595 whatever the pin says.
+    errors, _ = _validated(catalog, gpu={"instanceTypes": ["p3.2xlarge"]})
+    assert any("V100" in m and "not supported after branch 580" in m for m in errors), errors
+    # On an image without a driver, gpufleet installs 580 and V100 is fine.
+    assert _validated(catalog, gpu={"instanceTypes": ["p3.2xlarge"]}, bootstrap={"image": {"id": "ami-1"}})[0] == []
+
+
+@pytest.mark.parametrize(
+    ("pinned", "has_driver", "image_branch", "runs", "warns", "refuses"),
+    [
+        (580, False, None, 580, False, False),  # no driver on the image: gpufleet installs the pin
+        (580, True, None, 580, False, False),  # unrecorded branch: the node checks it at boot
+        (580, True, 580, 580, False, False),  # same branch
+        (580, True, 595, 595, True, False),  # image newer: it wins, with a warning
+        (620, True, 595, 620, False, True),  # image older: refused
+    ],
+)
+def test_driver_on_node(
+    pinned: int, has_driver: bool, image_branch: int | None, runs: int, warns: bool, refuses: bool
+) -> None:
+    from gpufleet.bootstrap.images import driver_on_node
+
+    d = driver_on_node(pinned, has_driver, image_branch)
+    assert (d.branch, d.warning is not None, d.problem is not None) == (runs, warns, refuses)
 
 
 def test_unnamed_gpus_and_mixed_drivers_are_refused(catalog: Catalog) -> None:

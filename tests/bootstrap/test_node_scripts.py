@@ -438,11 +438,13 @@ def test_efa_nccl_plugin_is_configured_where_nccl_finds_it(render: Render, node_
 
 
 def test_erdma_nccl_settings_and_interface_count_reach_the_node(render_raw: Any, node_root: MakeRoot) -> None:
-    # The Alibaba component passes nccl_env and eri_interfaces; they were never rendered.
+    # The Alibaba component passes the eRDMA interfaces and NCCL settings; they were never rendered.
+    from gpufleet.bootstrap.render import AlicloudNode
     from gpufleet.spec import BootstrapSpec
 
-    extras = {"eri_interfaces": "2", "nccl_env": "NCCL_IB_HCA=erdma\nNCCL_IB_GID_INDEX=1\nNCCL_SOCKET_IFNAME=eth0"}
-    rendered = render_raw("alicloud", "ecs.gn8is-8x.32xlarge", BootstrapSpec(), rdma=True, extras=extras)
+    nccl = {"NCCL_IB_HCA": "erdma", "NCCL_IB_GID_INDEX": "1", "NCCL_SOCKET_IFNAME": "eth0"}
+    cloud_node = AlicloudNode(scaling_group_name="demo-raw", erdma_interfaces=2, nccl_settings=nccl)
+    rendered = render_raw("alicloud", "ecs.gn8is-8x.32xlarge", BootstrapSpec(), rdma=True, cloud_node=cloud_node)
     node = node_root(rendered)
     node.installed("preinstalled-driver")
     node.installed("preinstalled-nccl")

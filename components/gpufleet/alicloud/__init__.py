@@ -1,6 +1,6 @@
 """alicloud: Alibaba Cloud ESS GPU groups.
 
 Pure rules and builders live in the submodules (``rules``, ``schedule``, ``spot``,
-``erdma``, ``subnets``, ``image``, ``naming`` import no Pulumi SDK); the Pulumi component is
+``erdma``, ``netplan``, ``image``, ``names`` import no Pulumi SDK); the Pulumi component is
 ``gpufleet.alicloud.component``. Nothing is imported here so that spec validation stays light.
 """

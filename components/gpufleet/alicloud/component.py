@@ -15,9 +15,11 @@ import pulumi_alicloud as alicloud
 
 from gpufleet.alicloud import iam, launch, network, scaling
 from gpufleet.alicloud.image import image_for
+from gpufleet.alicloud.names import scaling_group_name
 from gpufleet.alicloud.spot import spot_plan
 from gpufleet.bootstrap import UserDataTooLarge
 from gpufleet.context import GroupContext
+from gpufleet.group import GroupArgs, common_outputs
 
 COMPONENT_TYPE = "gpufleet:alicloud:AlicloudGpuGroup"
 
@@ -29,7 +31,7 @@ def provider(name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.Pro
 
 
 def build(ctx: GroupContext, provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions) -> AlicloudGpuGroup:
-    return AlicloudGpuGroup(ctx, provider, opts)
+    return AlicloudGpuGroup(ctx.name, GroupArgs(ctx, provider), opts)
 
 
 class AlicloudGpuGroup(pulumi.ComponentResource):
@@ -44,17 +46,18 @@ class AlicloudGpuGroup(pulumi.ComponentResource):
     outputs: dict[str, Any]
     """What the component registers; GpuFleet exports it per group."""
 
-    def __init__(self, ctx: GroupContext, provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions) -> None:
+    def __init__(self, name: str, args: GroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        ctx, provider = args.context, args.provider
         super().__init__(
             COMPONENT_TYPE,
-            ctx.name,
+            name,
             None,
             pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers={"alicloud": provider})),
         )
-        self._ctx = ctx
+        self._ctx, self._name = ctx, name
         self._child = pulumi.ResourceOptions(parent=self, provider=provider)
-        group, name, child = ctx.group, ctx.name, self._child
-        image = image_for(group.bootstrap)
+        group, child = ctx.group, self._child
+        image = image_for(ctx)
         spot = spot_plan(ctx.resolved, ctx.catalog)
 
         self.vpc_id, self.vswitch_ids = self._network()
@@ -106,7 +109,14 @@ class AlicloudGpuGroup(pulumi.ComponentResource):
         self.scaling_configuration_id = config.id
         self.security_group_id = sg.id
         self.outputs = {
-            "region": region,
+            **common_outputs(
+                ctx,
+                group_id=asg.id,
+                group_name=scaling_group_name(ctx.name),  # fixed by the builder, never None
+                network_id=self.vpc_id,
+                subnet_ids=self.vswitch_ids,
+                security_group_id=sg.id,
+            ),
             "scalingGroupId": asg.id,
             "scalingGroupName": asg.scaling_group_name,
             "scalingConfigurationId": config.id,
@@ -114,7 +124,6 @@ class AlicloudGpuGroup(pulumi.ComponentResource):
             "vpcId": self.vpc_id,
             "vswitchIds": self.vswitch_ids,
             "ramRoleName": role.role_name,
-            "instanceTypes": ctx.resolved.instance_types,
             "multiAzPolicy": scaling.multi_az_policy(group, len(self.vswitch_ids)),
             "networkInterfaceTrafficMode": launch.traffic_mode(ctx),
             "eriInterfacesPerNode": launch.interfaces_per_node(ctx) if group.rdma else 0,
@@ -144,7 +153,7 @@ class AlicloudGpuGroup(pulumi.ComponentResource):
             assert net.subnet_ids is not None and net.vpc_id is not None
             return net.vpc_id, [pulumi.Output.from_input(s) for s in net.subnet_ids]
 
-        name = ctx.name
+        name = self._name
         vpc = alicloud.vpc.Network(f"{name}-vpc", network.vpc_args(ctx), opts=child)
         switches = [
             (zone, alicloud.vpc.Switch(f"{name}-vsw-{zone}", network.vswitch_args(ctx, vpc.id, zone, cidr), opts=child))

@@ -15,7 +15,7 @@ import json
 import pulumi
 import pulumi_alicloud as alicloud
 
-from gpufleet.alicloud.naming import ram_role_name
+from gpufleet.alicloud.names import ram_role_name
 from gpufleet.context import GroupContext
 
 # Instance RAM roles are assumed by the ECS service [DOC: Alibaba Cloud RAM "Instance RAM

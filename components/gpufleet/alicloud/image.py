@@ -1,4 +1,5 @@
-"""The node image on Alibaba Cloud: the user's image id, or a public Ubuntu image.
+"""The node image on Alibaba Cloud: ``gpufleet.bootstrap.images.resolve_image``'s choice as a
+scaling configuration ``image_id``.
 
 Scaling configurations take ``image_id`` or ``image_name`` [SDK: ess.ScalingConfiguration
 image_id / image_name]; ESS ignores ImageName when ImageId is set and ImageName cannot
@@ -12,13 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gpufleet.bootstrap import images
-from gpufleet.spec import BootstrapSpec
+from gpufleet.bootstrap.images import ALICLOUD_UBUNTU, BaseImage, resolve_image
+from gpufleet.context import GroupContext
 
-# Public Ubuntu images (no NVIDIA driver, so bootstrap installs it), sourced once in
-# gpufleet.bootstrap.images. Override with bootstrap.image.id (e.g. an image from "aliyun ecs
-# DescribeImages --ImageOwnerAlias system --ImageName 'ubuntu_22_04_x64*'").
-PUBLIC_UBUNTU_IMAGES = images.ALICLOUD_UBUNTU
+# Public Ubuntu images (no NVIDIA driver, so bootstrap installs it). Override with
+# bootstrap.image.id (e.g. an image from "aliyun ecs DescribeImages --ImageOwnerAlias system
+# --ImageName 'ubuntu_22_04_x64*'").
+PUBLIC_UBUNTU_IMAGES = ALICLOUD_UBUNTU
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,16 @@ class AlicloudImage:
     """The image a group's scaling configuration boots."""
 
     image_id: str
-    driver_included: bool
-    """The image already ships the NVIDIA driver (bootstrap then only checks it)."""
+    base: BaseImage
+    """The decision it translates (driver shipped, its branch, source)."""
+
+    @property
+    def driver_included(self) -> bool:
+        """The image already ships the NVIDIA driver (bootstrap then only checks it)."""
+        return self.base.driver_included
 
 
-def image_for(bootstrap: BootstrapSpec) -> AlicloudImage:
+def image_for(ctx: GroupContext) -> AlicloudImage:
     """The user's ``bootstrap.image.id`` if given, else the public Ubuntu image of ``os``."""
-    if bootstrap.image is not None and bootstrap.image.id is not None:
-        return AlicloudImage(bootstrap.image.id, bootstrap.image.driver_included)
-    return AlicloudImage(PUBLIC_UBUNTU_IMAGES[bootstrap.os], driver_included=False)
+    base = resolve_image(ctx.group.bootstrap, "alicloud", ctx.group.rdma)
+    return AlicloudImage(base.ref, base)

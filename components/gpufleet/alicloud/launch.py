@@ -21,9 +21,9 @@ import pulumi_alicloud as alicloud
 
 from gpufleet.alicloud.erdma import NCCL_ENV, eri_count
 from gpufleet.alicloud.image import AlicloudImage
-from gpufleet.alicloud.naming import ram_role_name, scaling_group_name
+from gpufleet.alicloud.names import scaling_group_name
 from gpufleet.alicloud.spot import SpotPlan
-from gpufleet.bootstrap import NodeContext, encode_user_data, render_cloud_config
+from gpufleet.bootstrap import AlicloudNode, NodeContext, encode_user_data, render_cloud_config
 from gpufleet.context import GroupContext
 
 SYSTEM_DISK_CATEGORY = "cloud_essd"
@@ -36,8 +36,6 @@ HIGH_PERFORMANCE = "HighPerformance"
 """Traffic mode that turns an interface into an ERI [SDK: ScalingConfigurationNetworkInterfaceArgs
 network_interface_traffic_mode: Standard | HighPerformance; DOC: "ERIs"]."""
 
-HEALTH_API = "ess:SetInstanceHealth"
-
 
 def traffic_mode(ctx: GroupContext) -> str:
     return HIGH_PERFORMANCE if ctx.group.rdma else "Standard"
@@ -49,20 +47,14 @@ def interfaces_per_node(ctx: GroupContext) -> int:
 
 
 def node_context(ctx: GroupContext, image: AlicloudImage) -> NodeContext:
-    """What bootstrap needs; ``extras`` lets the health check mark the node unhealthy.
+    """What bootstrap needs: the scaling group the health check reports to, and for eRDMA
+    groups the interface count and the NCCL settings that reach the node's ``node.env``.
 
     The node finds its own instance id and region in instance metadata; the scaling group
-    and RAM role names are fixed strings (naming.py), so no output of this program has to
+    and RAM role names are fixed strings (names.py), so no output of this program has to
     flow into user data.
     """
-    extras = {
-        "scaling_group_name": scaling_group_name(ctx.name),
-        "ram_role_name": ram_role_name(ctx.name),
-        "health_api": HEALTH_API,
-    }
-    if ctx.group.rdma:
-        extras["eri_interfaces"] = str(interfaces_per_node(ctx))
-        extras["nccl_env"] = "\n".join(f"{k}={v}" for k, v in NCCL_ENV.items())
+    rdma = ctx.group.rdma
     return NodeContext(
         cloud="alicloud",
         region=ctx.group.region,
@@ -71,9 +63,14 @@ def node_context(ctx: GroupContext, image: AlicloudImage) -> NodeContext:
         # Every type ESS may launch: a node started as a secondary type must find its own
         # GPU count, fabric manager and RDMA devices in /etc/gpufleet/types.
         types=tuple(t.instance for t in ctx.resolved.types),
-        rdma=ctx.group.rdma,
+        rdma=rdma,
         image_has_driver=image.driver_included,
-        extras=extras,
+        image_driver_branch=image.base.driver_branch,
+        cloud_node=AlicloudNode(
+            scaling_group_name=scaling_group_name(ctx.name),
+            erdma_interfaces=interfaces_per_node(ctx) if rdma else 0,
+            nccl_settings=dict(NCCL_ENV) if rdma else {},
+        ),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_alicloud as alicloud
 
-from gpufleet.alicloud.subnets import vswitch_cidrs
+from gpufleet.alicloud.netplan import vswitch_cidrs
 from gpufleet.context import GroupContext
 
 ANYWHERE = "0.0.0.0/0"

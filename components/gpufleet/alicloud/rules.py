@@ -7,15 +7,15 @@ import ipaddress
 import re
 
 from gpufleet.alicloud.erdma import eri_count
-from gpufleet.alicloud.schedule import ScheduleError, task_window, to_utc
-from gpufleet.alicloud.spot import spot_plan
-from gpufleet.alicloud.subnets import (
+from gpufleet.alicloud.netplan import (
     MAX_ZONES,
     SMALLEST_VSWITCH_PREFIX,
     SPLIT_BITS,
     usable_addresses,
     vswitch_cidrs,
 )
+from gpufleet.alicloud.schedule import ScheduleError, task_window, to_utc
+from gpufleet.alicloud.spot import spot_plan
 from gpufleet.catalog import Catalog, InstanceType
 from gpufleet.errors import Problem
 from gpufleet.resolve import resolve_group

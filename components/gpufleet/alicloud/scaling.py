@@ -23,7 +23,7 @@ from typing import Literal
 import pulumi
 import pulumi_alicloud as alicloud
 
-from gpufleet.alicloud.naming import rule_name, scaling_group_name, scheduled_task_name, short_name
+from gpufleet.alicloud.names import rule_name, scaling_group_name, scheduled_task_name, short_name
 from gpufleet.alicloud.schedule import UtcSchedule, task_window, to_utc
 from gpufleet.alicloud.spot import SpotPlan
 from gpufleet.context import GroupContext

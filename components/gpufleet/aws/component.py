@@ -12,10 +12,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from gpufleet.aws import asg, iam, launch_template, network, scaling
+from gpufleet.aws import asg, iam, launch, network, scaling
 from gpufleet.aws.image import image_for
 from gpufleet.aws.netplan import plan_network
 from gpufleet.context import GroupContext
+from gpufleet.group import GroupArgs, common_outputs
 
 COMPONENT_TYPE = "gpufleet:aws:AwsGpuGroup"
 
@@ -26,7 +27,7 @@ def provider(name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.Pro
 
 
 def build(ctx: GroupContext, provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions) -> AwsGpuGroup:
-    return AwsGpuGroup(ctx, provider, opts)
+    return AwsGpuGroup(ctx.name, GroupArgs(ctx, provider), opts)
 
 
 class AwsGpuGroup(pulumi.ComponentResource):
@@ -43,17 +44,17 @@ class AwsGpuGroup(pulumi.ComponentResource):
     outputs: dict[str, Any]
     """What the component registers; GpuFleet exports it per group."""
 
-    def __init__(self, ctx: GroupContext, provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions) -> None:
+    def __init__(self, name: str, args: GroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        ctx, provider = args.context, args.provider
         super().__init__(
             COMPONENT_TYPE,
-            ctx.name,
+            name,
             None,
             pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers={"aws": provider})),
         )
-        self._ctx = ctx
+        self._ctx, self._name = ctx, name
         self._child = pulumi.ResourceOptions(parent=self, provider=provider)
         group = ctx.group
-        name = ctx.name
 
         vpc_id, subnet_ids = self._network()
         sg = aws.ec2.SecurityGroup(f"{name}-nodes", network.security_group_args(ctx, vpc_id), opts=self._child)
@@ -82,8 +83,8 @@ class AwsGpuGroup(pulumi.ComponentResource):
 
         lt = aws.ec2.LaunchTemplate(
             f"{name}-lt",
-            launch_template.launch_template_args(
-                ctx, image=image_for(group.bootstrap), instance_profile_arn=profile.arn, security_group_id=sg.id
+            launch.launch_template_args(
+                ctx, image=image_for(ctx), instance_profile_arn=profile.arn, security_group_id=sg.id
             ),
             opts=self._child,
         )
@@ -113,6 +114,14 @@ class AwsGpuGroup(pulumi.ComponentResource):
         self.security_group_id = sg.id
         self.subnet_ids = subnet_ids
         self.outputs = {
+            **common_outputs(
+                ctx,
+                group_id=group_res.id,
+                group_name=group_res.name,
+                network_id=vpc_id,
+                subnet_ids=subnet_ids,
+                security_group_id=sg.id,
+            ),
             "asgName": self.asg_name,
             "asgArn": self.asg_arn,
             "launchTemplateId": self.launch_template_id,
@@ -121,7 +130,6 @@ class AwsGpuGroup(pulumi.ComponentResource):
             "securityGroupId": self.security_group_id,
             "subnetIds": self.subnet_ids,
             "vpcId": vpc_id,
-            "region": group.region,
         }
         self.register_outputs(self.outputs)
 
@@ -135,7 +143,7 @@ class AwsGpuGroup(pulumi.ComponentResource):
             assert net.subnet_ids is not None and net.vpc_id is not None
             return net.vpc_id, [pulumi.Output.from_input(s) for s in net.subnet_ids]
 
-        name, child = ctx.name, self._child
+        name, child = self._name, self._child
         plan = plan_network(ctx.group)
         vpc = aws.ec2.Vpc(f"{name}-vpc", network.vpc_args(ctx, plan), opts=child)
         public = aws.ec2.Subnet(f"{name}-public", network.subnet_args(ctx, vpc.id, plan.public, "public"), opts=child)

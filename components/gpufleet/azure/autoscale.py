@@ -11,8 +11,6 @@ The metric is the custom metric the bootstrap's agent publishes on the scale set
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pulumi
 from pulumi_azure_native import authorization, monitor
 
@@ -24,6 +22,7 @@ from gpufleet.azure.schedule import (
     cron_to_recurrence,
     schedule_capacity,
 )
+from gpufleet.context import GroupContext
 from gpufleet.metrics import AZURE_GPU_UTILIZATION
 from gpufleet.spec import AutoscalingSpec, CapacitySpec
 
@@ -131,15 +130,12 @@ def profiles(
 
 
 def autoscale_setting_args(
-    *,
-    autoscaling: AutoscalingSpec,
-    capacity: CapacitySpec,
-    plan: ScaleSetPlan,
-    scale_set_id: pulumi.Input[str],
-    rg_name: pulumi.Input[str],
-    location: str,
-    tags: Mapping[str, str],
+    ctx: GroupContext, plan: ScaleSetPlan, *, scale_set_id: pulumi.Input[str], rg_name: pulumi.Input[str]
 ) -> monitor.AutoscaleSettingArgs:
+    """The group's autoscale setting on the autoscaled scale set ``plan`` (needs ``autoscaling``)."""
+    group, location = ctx.group, ctx.group.region
+    if group.autoscaling is None:
+        raise ValueError(f"group '{group.name}' has no autoscaling")
     return monitor.AutoscaleSettingArgs(
         resource_group_name=rg_name,
         location=location,
@@ -148,8 +144,8 @@ def autoscale_setting_args(
         # The SDK default is false [pulumi-azure-native monitor.AutoscaleSetting ``enabled`` docstring]:
         # a disabled setting scales nothing.
         enabled=True,
-        profiles=profiles(autoscaling, capacity, plan, scale_set_id),
-        tags=dict(tags),
+        profiles=profiles(group.autoscaling, group.capacity, plan, scale_set_id),
+        tags=dict(ctx.tags),
     )
 
 

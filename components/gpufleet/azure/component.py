@@ -12,11 +12,11 @@ import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import authorization, compute, monitor, network, resources
 
-from gpufleet.azure import autoscale, layout, vmss
+from gpufleet.azure import autoscale, launch, layout, names, vmss
 from gpufleet.azure import network as net
-from gpufleet.azure.images import choose_image
-from gpufleet.bootstrap import NodeContext, encode_user_data, render_cloud_config
+from gpufleet.azure.image import image_for
 from gpufleet.context import GroupContext
+from gpufleet.group import GroupArgs, common_outputs
 
 COMPONENT_TYPE = "gpufleet:azure:AzureGpuGroup"
 
@@ -27,7 +27,7 @@ def provider(name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.Pro
 
 
 def build(ctx: GroupContext, provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions) -> AzureGpuGroup:
-    return AzureGpuGroup(ctx.name, ctx, provider, opts)
+    return AzureGpuGroup(ctx.name, GroupArgs(ctx, provider), opts)
 
 
 def _principal_id(identity: compute.outputs.VirtualMachineScaleSetIdentityResponse | None, scale_set: str) -> str:
@@ -58,13 +58,8 @@ class AzureGpuGroup(pulumi.ComponentResource):
     outputs: dict[str, Any]
     """What the component registers (and GpuFleet exports)."""
 
-    def __init__(
-        self,
-        name: str,
-        ctx: GroupContext,
-        provider: pulumi.ProviderResource,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, name: str, args: GroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        ctx, provider = args.context, args.provider
         super().__init__(
             COMPONENT_TYPE,
             name,
@@ -74,97 +69,76 @@ class AzureGpuGroup(pulumi.ComponentResource):
         # Every child names its provider, as on AWS, rather than inheriting it from this component.
         child = pulumi.ResourceOptions(parent=self, provider=provider)
         group = ctx.group
-        region = group.region
-        tags = ctx.tags
-        if group.access is None:  # azure/rules.py refuses this at spec time
-            raise ValueError(f"group '{group.name}' has no access.sshPublicKeys; validate the spec first")
 
         # Foundations: resource group, NSG, and a private network with NAT egress (or the spec's subnet).
         if group.network.resource_group is not None:
             self.resource_group_name = pulumi.Output.from_input(group.network.resource_group)
         else:
-            rg = resources.ResourceGroup(f"{name}-rg", net.resource_group_args(region, tags), opts=child)
+            rg = resources.ResourceGroup(f"{name}-rg", net.resource_group_args(ctx), opts=child)
             self.resource_group_name = rg.name
         rg_name = self.resource_group_name
         self.network_security_group = network.NetworkSecurityGroup(
-            f"{name}-nsg", net.nsg_args(rg_name, region, tags), opts=child
+            f"{name}-nsg", net.nsg_args(ctx, rg_name), opts=child
         )
         nic_nsg_id: pulumi.Output[str] | None = None
+        network_id: pulumi.Input[str]
         if group.network.create:
-            space = group.network.address_space
-            egress_ip = network.PublicIPAddress(
-                f"{name}-egress-ip", net.egress_ip_args(rg_name, region, tags), opts=child
-            )
-            nat = network.NatGateway(
-                f"{name}-nat", net.nat_gateway_args(rg_name, region, egress_ip.id, tags), opts=child
-            )
-            vnet = network.VirtualNetwork(f"{name}-vnet", net.vnet_args(rg_name, region, space, tags), opts=child)
+            egress_ip = network.PublicIPAddress(f"{name}-egress-ip", net.egress_ip_args(ctx, rg_name), opts=child)
+            nat = network.NatGateway(f"{name}-nat", net.nat_gateway_args(ctx, rg_name, egress_ip.id), opts=child)
+            vnet = network.VirtualNetwork(f"{name}-vnet", net.vnet_args(ctx, rg_name), opts=child)
             subnet = network.Subnet(
                 f"{name}-subnet",
-                net.subnet_args(rg_name, vnet.name, space, self.network_security_group.id, nat.id),
+                net.subnet_args(ctx, rg_name, vnet.name, self.network_security_group.id, nat.id),
                 opts=child,
             )
             self.subnet_id = subnet.id
+            network_id = vnet.id
         else:
             assert group.network.subnet_ids  # NetworkSpec requires subnetIds without create
             self.subnet_id = pulumi.Output.from_input(group.network.subnet_ids[0])
+            network_id = net.vnet_id_of(group.network.subnet_ids[0])
             # A subnet we did not create keeps whatever NSG it has; ours goes on the NIC as well.
             nic_nsg_id = self.network_security_group.id
 
         resolved = ctx.resolved
-        vm_size = resolved.primary.instance.name
         if len(resolved.types) > 1:
             pulumi.log.warn(
-                f"{name}: an Azure scale set runs one VM size; using {vm_size}, not "
+                f"{name}: an Azure scale set runs one VM size; using {resolved.primary.instance.name}, not "
                 f"{', '.join(resolved.instance_types[1:])}",
                 resource=self,
             )
         self.proximity_placement_group = None
         if group.rdma:
             self.proximity_placement_group = compute.ProximityPlacementGroup(
-                f"{name}-ppg",
-                vmss.proximity_placement_group_args(rg_name, region, vm_size, group.zones, tags),
-                opts=child,
+                f"{name}-ppg", vmss.proximity_placement_group_args(ctx, rg_name), opts=child
             )
         ppg_id = self.proximity_placement_group.id if self.proximity_placement_group is not None else None
 
-        image = choose_image(group.bootstrap, group.rdma)
-        node = NodeContext(
-            cloud="azure",
-            region=region,
-            group=ctx.name,
-            instance=resolved.primary.instance,
-            rdma=group.rdma,
-            image_has_driver=image.has_driver,
-            extras={"health_port": str(vmss.HEALTH_PORT), "health_path": vmss.HEALTH_PATH},
-        )
-        custom_data = encode_user_data(render_cloud_config(group.bootstrap, node), "azure")
+        image = image_for(ctx)
+        custom_data = launch.user_data(ctx, image)
 
         # Scale sets. The autoscaler owns capacity after creation; replace by deleting first,
         # since GPU quota rarely covers old and new side by side.
         self.scale_sets = {}
-        for plan in layout.scale_sets(group):
-            set_name = f"{name}{plan.suffix()}"
+        plans = layout.scale_sets(group)
+        for plan in plans:
             self.scale_sets[plan.role] = compute.VirtualMachineScaleSet(
-                f"{set_name}-vmss",
+                f"{name}{plan.suffix()}-vmss",
                 vmss.scale_set_args(
-                    name=set_name,
-                    plan=plan,
-                    resolved=resolved,
+                    ctx,
+                    plan,
                     image=image,
-                    access=group.access,
                     custom_data=custom_data,
                     rg_name=rg_name,
                     subnet_id=self.subnet_id,
                     nic_nsg_id=nic_nsg_id,
                     ppg_id=ppg_id,
-                    tags=tags,
                 ),
                 opts=pulumi.ResourceOptions.merge(
                     child, pulumi.ResourceOptions(ignore_changes=["sku.capacity"], delete_before_replace=True)
                 ),
             )
-        autoscaled = next(p for p in layout.scale_sets(group) if p.autoscaled)
+        autoscaled = next(p for p in plans if p.autoscaled)
         target_set = self.scale_sets[autoscaled.role]
 
         self.autoscale_setting = None
@@ -172,29 +146,30 @@ class AzureGpuGroup(pulumi.ComponentResource):
         if scaling is not None and (scaling.gpu_utilization_target is not None or scaling.schedules):
             self.autoscale_setting = monitor.AutoscaleSetting(
                 f"{name}-autoscale",
-                autoscale.autoscale_setting_args(
-                    autoscaling=scaling,
-                    capacity=group.capacity,
-                    plan=autoscaled,
-                    scale_set_id=target_set.id,
-                    rg_name=rg_name,
-                    location=region,
-                    tags=tags,
-                ),
+                autoscale.autoscale_setting_args(ctx, autoscaled, scale_set_id=target_set.id, rg_name=rg_name),
                 opts=child,
             )
         if scaling is not None and scaling.gpu_utilization_target is not None:
             # The GPU metric is written by each node with its scale set's identity.
-            for role, scale_set in self.scale_sets.items():
-                set_name = f"{name}{'' if role == 'main' else '-' + role}"
+            for plan in plans:
+                scale_set = self.scale_sets[plan.role]
+                set_name = names.scale_set_name(ctx, plan)
                 principal = scale_set.identity.apply(functools.partial(_principal_id, scale_set=set_name))
                 authorization.RoleAssignment(
-                    f"{set_name}-metrics-publisher",
+                    f"{name}{plan.suffix()}-metrics-publisher",
                     autoscale.metrics_publisher_args(scale_set.id, principal),
                     opts=child,
                 )
 
         self.outputs = {
+            **common_outputs(
+                ctx,
+                group_id=target_set.id,
+                group_name=target_set.name,
+                network_id=network_id,
+                subnet_ids=[self.subnet_id],
+                security_group_id=self.network_security_group.id,
+            ),
             "resourceGroupName": self.resource_group_name,
             "scaleSetId": target_set.id,
             "scaleSetName": target_set.name,

@@ -11,10 +11,10 @@ moved to 2026-03-31); PSRule Azure.VNET.PrivateSubnet rule doc].
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pulumi
 from pulumi_azure_native import network, resources
+
+from gpufleet.context import GroupContext
 
 # NSG rule priorities run 100-4096; lower numbers win [pulumi-azure-native network.SecurityRuleInitArgs
 # priority (100-4096)]. The explicit allow for VNet traffic wins over the Internet deny;
@@ -58,61 +58,55 @@ def inbound_rules() -> list[network.SecurityRuleArgs]:
     ]
 
 
-def resource_group_args(location: str, tags: Mapping[str, str]) -> resources.ResourceGroupArgs:
-    return resources.ResourceGroupArgs(location=location, tags=dict(tags))
+def resource_group_args(ctx: GroupContext) -> resources.ResourceGroupArgs:
+    return resources.ResourceGroupArgs(location=ctx.group.region, tags=dict(ctx.tags))
 
 
-def nsg_args(
-    rg_name: pulumi.Input[str], location: str, tags: Mapping[str, str]
-) -> network.NetworkSecurityGroupInitArgs:
+def nsg_args(ctx: GroupContext, rg_name: pulumi.Input[str]) -> network.NetworkSecurityGroupInitArgs:
     return network.NetworkSecurityGroupInitArgs(
-        resource_group_name=rg_name, location=location, tags=dict(tags), security_rules=inbound_rules()
+        resource_group_name=rg_name, location=ctx.group.region, tags=dict(ctx.tags), security_rules=inbound_rules()
     )
 
 
-def vnet_args(
-    rg_name: pulumi.Input[str], location: str, address_space: str, tags: Mapping[str, str]
-) -> network.VirtualNetworkInitArgs:
+def vnet_args(ctx: GroupContext, rg_name: pulumi.Input[str]) -> network.VirtualNetworkInitArgs:
     # Subnets are separate Subnet resources, never inline here: defining both fights over them
     # [UNVERIFIED azure-native guidance].
     return network.VirtualNetworkInitArgs(
         resource_group_name=rg_name,
-        location=location,
-        address_space=network.AddressSpaceArgs(address_prefixes=[address_space]),
-        tags=dict(tags),
+        location=ctx.group.region,
+        address_space=network.AddressSpaceArgs(address_prefixes=[ctx.group.network.address_space]),
+        tags=dict(ctx.tags),
     )
 
 
-def egress_ip_args(
-    rg_name: pulumi.Input[str], location: str, tags: Mapping[str, str]
-) -> network.PublicIPAddressInitArgs:
+def egress_ip_args(ctx: GroupContext, rg_name: pulumi.Input[str]) -> network.PublicIPAddressInitArgs:
     """The NAT gateway's outbound address; NAT gateways take Standard static IPs only
     [DOC: Microsoft Learn "Azure NAT Gateway resource"; UNVERIFIED here]."""
     return network.PublicIPAddressInitArgs(
         resource_group_name=rg_name,
-        location=location,
+        location=ctx.group.region,
         sku=network.PublicIPAddressSkuArgs(name="Standard"),
         public_ip_allocation_method="Static",
-        tags=dict(tags),
+        tags=dict(ctx.tags),
     )
 
 
 def nat_gateway_args(
-    rg_name: pulumi.Input[str], location: str, egress_ip_id: pulumi.Input[str], tags: Mapping[str, str]
+    ctx: GroupContext, rg_name: pulumi.Input[str], egress_ip_id: pulumi.Input[str]
 ) -> network.NatGatewayInitArgs:
     return network.NatGatewayInitArgs(
         resource_group_name=rg_name,
-        location=location,
+        location=ctx.group.region,
         sku=network.NatGatewaySkuArgs(name="Standard"),
         public_ip_addresses=[network.SubResourceArgs(id=egress_ip_id)],
-        tags=dict(tags),
+        tags=dict(ctx.tags),
     )
 
 
 def subnet_args(
+    ctx: GroupContext,
     rg_name: pulumi.Input[str],
     vnet_name: pulumi.Input[str],
-    address_space: str,
     nsg_id: pulumi.Input[str],
     nat_gateway_id: pulumi.Input[str],
 ) -> network.SubnetInitArgs:
@@ -121,8 +115,17 @@ def subnet_args(
     return network.SubnetInitArgs(
         resource_group_name=rg_name,
         virtual_network_name=vnet_name,
-        address_prefix=address_space,
+        address_prefix=ctx.group.network.address_space,
         default_outbound_access=False,
         network_security_group=network.NetworkSecurityGroupArgs(id=nsg_id),
         nat_gateway=network.SubResourceArgs(id=nat_gateway_id),
     )
+
+
+def vnet_id_of(subnet_id: str) -> str:
+    """The virtual network id of a subnet id ``.../virtualNetworks/<vnet>/subnets/<subnet>``
+    (the form azure/rules.py accepts for ``network.subnetIds``)."""
+    head, sep, _ = subnet_id.rpartition("/subnets/")
+    if not sep:
+        raise ValueError(f"not a subnet resource id: {subnet_id!r}")
+    return head

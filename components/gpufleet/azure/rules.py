@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from gpufleet.azure.images import image_problem
+from gpufleet.azure.image import image_problem
 from gpufleet.azure.layout import is_mixed
 from gpufleet.azure.schedule import DEFAULT_PROFILE, MAX_PROFILES, ScheduleError, cron_to_recurrence, windows_zone
 from gpufleet.azure.ssh import DISALLOWED_ADMIN_NAMES, key_problem

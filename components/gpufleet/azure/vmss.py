@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
 from pulumi_azure_native import compute
 
-from gpufleet.azure.images import AzureImage
+from gpufleet.azure.image import AzureImage
 from gpufleet.azure.layout import ScaleSetPlan
+from gpufleet.azure.names import computer_name_prefix, scale_set_name
+from gpufleet.context import GroupContext
 from gpufleet.resolve import ResolvedGroup
 from gpufleet.spec import AccessSpec
 
@@ -67,11 +68,6 @@ FLEX_NETWORK_API_VERSION = "2020-11-01"
 OS_DISK_TYPE = "Premium_LRS"
 OS_DISK_GB = 256
 
-# Linux computer name prefixes: azurerm allows 1-58 characters (64 minus a 6-character
-# instance suffix) [infra-facts 5d, hashicorp/terraform-provider-azurerm validator]; the
-# SDK docstring's "1 to 15" is the Windows limit.
-COMPUTER_NAME_PREFIX_MAX = 58
-
 
 def spot_max_price(resolved: ResolvedGroup) -> float:
     """Billing max price in USD: the pinned ``maxPrices`` entry, else maxPricePercent x the catalog
@@ -94,10 +90,6 @@ def spot_max_price(resolved: ResolvedGroup) -> float:
     if primary.on_demand is not None and primary.on_demand.currency != "USD":
         raise ValueError(f"Azure spot max price is in USD, the catalog says {primary.on_demand.currency}")
     return cap
-
-
-def computer_name_prefix(scale_set_name: str) -> str:
-    return f"{scale_set_name[: COMPUTER_NAME_PREFIX_MAX - 1].rstrip('-.')}-"
 
 
 def health_extension() -> compute.VirtualMachineScaleSetExtensionArgs:
@@ -169,21 +161,22 @@ def _network_profile(
 
 
 def scale_set_args(
-    *,
-    name: str,
+    ctx: GroupContext,
     plan: ScaleSetPlan,
-    resolved: ResolvedGroup,
+    *,
     image: AzureImage,
-    access: AccessSpec,
     custom_data: str,
     rg_name: pulumi.Input[str],
     subnet_id: pulumi.Input[str],
     nic_nsg_id: pulumi.Input[str] | None,
     ppg_id: pulumi.Input[str] | None,
-    tags: Mapping[str, str],
 ) -> compute.VirtualMachineScaleSetArgs:
-    """Arguments of one scale set. ``name`` is the scale set name (``<fleet>-<group>[-role]``)."""
-    group = resolved.spec
+    """Arguments of the scale set ``plan`` of the group (named by :func:`names.scale_set_name`)."""
+    resolved, group = ctx.resolved, ctx.group
+    if group.access is None:  # azure/rules.py refuses this at spec time
+        raise ValueError(f"group '{group.name}' has no access.sshPublicKeys; validate the spec first")
+    name = scale_set_name(ctx, plan)
+    access = group.access
     ib = group.rdma
     uniform = plan.orchestration == "Uniform"
     spot = plan.priority == "Spot"
@@ -211,7 +204,7 @@ def scale_set_args(
         resource_group_name=rg_name,
         vm_scale_set_name=name,
         location=group.region,
-        tags=dict(tags),
+        tags=dict(ctx.tags),
         zones=list(group.zones) or None,
         sku=compute.SkuArgs(name=resolved.primary.instance.name, tier="Standard", capacity=plan.initial),
         orchestration_mode=plan.orchestration,
@@ -254,15 +247,15 @@ def scale_set_args(
 
 
 def proximity_placement_group_args(
-    rg_name: pulumi.Input[str], location: str, vm_size: str, zones: Sequence[str], tags: Mapping[str, str]
+    ctx: GroupContext, rg_name: pulumi.Input[str]
 ) -> compute.ProximityPlacementGroupArgs:
     """A PPG whose intent names the VM size, so Azure picks a datacenter that has it [SDK:
     ProximityPlacementGroupPropertiesIntentArgs.vm_sizes]."""
     return compute.ProximityPlacementGroupArgs(
         resource_group_name=rg_name,
-        location=location,
+        location=ctx.group.region,
         proximity_placement_group_type="Standard",
-        intent=compute.ProximityPlacementGroupPropertiesIntentArgs(vm_sizes=[vm_size]),
-        zones=list(zones) or None,
-        tags=dict(tags),
+        intent=compute.ProximityPlacementGroupPropertiesIntentArgs(vm_sizes=[ctx.resolved.primary.instance.name]),
+        zones=list(ctx.group.zones) or None,
+        tags=dict(ctx.tags),
     )

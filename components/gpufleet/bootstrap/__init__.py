@@ -2,7 +2,9 @@
 
 Public API (the cloud components use only this):
 
-- :class:`NodeContext`: the facts about a node that the renderer needs.
+- :class:`NodeContext`: the facts about a node that the renderer needs, with its cloud's
+  typed part (:class:`AwsNode`, :class:`AzureNode`, :class:`AlicloudNode`), built by each
+  cloud's ``launch.node_context``.
 - :func:`render_cloud_config`: ``#cloud-config`` text for a bootstrap spec and a node.
 - :func:`encode_user_data`: base64 for the cloud's user-data field, size-checked.
 
@@ -13,10 +15,23 @@ health endpoint's port, path and bodies), :mod:`.agents` (GPU metric agent confi
 """
 
 from gpufleet.bootstrap.render import (
+    AlicloudNode,
+    AwsNode,
+    AzureNode,
+    CloudNode,
     NodeContext,
     UserDataTooLarge,
     encode_user_data,
     render_cloud_config,
 )
 
-__all__ = ["NodeContext", "UserDataTooLarge", "encode_user_data", "render_cloud_config"]
+__all__ = [
+    "AlicloudNode",
+    "AwsNode",
+    "AzureNode",
+    "CloudNode",
+    "NodeContext",
+    "UserDataTooLarge",
+    "encode_user_data",
+    "render_cloud_config",
+]

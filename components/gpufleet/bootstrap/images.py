@@ -15,6 +15,18 @@ Alibaba also publishes Ubuntu images with the driver built in
 
 Floating defaults (the DLAMI SSM parameter, Azure ``:latest``) move with their
 publisher; pin ``bootstrap.image.id`` for a fleet that must not change on its own.
+
+This module is the one image and driver decision: :func:`resolve_image` picks the image
+(the cloud modules only translate it into an AMI/SSM reference, a URN or an image id), and
+:func:`driver_on_node` says which driver branch a node of that image runs under a pin. Spec
+validation (``matrix.check_bootstrap``) and the renderer (``node.env``) both call it:
+
+- image branch == pin, or the image has no driver (or an unrecorded one): the pin.
+- image **newer** than the pin: nodes keep the image's driver (the bootstrap never
+  downgrades one); validation warns and checks the GPUs and CUDA against the image's branch,
+  and node.env names that branch.
+- image **older** than the pin: refused at spec time, since every node would fail its
+  driver step and be replaced in a loop.
 """
 
 from __future__ import annotations
@@ -22,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from gpufleet.catalog import Cloud, InstanceType
+from gpufleet.catalog import Cloud
 from gpufleet.spec import BootstrapSpec
 
 ImageKind = Literal["ssm-parameter", "id", "urn"]
@@ -41,7 +53,7 @@ class BaseImage:
     driver_included: bool
     """The image ships the NVIDIA driver: the bootstrap checks it instead of installing."""
     driver_branch: int | None
-    """Branch of the shipped driver when a source pins it; None when unknown or floating."""
+    """Branch of the shipped driver as its release notes give it; None when no source says."""
     ships: tuple[str, ...]
     """Components the image already carries (the bootstrap still checks each)."""
     source: str
@@ -52,23 +64,34 @@ class BaseImage:
 # exact names are used by many public projects, UNVERIFIED which spelling AWS uses per
 # release]. Contents per the DLAMI release notes of the 2026-01-02 x86 release: driver
 # 580.105.08, CUDA 13.0, EFA 1.45.0, aws-ofi-nccl 1.17.2, DCGM 4.4.2, container toolkit
-# 1.18.1, Docker. Newer releases moved on (the 2026-10 ARM64 AMI ships driver 595.91.07),
-# so the branch is left unknown: the node checks it. Fabric manager on the AMI: UNVERIFIED
-# (not listed in the release notes' package table; the bootstrap installs it if absent).
+# 1.18.1, Docker. Fabric manager on the AMI: UNVERIFIED (not listed in the release notes'
+# package table; the bootstrap installs it if absent).
 AWS_DLAMI: dict[str, str] = {
     "ubuntu-22.04": "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id",
     "ubuntu-24.04": "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id",
 }
+AWS_DLAMI_DRIVER_BRANCH = 595
+"""Driver branch of the current DLAMI Base OSS releases: nvidia_driver 595.91.07 in the DLAMI
+release notes of "Deep Learning ARM64 Base OSS Nvidia Driver GPU AMI" Ubuntu 22.04 20261009
+and Ubuntu 24.04 20260929 (docs.aws.amazon.com/dlami/latest/devguide, pages
+aws-deep-learning-ami-gpubaseossarm64-ul2204-2026-10-09 and -ul2404-2026-09-30); 595.58.03
+since the 2026-04 releases. UNVERIFIED for the x86_64 AMIs these parameters name: no x86_64
+page of the 2026-04..10 releases was found here; the x86_64 2026-01-02 notes give 580.105.08.
+The parameter floats: a newer AMI keeps its newer driver on the node (see driver_on_node)."""
 AWS_DLAMI_SHIPS = ("driver", "cuda", "nccl", "efa", "aws-ofi-nccl", "dcgm", "container-toolkit", "docker")
 
 # Microsoft Ubuntu-HPC image [Azure/azhpc-images README "supported marketplace images";
 # versions.json snapshot 2026-07-29: driver 580.126.16 (22.04) / 580.173.02 (24.04), CUDA 13,
 # NCCL 2.30 + nccl-rdma-sharp-plugins, DCGM 4.5, DOCA-OFED 3.2, HPC-X, fabric manager,
-# nvidia-container-toolkit, Moby]. The 2404 URN is UNVERIFIED against the marketplace.
+# nvidia-container-toolkit, Moby]; the README lists both URNs ("Ubuntu-HPC 24.04
+# (microsoft-dsvm:ubuntu-hpc:2404:latest)").
 AZURE_HPC: dict[str, str] = {
     "ubuntu-22.04": "microsoft-dsvm:ubuntu-hpc:2204:latest",
     "ubuntu-24.04": "microsoft-dsvm:ubuntu-hpc:2404:latest",
 }
+AZURE_HPC_DRIVER_BRANCH = 580
+"""Azure/azhpc-images versions.json (snapshot 2026-07-29): nvidia driver 580.126.16 (22.04),
+580.173.02 (24.04). The ``:latest`` version floats like the DLAMI."""
 AZURE_HPC_SHIPS = (
     "driver",
     "cuda",
@@ -101,7 +124,9 @@ ALICLOUD_GPU_IMAGES: dict[str, str] = {
     "ubuntu-22.04": "ubuntu_22_04_x64_100G_with_gpu_driver_and_cuda_alibase_20260520.vhd",
     "ubuntu-24.04": "ubuntu_24_04_x64_100G_with_gpu_driver_and_cuda_alibase_20260519.vhd",
 }
-ALICLOUD_GPU_IMAGE_SHIPS = ("driver", "cuda", "container-toolkit", "docker")
+ALICLOUD_GPU_IMAGE_DRIVER_BRANCH = 580
+"""580.126.09 per the same third-party note: UNVERIFIED from an Alibaba page. Not a default
+image, so no spec check reads it; give it as ``bootstrap.image.id`` with ``driverIncluded``."""
 
 
 def default_image(cloud: Cloud, os: str, rdma: bool) -> BaseImage:
@@ -113,9 +138,9 @@ def default_image(cloud: Cloud, os: str, rdma: bool) -> BaseImage:
             AWS_DLAMI[os],
             "ssm-parameter",
             True,
-            None,
+            AWS_DLAMI_DRIVER_BRANCH,
             AWS_DLAMI_SHIPS,
-            "AWS DLAMI release notes (x86_64 Ubuntu, 2026-01-02)",
+            "AWS DLAMI release notes (driver: Base OSS ARM64 2026-09/10 releases; x86_64 UNVERIFIED)",
         )
     if cloud == "azure" and rdma:
         return BaseImage(
@@ -124,7 +149,7 @@ def default_image(cloud: Cloud, os: str, rdma: bool) -> BaseImage:
             AZURE_HPC[os],
             "urn",
             True,
-            580,
+            AZURE_HPC_DRIVER_BRANCH,
             AZURE_HPC_SHIPS,
             "Azure/azhpc-images versions.json (2026-07-29)",
         )
@@ -144,10 +169,9 @@ def default_image(cloud: Cloud, os: str, rdma: bool) -> BaseImage:
     )
 
 
-def resolve_image(bootstrap: BootstrapSpec, cloud: Cloud, instance: InstanceType, rdma: bool) -> BaseImage:
-    """The spec's image override, else :func:`default_image`. ``instance`` is the group's
-    primary type (kept for per-type defaults; none differ by type today)."""
-    del instance
+def resolve_image(bootstrap: BootstrapSpec, cloud: Cloud, rdma: bool) -> BaseImage:
+    """The image a group boots: the spec's ``bootstrap.image``, else :func:`default_image`.
+    The only image decision; the cloud modules translate its result."""
     img = bootstrap.image
     if img is None:
         return default_image(cloud, bootstrap.os, rdma)
@@ -172,4 +196,39 @@ def resolve_image(bootstrap: BootstrapSpec, cloud: Cloud, instance: InstanceType
         None,
         ("driver",) if img.driver_included else (),
         "bootstrap.image",
+    )
+
+
+@dataclass(frozen=True)
+class NodeDriver:
+    """The driver branch a node runs, and what validation says about it."""
+
+    branch: int
+    """The branch nodes run: the pin, or the image's when the image ships a newer one."""
+    warning: str | None = None
+    """Set when the image's newer driver wins over the pin (shown by validate and plan)."""
+    problem: str | None = None
+    """Set when the image ships an older driver than the pin (refused at spec time)."""
+
+
+def driver_on_node(pinned: int, image_has_driver: bool, image_branch: int | None, image_name: str = "") -> NodeDriver:
+    """Which driver branch a node runs when the spec pins ``pinned`` on an image that ships
+    ``image_branch`` (None: no driver, or none recorded; the node checks it at boot)."""
+    if not image_has_driver or image_branch is None or image_branch == pinned:
+        return NodeDriver(pinned)
+    image = image_name or "the image"
+    if image_branch > pinned:
+        return NodeDriver(
+            image_branch,
+            warning=f"{image} ships driver R{image_branch}, newer than the pinned '{pinned}': nodes keep "
+            f"R{image_branch} (the bootstrap never downgrades an image's driver), and the GPU and CUDA checks "
+            f"use R{image_branch}. Pin driver '{image_branch}' to say so, or set bootstrap.image to an image "
+            f"without a driver (driverIncluded: false) to install '{pinned}'",
+        )
+    return NodeDriver(
+        pinned,
+        problem=f"{image} ships driver R{image_branch}, older than the pinned '{pinned}': every node would fail "
+        f"its driver step and be replaced. Use driver '{image_branch}' (or older, which nodes run as "
+        f"R{image_branch}), or set bootstrap.image to an image without a driver (driverIncluded: false) so "
+        f"gpufleet installs '{pinned}'",
     )

@@ -13,7 +13,8 @@ Decisions written down here:
   config that validates today validates tomorrow; bump the date when you review the data.
 - **The fabric manager version is not a spec field.** It is derived on the node from the
   installed driver, so it cannot differ from it; the only way a spec can separate them is
-  an image that ships a driver of another branch, which :func:`check_bootstrap` refuses.
+  an image that ships an older driver than the pin, which :func:`check_bootstrap` refuses
+  (a newer one wins over the pin: :func:`bootstrap_warnings`; see ``images.driver_on_node``).
 - **Azure NVadsA10 v5 sizes need the GRID driver** that Azure publishes. On them the
   default branch is the newest GRID branch; an explicit branch must be one Azure publishes.
 """
@@ -29,6 +30,7 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
+from gpufleet.bootstrap.images import NodeDriver, driver_on_node, resolve_image
 from gpufleet.catalog import Cloud, InstanceType
 from gpufleet.errors import Problem
 from gpufleet.spec import BootstrapSpec, GroupSpec
@@ -305,9 +307,10 @@ def check_bootstrap(group: GroupSpec, types: Sequence[InstanceType], path: str =
     different drivers, known-bad combinations, and an image that ships another driver.
     """
     m = load_matrix()
-    b = group.bootstrap
     bp = f"{path}.bootstrap"
-    out: list[Problem] = []
+    node = node_driver(group, types, m)
+    out: list[Problem] = [Problem(f"{bp}.driver", node.problem)] if node.problem else []
+    b = _runs(group.bootstrap, node.branch)  # the branch nodes run: a newer image driver wins
     supported = ", ".join(f"'{x}'" for x in m.supported_branches())
 
     stacks = [(j, it, node_stack(b, it, m)) for j, it in enumerate(types)]
@@ -319,7 +322,10 @@ def check_bootstrap(group: GroupSpec, types: Sequence[InstanceType], path: str =
         )
         return out
 
-    branches = {s.branch for _, _, s in stacks} or {int(b.driver)}
+    # The pin must hold on its own (a node whose image lacks the driver installs it) and so
+    # must the branch the image runs instead.
+    pinned = {effective_branch(group.bootstrap, it, m) for it in types}
+    branches = {s.branch for _, _, s in stacks} | pinned or {int(b.driver)}
     for branch in sorted(branches):
         grid = kinds == {"grid-azure"}
         if grid:
@@ -358,7 +364,6 @@ def check_bootstrap(group: GroupSpec, types: Sequence[InstanceType], path: str =
         out += _cuda_problems(b, branch, bp, m)
         for j, it, _ in stacks:
             out += _gpu_problems(group, it, j, branch, path, m, grid)
-    out += _image_problems(group, types, path, m)
     return _dedupe(out)
 
 
@@ -436,31 +441,25 @@ def _gpu_problems(
     return out
 
 
-def _image_problems(group: GroupSpec, types: Sequence[InstanceType], path: str, m: Matrix) -> list[Problem]:
-    """An image whose shipped driver is older than the pinned branch would leave the node
-    (and, on NVSwitch systems, its fabric manager) on another version than the spec says."""
-    from gpufleet.bootstrap.images import resolve_image
+def node_driver(group: GroupSpec, types: Sequence[InstanceType], m: Matrix | None = None) -> NodeDriver:
+    """The driver branch the group's nodes run on its image (``images.driver_on_node``)."""
+    m = m or load_matrix()
+    b = group.bootstrap
+    image = resolve_image(b, group.cloud, group.rdma)
+    pinned = effective_branch(b, types[0], m) if types else int(b.driver)
+    label = f"the {'default ' if b.image is None else ''}image {image.name}"
+    return driver_on_node(pinned, image.driver_included, image.driver_branch, label)
 
-    if not types:
-        return []
-    image = resolve_image(group.bootstrap, group.cloud, types[0], group.rdma)
-    branch = node_stack(group.bootstrap, types[0], m).branch
-    if image.driver_branch is None or image.driver_branch >= branch:
-        return []
-    fm = [it.name for it in types if m.family(it).fabric_manager]
-    also = (
-        f"; on {', '.join(fm)} the fabric manager must run at exactly the driver's version, so the two would not match"
-        if fm
-        else ""
-    )
-    return [
-        Problem(
-            f"{path}.bootstrap.driver",
-            f"the default image {image.name} ships driver R{image.driver_branch}, older than the pinned "
-            f"'{branch}'{also}. Use driver '{image.driver_branch}', or set bootstrap.image to an image "
-            "without a driver (driverIncluded: false) so gpufleet installs the pinned branch",
-        )
-    ]
+
+def bootstrap_warnings(group: GroupSpec, types: Sequence[InstanceType], path: str = "group") -> list[Problem]:
+    """What validation shows without refusing: an image driver that wins over the pin."""
+    node = node_driver(group, types)
+    return [Problem(f"{path}.bootstrap.driver", node.warning)] if node.warning else []
+
+
+def _runs(spec: BootstrapSpec, branch: int) -> BootstrapSpec:
+    """``spec`` with the branch nodes run (unchanged when that is the pin)."""
+    return spec if str(branch) == spec.driver else spec.model_copy(update={"driver": str(branch)})
 
 
 def _ver(v: str) -> tuple[int, ...]:

@@ -29,7 +29,8 @@ from importlib import resources
 import yaml
 
 from gpufleet.bootstrap import agents, health
-from gpufleet.bootstrap.matrix import FIRST_PINNING_BRANCH, Matrix, load_matrix, node_stack
+from gpufleet.bootstrap.images import driver_on_node
+from gpufleet.bootstrap.matrix import FIRST_PINNING_BRANCH, Matrix, effective_branch, load_matrix, node_stack
 from gpufleet.catalog import CLOUD_RDMA, Cloud, InstanceType
 from gpufleet.spec import BootstrapSpec
 
@@ -73,6 +74,49 @@ class UserDataTooLarge(ValueError):
 
 
 @dataclass(frozen=True)
+class AwsNode:
+    """What an AWS node needs beyond the common context (built by ``gpufleet.aws.launch``)."""
+
+    asg_name: str
+    """The node's Auto Scaling group: the health check marks the node unhealthy in it."""
+    lifecycle_hook_name: str | None = None
+    """The termination lifecycle hook the drain service answers; None installs no drain service."""
+    drain_timeout_seconds: int = 600
+    """How long the drain hooks may run before the node completes the lifecycle action."""
+    efa_interfaces: int = 0
+    """EFA devices the launch template attaches to each node (0 without RDMA); the health
+    check expects exactly these, not the type's catalog maximum."""
+
+
+@dataclass(frozen=True)
+class AzureNode:
+    """What an Azure node needs beyond the common context (built by ``gpufleet.azure.launch``).
+
+    Nothing today: the scale set's health extension probes the endpoint that
+    ``gpufleet.bootstrap.health`` defines for every cloud, and the node finds its scale set
+    in instance metadata."""
+
+
+@dataclass(frozen=True)
+class AlicloudNode:
+    """What an Alibaba node needs beyond the common context (built by ``gpufleet.alicloud.launch``)."""
+
+    scaling_group_name: str
+    """The node's ESS scaling group, named in the health check's reports."""
+    erdma_interfaces: int = 0
+    """eRDMA interfaces (ERIs) each node gets (0 without RDMA): ``GPUFLEET_ERDMA_INTERFACES``."""
+    nccl_settings: Mapping[str, str] = field(default_factory=dict)
+    """NCCL variables that select the eRDMA fabric (``NCCL_IB_HCA=erdma`` ...):
+    ``GPUFLEET_NCCL_SETTINGS``, written where NCCL reads them by the node scripts."""
+
+
+CloudNode = AwsNode | AzureNode | AlicloudNode
+"""The per-cloud part of a :class:`NodeContext`, one type per cloud."""
+
+_NODE_TYPES: Mapping[Cloud, type[CloudNode]] = {"aws": AwsNode, "azure": AzureNode, "alicloud": AlicloudNode}
+
+
+@dataclass(frozen=True)
 class NodeContext:
     """What the renderer needs to know about the node it bootstraps."""
 
@@ -85,14 +129,21 @@ class NodeContext:
     rdma: bool
     image_has_driver: bool
     """The base image ships the NVIDIA driver: check it instead of installing."""
-    extras: Mapping[str, str] = field(default_factory=dict)
-    """Cloud-specific values for the scripts. AWS: ``asg_name``, ``lifecycle_hook_name``
-    (installs the drain service), ``efa_interfaces`` (EFA devices the health check
-    expects; default: the catalog's maximum), ``drain_timeout_seconds``. Alibaba:
-    ``scaling_group_id`` / ``scaling_group_name`` (logged), ``ess_endpoint``."""
+    cloud_node: CloudNode | None = None
+    """The cloud's own settings; its type must match ``cloud``. None only for tests that
+    render a node outside any group (no drain service, no group name)."""
     types: tuple[InstanceType, ...] = ()
     """Every instance type the group may launch (the node looks up its own at boot);
     empty means only ``instance``."""
+    image_driver_branch: int | None = None
+    """Branch of the driver the image ships, as ``bootstrap.images`` records it (None:
+    unrecorded); with the pin it decides the branch nodes run (``images.driver_on_node``)."""
+
+    def __post_init__(self) -> None:
+        if self.cloud_node is not None and not isinstance(self.cloud_node, _NODE_TYPES[self.cloud]):
+            raise TypeError(
+                f"a {self.cloud} node takes {_NODE_TYPES[self.cloud].__name__}, not {type(self.cloud_node).__name__}"
+            )
 
 
 @dataclass(frozen=True)
@@ -117,17 +168,21 @@ def _types(node: NodeContext) -> list[InstanceType]:
 def _rdma_devices(node: NodeContext, it: InstanceType, m: Matrix) -> int:
     if not node.rdma:
         return 0
-    if node.cloud == "aws":
-        return int(node.extras.get("efa_interfaces", it.efa_interfaces or 1))
-    return m.family(it).rdma_devices or 1
+    c = node.cloud_node
+    if isinstance(c, AwsNode) and c.efa_interfaces:
+        return c.efa_interfaces
+    if isinstance(c, AlicloudNode) and c.erdma_interfaces:
+        return c.erdma_interfaces
+    return (it.efa_interfaces if node.cloud == "aws" else m.family(it).rdma_devices) or 1
 
 
 def types_table(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) -> str:
     """``/etc/gpufleet/types``: ``name gpus fabric_manager nvlsm rdma_devices`` per type."""
     m = m or load_matrix()
     rows = []
+    runs = _runs(spec, node, m)
     for it in _types(node):
-        s = node_stack(spec, it, m)
+        s = node_stack(runs, it, m)
         gpus = max(1, math.ceil(it.gpu_count))  # a partial GPU (Azure NVads A10 v5) shows as one
         rows.append(f"{it.name} {gpus} {int(s.fabric_manager)} {int(s.nvlsm)} {_rdma_devices(node, it, m)}")
     return "\n".join(rows) + "\n"
@@ -136,7 +191,7 @@ def types_table(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None)
 def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) -> dict[str, str]:
     """Settings for the node scripts (``/etc/gpufleet/node.env``)."""
     m = m or load_matrix()
-    s = node_stack(spec, node.instance, m)
+    s = node_stack(_runs(spec, node, m), node.instance, m)
     repo = "ubuntu" + spec.os.split("-", 1)[1].replace(".", "")
     cuda = m.downloads["cuda-repo"]
     env = {
@@ -174,7 +229,7 @@ def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) ->
         }
     if s.grid is not None:
         env |= {"GPUFLEET_GRID_URL": s.grid.url, "GPUFLEET_GRID_VERSION": s.grid.version}
-    x = node.extras
+    c = node.cloud_node
     if node.cloud == "aws":
         cwa = m.downloads["cloudwatch-agent"]
         env |= {
@@ -191,9 +246,11 @@ def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) ->
             }
             if efa.sha256:
                 env["GPUFLEET_EFA_SHA256"] = efa.sha256
-        env |= {"GPUFLEET_ASG_NAME": x.get("asg_name", ""), "GPUFLEET_LIFECYCLE_HOOK": x.get("lifecycle_hook_name", "")}
-        if x.get("lifecycle_hook_name"):
-            env["GPUFLEET_DRAIN_TIMEOUT"] = x.get("drain_timeout_seconds", "600")
+        aws_node = c if isinstance(c, AwsNode) else None
+        hook = aws_node.lifecycle_hook_name if aws_node else None
+        env |= {"GPUFLEET_ASG_NAME": aws_node.asg_name if aws_node else "", "GPUFLEET_LIFECYCLE_HOOK": hook or ""}
+        if aws_node and hook:
+            env["GPUFLEET_DRAIN_TIMEOUT"] = str(aws_node.drain_timeout_seconds)
     elif node.cloud == "azure":
         influx = m.downloads["influxdata-repo"]
         env |= {
@@ -207,16 +264,24 @@ def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) ->
         if node.rdma:
             erdma = m.downloads["erdma-installer"]
             env |= {"GPUFLEET_ERDMA_URL": erdma.url, "GPUFLEET_ERDMA_SHA256": erdma.sha256}
-        for key in ("scaling_group_id", "scaling_group_name", "ess_endpoint"):
-            if x.get(key):
-                env[f"GPUFLEET_{key.upper()}"] = x[key]
-        # eRDMA: interfaces the health check expects, NCCL settings for /etc/nccl.conf (the
-        # typed handoff of issue 13 replaces these extras).
-        if node.rdma and x.get("eri_interfaces"):
-            env["GPUFLEET_ERDMA_INTERFACES"] = x["eri_interfaces"]
-        if node.rdma and x.get("nccl_env"):
-            env["GPUFLEET_NCCL_SETTINGS"] = " ".join(x["nccl_env"].split())
+        if isinstance(c, AlicloudNode):
+            env["GPUFLEET_SCALING_GROUP_NAME"] = c.scaling_group_name
+            if node.rdma:
+                if c.erdma_interfaces < 1 or not c.nccl_settings:
+                    raise ValueError(
+                        f"{node.group}: an eRDMA node needs erdma_interfaces >= 1 and nccl_settings "
+                        f"(got {c.erdma_interfaces} and {dict(c.nccl_settings)}); build it with alicloud.launch"
+                    )
+                env["GPUFLEET_ERDMA_INTERFACES"] = str(c.erdma_interfaces)
+                env["GPUFLEET_NCCL_SETTINGS"] = " ".join(f"{k}={v}" for k, v in c.nccl_settings.items())
     return env
+
+
+def _runs(spec: BootstrapSpec, node: NodeContext, m: Matrix) -> BootstrapSpec:
+    """``spec`` with the driver branch this node runs (the same decision validation made)."""
+    pinned = effective_branch(spec, node.instance, m)
+    branch = driver_on_node(pinned, node.image_has_driver, node.image_driver_branch).branch
+    return spec if branch == pinned else spec.model_copy(update={"driver": str(branch)})
 
 
 def _env_text(env: Mapping[str, str]) -> str:
@@ -263,7 +328,7 @@ def node_files(spec: BootstrapSpec, node: NodeContext) -> list[NodeFile]:
 
 
 def _drain(node: NodeContext) -> bool:
-    return node.cloud == "aws" and bool(node.extras.get("lifecycle_hook_name"))
+    return isinstance(node.cloud_node, AwsNode) and bool(node.cloud_node.lifecycle_hook_name)
 
 
 class _StripPython(ast.NodeTransformer):

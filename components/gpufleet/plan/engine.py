@@ -31,33 +31,13 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import resource_pb2
 
+from gpufleet.graph import CapturedResource
 from gpufleet.plan import gcpolicy
 from gpufleet.plan.mocks import FleetMocks
 
+__all__ = ["STACK_TYPE", "CapturedResource", "ProgramRun", "run_program"]
+
 STACK_TYPE = "pulumi:pulumi:Stack"
-
-
-@dataclass(frozen=True)
-class CapturedResource:
-    """One registration as the engine would see it (inputs before provider Check)."""
-
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    parent: str
-    """Parent URN; empty for children of the stack."""
-    provider: str
-    """Explicit provider reference ``<urn>::<id>``, or empty for the default provider."""
-    inputs: dict[str, Any]
-    """camelCase wire inputs, plain values (protobuf numbers arrive as floats)."""
-    dependencies: tuple[str, ...]
-    ignore_changes: tuple[str, ...]
-    protect: bool
-
-    @property
-    def provider_urn(self) -> str:
-        return self.provider.rsplit("::", 1)[0] if self.provider else ""
 
 
 @dataclass

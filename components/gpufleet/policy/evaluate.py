@@ -35,7 +35,7 @@ from pulumi_policy.policy import _NotApplicableError  # the SDK's own "not appli
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from gpufleet import __version__
-from gpufleet.plan.engine import CapturedResource
+from gpufleet.graph import CapturedResource
 from gpufleet.policy.base import clear_stack_cache
 from gpufleet.policy.config import PolicySettings, resolve
 from gpufleet.policy.pack import PACK_ENFORCEMENT, PACK_NAME, POLICIES

@@ -21,13 +21,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gpufleet.bootstrap import images
-from gpufleet.spec import BootstrapSpec
+from gpufleet.bootstrap.images import AZURE_HPC, AZURE_UBUNTU, BaseImage, resolve_image
+from gpufleet.context import GroupContext
 
-# Marketplace URNs, sourced once in gpufleet.bootstrap.images (the table the bootstrap's
-# driver checks read too). ND H100 v5 sizes boot Gen2 images only (UNVERIFIED here); all four are Gen2.
-HPC_IMAGES = images.AZURE_HPC
-BASE_IMAGES = images.AZURE_UBUNTU
+# Marketplace URNs, sourced once in gpufleet.bootstrap.images (which also decides which one a
+# group boots). ND H100 v5 sizes boot Gen2 images only (UNVERIFIED here); all four are Gen2.
+HPC_IMAGES = AZURE_HPC
+BASE_IMAGES = AZURE_UBUNTU
 
 URN_RE = re.compile(r"^[A-Za-z0-9][\w.-]*:[\w.-]+:[\w.-]+:[\w.-]+$")
 """``publisher:offer:sku:version``; each part non-empty, no spaces."""
@@ -41,8 +41,13 @@ class AzureImage:
 
     urn: str | None
     resource_id: str | None
-    has_driver: bool
-    """The image ships the NVIDIA driver, so the bootstrap checks it instead of installing."""
+    base: BaseImage
+    """The decision it translates (driver shipped, its branch, source)."""
+
+    @property
+    def has_driver(self) -> bool:
+        """The image ships the NVIDIA driver, so the bootstrap checks it instead of installing."""
+        return self.base.driver_included
 
     @property
     def parts(self) -> tuple[str, str, str, str]:
@@ -64,14 +69,9 @@ def image_problem(image_id: str) -> str | None:
     )
 
 
-def choose_image(bootstrap: BootstrapSpec, rdma: bool) -> AzureImage:
+def image_for(ctx: GroupContext) -> AzureImage:
     """The image for a group: the spec's override, else the HPC image for InfiniBand, else Ubuntu."""
-    if bootstrap.image is not None and bootstrap.image.id is not None:
-        ref = bootstrap.image.id
-        has_driver = bootstrap.image.driver_included
-        if RESOURCE_ID_RE.match(ref):
-            return AzureImage(urn=None, resource_id=ref, has_driver=has_driver)
-        return AzureImage(urn=ref, resource_id=None, has_driver=has_driver)
-    if rdma:
-        return AzureImage(urn=HPC_IMAGES[bootstrap.os], resource_id=None, has_driver=True)
-    return AzureImage(urn=BASE_IMAGES[bootstrap.os], resource_id=None, has_driver=False)
+    base = resolve_image(ctx.group.bootstrap, "azure", ctx.group.rdma)
+    if RESOURCE_ID_RE.match(base.ref):
+        return AzureImage(urn=None, resource_id=base.ref, base=base)
+    return AzureImage(urn=base.ref, resource_id=None, base=base)

@@ -15,7 +15,7 @@ from gpufleet.aws.image import AwsImage
 from gpufleet.aws.market import uses_mixed_instances
 from gpufleet.aws.names import asg_name, lifecycle_hook_name
 from gpufleet.aws.netplan import efa_interface_count
-from gpufleet.bootstrap import NodeContext, encode_user_data, render_cloud_config
+from gpufleet.bootstrap import AwsNode, NodeContext, encode_user_data, render_cloud_config
 from gpufleet.context import GroupContext
 
 # Ubuntu AMIs (Canonical's and the Ubuntu DLAMIs) boot from /dev/sda1; a mapping for any
@@ -57,13 +57,6 @@ def node_context(ctx: GroupContext, image: AwsImage) -> NodeContext:
     completes the action (with retries) before the hook times out on its own.
     """
     group = ctx.group
-    extras = {
-        "asg_name": asg_name(ctx),
-        "lifecycle_hook_name": lifecycle_hook_name(ctx),
-        "drain_timeout_seconds": str(LIFECYCLE_HEARTBEAT_SECONDS - 120),
-    }
-    if group.rdma:
-        extras["efa_interfaces"] = str(efa_interfaces(ctx))
     return NodeContext(
         cloud="aws",
         region=group.region,
@@ -71,7 +64,13 @@ def node_context(ctx: GroupContext, image: AwsImage) -> NodeContext:
         instance=ctx.resolved.primary.instance,
         rdma=group.rdma,
         image_has_driver=image.has_driver,
-        extras=extras,
+        image_driver_branch=image.base.driver_branch,
+        cloud_node=AwsNode(
+            asg_name=asg_name(ctx),
+            lifecycle_hook_name=lifecycle_hook_name(ctx),
+            drain_timeout_seconds=LIFECYCLE_HEARTBEAT_SECONDS - 120,
+            efa_interfaces=efa_interfaces(ctx),
+        ),
         types=tuple(t.instance for t in ctx.resolved.types),
     )
 

@@ -1,0 +1,31 @@
+"""What every node of an Azure group boots with: the bootstrap's node context and custom data.
+
+Parallel to ``gpufleet.aws.launch`` and ``gpufleet.alicloud.launch``; the scale set
+itself (which carries the result) is built in :mod:`gpufleet.azure.vmss`.
+"""
+
+from __future__ import annotations
+
+from gpufleet.azure.image import AzureImage
+from gpufleet.bootstrap import AzureNode, NodeContext, encode_user_data, render_cloud_config
+from gpufleet.context import GroupContext
+
+
+def node_context(ctx: GroupContext, image: AzureImage) -> NodeContext:
+    """What the bootstrap renderer needs. A scale set runs one VM size, the resolved primary."""
+    group = ctx.group
+    return NodeContext(
+        cloud="azure",
+        region=group.region,
+        group=ctx.name,
+        instance=ctx.resolved.primary.instance,
+        rdma=group.rdma,
+        image_has_driver=image.has_driver,
+        image_driver_branch=image.base.driver_branch,
+        cloud_node=AzureNode(),
+    )
+
+
+def user_data(ctx: GroupContext, image: AzureImage) -> str:
+    """Base64 custom data from the shared renderer (size-checked there)."""
+    return encode_user_data(render_cloud_config(ctx.group.bootstrap, node_context(ctx, image)), "azure")

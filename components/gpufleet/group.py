@@ -1,0 +1,62 @@
+"""The contract every per-cloud group component keeps: ``Component(name, GroupArgs, opts)``
+and a common set of outputs.
+
+``AwsGpuGroup``, ``AzureGpuGroup`` and ``AlicloudGpuGroup`` take the same arguments and
+register the keys of :data:`COMMON_OUTPUTS` (plus their own), so code that reads a group's
+outputs does not need to know its cloud.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from gpufleet.context import GroupContext
+
+
+@dataclass(frozen=True)
+class GroupArgs:
+    """Arguments of a per-cloud group component."""
+
+    context: GroupContext
+    """The validated, resolved group and the fleet it belongs to."""
+    provider: pulumi.ProviderResource
+    """The group's explicit regional provider; every child uses it, never the ambient default."""
+
+
+COMMON_OUTPUTS: dict[str, str] = {
+    "cloud": "aws, azure or alicloud",
+    "region": "the group's region (AWS/Alibaba region id, Azure location)",
+    "instanceTypes": "the instance types the group may launch, primary first",
+    "groupId": "id of the capacity group: ASG name (its id), autoscaled scale set id, ESS scaling group id",
+    "groupName": "name of that capacity group",
+    "networkId": "VPC id (AWS, Alibaba) or virtual network id (Azure)",
+    "subnetIds": "subnets (AWS, Azure) or vSwitches (Alibaba) the nodes sit in",
+    "securityGroupId": "security group (AWS, Alibaba) or network security group (Azure)",
+}
+"""Keys every group component registers, with what each holds."""
+
+
+def common_outputs(
+    ctx: GroupContext,
+    *,
+    group_id: pulumi.Input[str],
+    group_name: pulumi.Input[str],
+    network_id: pulumi.Input[str],
+    subnet_ids: Sequence[pulumi.Input[str]],
+    security_group_id: pulumi.Input[str],
+) -> dict[str, Any]:
+    """The :data:`COMMON_OUTPUTS` of one group."""
+    return {
+        "cloud": ctx.group.cloud,
+        "region": ctx.group.region,
+        "instanceTypes": list(ctx.resolved.instance_types),
+        "groupId": group_id,
+        "groupName": group_name,
+        "networkId": network_id,
+        "subnetIds": list(subnet_ids),
+        "securityGroupId": security_group_id,
+    }
