@@ -125,7 +125,8 @@ def summary(text: str, files: dict[str, tuple[int, bytes]]) -> dict[str, Any]:
     shellcheck, the cloud-init schema and the node-script tests."""
     shown = re.sub(r"content: H4sI[A-Za-z0-9+/=]+", "content: <gz+b64 tar>", text)
     data = {p: c.decode().splitlines() for p, (_, c) in sorted(files.items()) if p.startswith("/etc/gpufleet/")}
-    data.pop("/etc/gpufleet/node.env", None)  # shown in the cloud-config
+    if "path: /etc/gpufleet/node.env" in text:
+        data.pop("/etc/gpufleet/node.env")  # a plain write_files entry: shown in the cloud-config
     return {
         "cloud_config": shown.splitlines(),
         "data_files": data,
