@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from gpufleet.capabilities import capabilities
 from gpufleet.catalog import CLOUD_RDMA, Catalog, InstanceType, PriceQuote
 from gpufleet.spec import GroupSpec
 
@@ -67,7 +68,9 @@ def candidate_types(group: GroupSpec, catalog: Catalog) -> list[InstanceType]:
 
     Explicit ``instanceTypes`` are kept in the user's order. Otherwise every type of
     the cloud with the GPU model (and count, and the cloud's RDMA fabric when
-    ``rdma`` is on) is a candidate: equivalent types diversify a spot fleet.
+    ``rdma`` is on) is a candidate: equivalent types diversify a spot fleet. A cloud
+    that runs fewer sizes per group (Azure: one) keeps the cheapest ones, so what
+    ``gpufleet resolve`` pins is what validation accepts.
     """
     if group.gpu.instance_types:
         found = [catalog.instance(group.cloud, n) for n in group.gpu.instance_types]
@@ -83,7 +86,8 @@ def candidate_types(group: GroupSpec, catalog: Catalog) -> list[InstanceType]:
         q = catalog.quote(group.cloud, it.name, group.region, "on-demand")
         return (0, q.amount, it.name) if q else (1, 0.0, it.name)
 
-    return sorted(types, key=key)
+    limit = capabilities(group.cloud).sizes_per_group
+    return sorted(types, key=key)[:limit]
 
 
 def resolve_group(group: GroupSpec, catalog: Catalog) -> ResolvedGroup:

@@ -333,24 +333,8 @@ class GroupSpec(_Model):
             )
         return self
 
-    @model_validator(mode="after")
-    def _azure_only_fields(self) -> GroupSpec:
-        # Refuse rather than ignore: a key that does nothing on this cloud would mislead the reader.
-        if self.cloud != "azure":
-            if self.access is not None:
-                raise ValueError(f"'access' is read only by Azure groups, not by cloud '{self.cloud}'")
-            if self.network.resource_group is not None:
-                raise ValueError(f"'network.resourceGroup' is read only by Azure groups, not by cloud '{self.cloud}'")
-        return self
-
-    @model_validator(mode="after")
-    def _alicloud_only_fields(self) -> GroupSpec:
-        # Same reason: only ESS scheduled tasks need a pinned window start.
-        if self.cloud != "alicloud" and self.autoscaling is not None and self.autoscaling.schedule_start is not None:
-            raise ValueError(
-                f"'autoscaling.scheduleStart' is read only by Alibaba Cloud groups, not by cloud '{self.cloud}'"
-            )
-        return self
+    # Keys that only some clouds read (access, evictionPolicy, ...) are checked against the
+    # capability table by gpufleet.validation, which names the exact field path.
 
 
 class FleetSpec(_Model):

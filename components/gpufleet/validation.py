@@ -19,6 +19,7 @@ from gpufleet.alicloud.rules import RULES as ALICLOUD_RULES
 from gpufleet.aws.rules import RULES as AWS_RULES
 from gpufleet.azure.rules import RULES as AZURE_RULES
 from gpufleet.bootstrap.matrix import check_bootstrap
+from gpufleet.capabilities import capabilities, key_problems, subnet_problems
 from gpufleet.catalog import CLOUD_RDMA, Catalog, Cloud, GpuNameError, InstanceType, load_catalog
 from gpufleet.catalog.models import RdmaKind
 from gpufleet.errors import ConfigError, Problem
@@ -250,6 +251,7 @@ def _group_problems(
         if names.index(n) != i:
             problems.append(Problem(f"{path}.autoscaling.schedules[{i}].name", f"duplicate schedule name '{n}'"))
 
+    problems += key_problems(g, path)  # cloud-specific keys, from the capability table
     types, type_problems = _type_problems(g, path, cat)
     problems += type_problems
     pinned = g.market.max_prices or {}
@@ -262,6 +264,8 @@ def _group_problems(
                 )
             )
     if types and not type_problems:
+        problems += _size_problems(g, path)
+        problems += subnet_problems(g, path, types)
         if rules.check is not None:
             problems += rules.check(g, path, types, cat)
         problems += check_bootstrap(g, types, path)  # driver / CUDA / fabric manager matrix
@@ -282,6 +286,20 @@ def _group_problems(
                 )
             )
     return problems, warnings
+
+
+def _size_problems(g: GroupSpec, path: str) -> list[Problem]:
+    caps = capabilities(g.cloud)
+    listed = g.gpu.instance_types or ()
+    if caps.sizes_per_group is None or len(listed) <= caps.sizes_per_group:
+        return []
+    return [
+        Problem(
+            f"{path}.gpu.instanceTypes",
+            f"{len(listed)} types given, but {caps.sizes_source} (at most {caps.sizes_per_group} per group); "
+            f"list {caps.sizes_per_group}, e.g. [{', '.join(listed[: caps.sizes_per_group])}], or split the group",
+        )
+    ]
 
 
 def _type_problems(g: GroupSpec, path: str, cat: Catalog) -> tuple[list[InstanceType], list[Problem]]:

@@ -160,9 +160,9 @@ def test_the_infiniband_limits_are_refused(catalog: Catalog) -> None:
 
 def test_azure_only_keys_are_refused_on_other_clouds(catalog: Catalog) -> None:
     found = problems(fleet({"access": {"sshPublicKeys": [KEY]}}), catalog)
-    assert "read only by Azure groups" in found["groups[0]"]
+    assert "'access' is Azure only" in found["groups[0].access"]
     found = problems(fleet({"network": {"create": True, "resourceGroup": "rg"}}), catalog)
-    assert "read only by Azure groups" in found["groups[0]"]
+    assert "'network.resourceGroup' is Azure only" in found["groups[0].network.resourceGroup"]
 
 
 def test_byo_network_and_resource_group_pass(catalog: Catalog) -> None:

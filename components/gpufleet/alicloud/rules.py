@@ -6,15 +6,12 @@ import datetime as dt
 import ipaddress
 import re
 
-from gpufleet.alicloud.erdma import eri_count
 from gpufleet.alicloud.schedule import ScheduleError, task_window, to_utc
 from gpufleet.alicloud.spot import spot_plan
 from gpufleet.alicloud.subnets import (
     MAX_ZONES,
     SMALLEST_VSWITCH_PREFIX,
     SPLIT_BITS,
-    usable_addresses,
-    vswitch_cidrs,
 )
 from gpufleet.catalog import Catalog, InstanceType
 from gpufleet.errors import Problem
@@ -48,14 +45,6 @@ def _tag_problem(key: str, value: str) -> str | None:
 
 def _check(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
     out = _network_problems(group, path, types)
-    image = group.bootstrap.image
-    if image is not None and image.ssm_parameter is not None:
-        out.append(
-            Problem(
-                f"{path}.bootstrap.image.ssmParameter",
-                "SSM parameters are AWS only; on Alibaba Cloud give an image id (bootstrap.image.id)",
-            )
-        )
     out += _rdma_problems(group, path)
     out += _spot_problems(group, path, catalog)
     out += _schedule_problems(group, path)
@@ -141,22 +130,8 @@ def _network_problems(group: GroupSpec, path: str, types: list[InstanceType]) ->
             )
         ]
     # ESS may put every node in one zone (PRIORITY and COST_OPTIMIZED fill the first or
-    # cheapest vSwitch first), so each vSwitch must hold all of them. Each ERI is an
-    # interface with its own address.
-    per_node = eri_count(types) if group.rdma else 1
-    need = group.capacity.max * per_node
-    block = vswitch_cidrs(net.address_space, len(group.zones))[0]
-    have = usable_addresses(block)
-    if need > have:
-        why = f"{per_node} interfaces per node x " if per_node > 1 else ""
-        return [
-            Problem(
-                f"{path}.network.cidr",
-                f"'{space}' gives vSwitches of /{block.split('/')[1]} ({MAX_ZONES} fixed blocks) with {have} "
-                f"usable addresses each, but the group may need {why}{group.capacity.max} nodes = {need} in one "
-                "zone; use a larger range (e.g. a /16)",
-            )
-        ]
+    # cheapest vSwitch first), so each vSwitch must hold all of them: checked for every cloud
+    # by gpufleet.capabilities.subnet_problems.
     return []
 
 

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from gpufleet.aws.market import uncappable
 from gpufleet.aws.netplan import (
     MAX_ZONES,
-    RESERVED_PER_SUBNET,
-    SPLIT_BITS,
-    addresses_per_node,
-    efa_interface_count,
-    usable_addresses,
     zones_for,
 )
 from gpufleet.catalog import Catalog, InstanceType
@@ -50,37 +44,17 @@ def _check(group: GroupSpec, path: str, types: list[InstanceType], catalog: Cata
             )
         )
     if group.network.create:
-        out += _network_problems(group, path, types)
+        out += _network_problems(group, path)
     out += _spot_cap_problems(group, path, catalog)
     return out
 
 
-def _network_problems(group: GroupSpec, path: str, types: list[InstanceType]) -> list[Problem]:
-    """A created network must fit its zones and, in one subnet, every node's addresses
-    (an ASG may put all nodes in one zone when the others lack capacity)."""
+def _network_problems(group: GroupSpec, path: str) -> list[Problem]:
+    """A created network must fit its zones."""
     zones = zones_for(group)
     if len(zones) > MAX_ZONES:
         return [Problem(f"{path}.zones", f"a created network holds at most {MAX_ZONES} zones, got {len(zones)}")]
-    net = ipaddress.IPv4Network(group.network.address_space)
-    subnet = next(net.subnets(prefixlen_diff=SPLIT_BITS))
-    per_node = addresses_per_node(efa_interface_count(types) if group.rdma else 0)
-    need = group.capacity.max * per_node
-    have = usable_addresses(str(subnet))
-    if need > have:
-        why = f"{per_node} EFA interfaces per node x " if per_node > 1 else ""
-        fits = [p for p in range(net.prefixlen - 1, 15, -1) if 2 ** (32 - p - SPLIT_BITS) - RESERVED_PER_SUBNET >= need]
-        hint = (
-            f"use a larger range such as '{net.supernet(new_prefix=fits[0])}'"
-            if fits
-            else "that is more than a /16 allows; lower capacity.max or bring your own subnets (subnetIds)"
-        )
-        return [
-            Problem(
-                f"{path}.network.cidr",
-                f"'{net}' gives /{subnet.prefixlen} subnets with {have} usable addresses, but the group needs "
-                f"{why}{group.capacity.max} nodes = {need} addresses; {hint}",
-            )
-        ]
+    # The subnet size is checked for every cloud by gpufleet.capabilities.subnet_problems.
     return []
 
 

@@ -112,13 +112,7 @@ class AzureGpuGroup(pulumi.ComponentResource):
             nic_nsg_id = self.network_security_group.id
 
         resolved = ctx.resolved
-        vm_size = resolved.primary.instance.name
-        if len(resolved.types) > 1:
-            pulumi.log.warn(
-                f"{name}: an Azure scale set runs one VM size; using {vm_size}, not "
-                f"{', '.join(resolved.instance_types[1:])}",
-                resource=self,
-            )
+        vm_size = resolved.primary.instance.name  # one size per group (gpufleet.capabilities)
         self.proximity_placement_group = None
         if group.rdma:
             self.proximity_placement_group = compute.ProximityPlacementGroup(

@@ -153,16 +153,7 @@ def _network_problems(group: GroupSpec, path: str) -> list[Problem]:
 
 
 def _market_problems(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
-    out: list[Problem] = []
-    listed = group.gpu.instance_types or ()
-    if len(listed) > 1:
-        out.append(
-            Problem(
-                f"{path}.gpu.instanceTypes",
-                f"{len(listed)} types given: an Azure scale set runs one VM size, so gpufleet would silently drop "
-                f"all but '{listed[0]}'; list one type, or split the group",
-            )
-        )
+    out: list[Problem] = []  # one VM size per group: gpufleet.capabilities (validation)
     if not group.rdma and group.capacity.max > SCALE_SET_MAX:
         out.append(
             Problem(
@@ -215,8 +206,6 @@ def _image_problems(group: GroupSpec, path: str) -> list[Problem]:
     image = group.bootstrap.image
     if image is None:
         return []
-    if image.ssm_parameter is not None:
-        return [Problem(f"{path}.bootstrap.image.ssmParameter", "SSM parameters are AWS only; on Azure give 'id'")]
     if image.id is not None and (msg := image_problem(image.id)) is not None:
         return [Problem(f"{path}.bootstrap.image.id", msg)]
     return []
