@@ -93,6 +93,17 @@ class CapacitySpec(_Model):
         return self.min if self.desired is None else self.desired
 
 
+class PinBasis(_Model):
+    """Where pinned ``maxPrices`` were computed; ``gpufleet resolve --check`` compares it with the
+    group's region and the catalog's price date, so a moved or re-priced group is re-pinned."""
+
+    region: str
+    """The region whose on-demand prices the caps were taken from."""
+    prices_as_of: dt.date | None = None
+    """The catalog date of those prices (the newest among the group's types), e.g. ``2026-07-20``;
+    None when the catalog rows are undated."""
+
+
 class MarketSpec(_Model):
     """How nodes are bought: on-demand, spot, or an on-demand base with spot above it."""
 
@@ -114,6 +125,8 @@ class MarketSpec(_Model):
     """Pinned spot max price per instance type, per node-hour in the catalog currency of the
     region (USD, or CNY on Alibaba). Written by ``gpufleet resolve`` from ``maxPricePercent``
     so a catalog update cannot move a running fleet's caps."""
+    max_prices_basis: PinBasis | None = None
+    """Where ``maxPrices`` were computed (region, price date); written by ``gpufleet resolve``."""
 
     @model_validator(mode="after")
     def _consistent(self) -> MarketSpec:
@@ -122,6 +135,8 @@ class MarketSpec(_Model):
                 raise ValueError("'maxPricePercent' and 'maxPrices' apply only to market type 'spot' or 'mixed'")
             if self.on_demand_percent_above_base not in (None, 100):
                 raise ValueError("'onDemandPercentAboveBase' must be 100 (or omitted) for market type 'on-demand'")
+        if self.max_prices_basis is not None and not self.max_prices:
+            raise ValueError("'maxPricesBasis' records where 'maxPrices' came from; it needs 'maxPrices'")
         return self
 
     @property

@@ -23,6 +23,8 @@ from gpufleet.capabilities import capabilities, key_problems, subnet_problems
 from gpufleet.catalog import CLOUD_RDMA, Catalog, Cloud, GpuNameError, InstanceType, load_catalog
 from gpufleet.catalog.models import RdmaKind
 from gpufleet.errors import ConfigError, Problem
+from gpufleet.pricing import cap_problems
+from gpufleet.pricing.price import is_priced
 from gpufleet.resolve import candidate_types
 from gpufleet.rules import CloudRules
 from gpufleet.spec import FleetSpec, GroupSpec
@@ -254,22 +256,14 @@ def _group_problems(
     problems += key_problems(g, path)  # cloud-specific keys, from the capability table
     types, type_problems = _type_problems(g, path, cat)
     problems += type_problems
-    pinned = g.market.max_prices or {}
-    for name in pinned:
-        if name not in {t.name for t in types}:
-            problems.append(
-                Problem(
-                    f"{path}.market.maxPrices.{name}",
-                    f"'{name}' is not one of the group's instance types ({', '.join(t.name for t in types)})",
-                )
-            )
     if types and not type_problems:
+        problems += cap_problems(g, path, types, cat)  # spot caps, the same model on every cloud
         problems += _size_problems(g, path)
         problems += subnet_problems(g, path, types)
         if rules.check is not None:
             problems += rules.check(g, path, types, cat)
         problems += check_bootstrap(g, types, path)  # driver / CUDA / fabric manager matrix
-        if region_ok and not any(cat.price(g.cloud, t.name, g.region) for t in types):
+        if region_ok and not any(is_priced(cat, g.cloud, t.name, g.region) for t in types):
             warnings.append(
                 Problem(
                     f"{path}.region",
@@ -339,6 +333,15 @@ def _type_problems(g: GroupSpec, path: str, cat: Catalog) -> tuple[list[Instance
                 )
             if g.rdma and it.rdma != fabric:
                 problems.append(Problem(p, _no_rdma(it, fabric, cat, g)))
+        per_node = sorted({t.gpu_count for t in types})
+        if len(per_node) > 1:  # one node size per group: per-node GPUs and costs stay one number
+            problems.append(
+                Problem(
+                    f"{path}.gpu.instanceTypes",
+                    f"the types carry {', '.join(str(c) for c in per_node)} GPUs per node; a group's nodes carry one "
+                    "count, so list types with the same count or split the group",
+                )
+            )
         return types, problems
 
     assert model is not None  # GpuSpec requires model or instanceTypes
@@ -354,6 +357,16 @@ def _type_problems(g: GroupSpec, path: str, cat: Catalog) -> tuple[list[Instance
             Problem(
                 f"{path}.gpu.count",
                 f"no {g.cloud} type has {g.gpu.count} x {model}; counts offered: {', '.join(counts)}",
+            )
+        ]
+    sizes = sorted({i.gpu_count for i in same_model})
+    if g.gpu.count is None and len(sizes) > 1:
+        # A model alone means exactly one node size; with several, the user picks (docs: README gpu).
+        return [], [
+            Problem(
+                f"{path}.gpu.count",
+                f"{model} comes with {', '.join(str(c) for c in sizes)} GPUs per node on {g.cloud}; give gpu.count "
+                "(one of these) so the group runs one node size",
             )
         ]
     found = candidate_types(g, cat)

@@ -136,30 +136,11 @@ def _network_problems(group: GroupSpec, path: str, types: list[InstanceType]) ->
 
 
 def _spot_problems(group: GroupSpec, path: str, catalog: Catalog) -> list[Problem]:
+    """ESS specifics of the caps (missing caps and currencies: gpufleet.pricing.cap_problems)."""
     if not group.market.is_spot:
         return []
     plan = spot_plan(resolve_group(group, catalog), catalog)
     out = []
-    if len(plan.currencies) > 1:
-        out.append(
-            Problem(
-                f"{path}.gpu",
-                f"the catalog prices this group's types in {' and '.join(plan.currencies)}; ESS price limits "
-                "would mix currencies. Use types priced in one currency",
-            )
-        )
-    if plan.missing:
-        key = "maxPricePercent" if group.market.max_price_percent is not None else "maxPrices"
-        out.append(
-            Problem(
-                f"{path}.market.{key}",
-                f"ESS needs a spot price limit for every instance type (SpotWithPriceLimit), but the catalog has "
-                f"no on-demand price for {', '.join(plan.missing)} in {group.region} to take "
-                f"{group.market.max_price_percent or 'a percentage'}% of. Pin a limit per type in market.maxPrices "
-                "(per node-hour, in the catalog currency: CNY for Alibaba), or remove maxPricePercent to pay up "
-                "to the on-demand price (SpotAsPriceGo)",
-            )
-        )
     if plan.limits and plan.currency is None:
         out.append(Problem(f"{path}.market", "cannot tell the currency of the spot price limits from the catalog"))
     for name, limit in plan.limits:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 
-from gpufleet.aws.market import uncappable
 from gpufleet.aws.netplan import (
     MAX_ZONES,
     zones_for,
 )
 from gpufleet.catalog import Catalog, InstanceType
 from gpufleet.errors import Problem
-from gpufleet.resolve import resolve_group
 from gpufleet.rules import CloudRules, generic_tag_problem
 from gpufleet.spec import GroupSpec
 
@@ -45,7 +43,7 @@ def _check(group: GroupSpec, path: str, types: list[InstanceType], catalog: Cata
         )
     if group.network.create:
         out += _network_problems(group, path)
-    out += _spot_cap_problems(group, path, catalog)
+    # Spot caps are checked for every cloud by gpufleet.pricing.cap_problems.
     return out
 
 
@@ -56,35 +54,6 @@ def _network_problems(group: GroupSpec, path: str) -> list[Problem]:
         return [Problem(f"{path}.zones", f"a created network holds at most {MAX_ZONES} zones, got {len(zones)}")]
     # The subnet size is checked for every cloud by gpufleet.capabilities.subnet_problems.
     return []
-
-
-def _spot_cap_problems(group: GroupSpec, path: str, catalog: Catalog) -> list[Problem]:
-    """A spot cap needs an on-demand price for every type (or a pinned maxPrices entry):
-    the ASG's single SpotMaxPrice is derived from all of them (aws/market.py)."""
-    market = group.market
-    if not market.is_spot or (market.max_price_percent is None and not market.max_prices):
-        return []
-    missing = uncappable(resolve_group(group, catalog))
-    if not missing:
-        return []
-    names = ", ".join(t.instance.name for t in missing)
-    drop = f"drop {names} from instanceTypes" if group.gpu.instance_types else f"list gpu.instanceTypes without {names}"
-    if market.max_price_percent is None:
-        return [
-            Problem(
-                f"{path}.market.maxPrices",
-                f"no cap for {names}: maxPrices has no entry for it and there is no maxPricePercent. "
-                f"Add the entry, or {drop}",
-            )
-        ]
-    return [
-        Problem(
-            f"{path}.market.maxPricePercent",
-            f"cannot cap spot prices: the catalog has no on-demand price for {names} in {group.region}, so "
-            f"maxPricePercent has nothing to take a percentage of. Pin a cap per type in 'maxPrices', "
-            f"{drop}, or omit maxPricePercent (pay up to on-demand)",
-        )
-    ]
 
 
 RULES = CloudRules(
