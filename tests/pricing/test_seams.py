@@ -125,3 +125,20 @@ def test_the_scan_sees_a_read(tmp_path: Path) -> None:
     assert any(_reads(n) for n in ast.walk(tree))
     assert any(_reads(n) for n in ast.walk(ast.parse("g.market.max_price_percent")))
     assert not any(_reads(n) for n in ast.walk(ast.parse("shlex.quote(v)")))
+
+
+def test_cost_columns_are_labelled_and_schedules_count() -> None:
+    # Reproduction (issue 13): "GPUs" was the max count and "$/h" the desired figure with no label,
+    # and schedules were ignored: the L4 template showed $0 at desired while its schedules run
+    # 2 nodes 08:00-20:00 New York time, Monday to Friday (60 h a week).
+    from gpufleet.plan.report import render_markdown
+
+    report = plan(STACKS / "Pulumi.aws-inference-l4-spot.yaml", program=ROOT / "__main__.py")
+    md = render_markdown(report)
+    for label in ("GPUs/node", "nodes min/desired/max", "GPUs min/desired/max", "$/month max", "$/month expected"):
+        assert label in md, label
+    _rg, cost = report.groups[0]
+    assert cost.monthly_usd["desired"] == 0  # the initial size is 0 nodes
+    # 2 nodes x 60 h a week, 730/168 weeks a month, at the shared spot cap.
+    assert cost.expected_monthly_usd == pytest.approx(2 * 60 * 730 / 168 * 0.68432, abs=0.05)
+    assert "120 node-hours a week" in cost.expected_basis and "not modelled" in cost.expected_basis
