@@ -87,4 +87,4 @@ def test_missing_price_gives_none_and_a_warning(catalog: Catalog) -> None:
     )
     c = estimate_group(rg, catalog)  # type: ignore[arg-type]
     assert c.hourly_usd == {"min": None, "desired": None, "max": None}
-    assert any("no on-demand price" in w for w in c.warnings)
+    assert any("no catalog on-demand price" in w for w in c.warnings)

@@ -24,6 +24,8 @@ from gpufleet import __version__
 from gpufleet.catalog import CLOUDS, Catalog, Cloud, GpuNameError, InstanceType, load_catalog
 from gpufleet.errors import ConfigError
 from gpufleet.exitcodes import ExitCode
+from gpufleet.pricing import spot_caps
+from gpufleet.pricing.price import cheapest_quote, usd_rate
 from gpufleet.resolve import resolve_group
 from gpufleet.stackconfig import read_stack_config
 from gpufleet.suggest import did_you_mean
@@ -119,20 +121,7 @@ def _count(c: Fraction) -> str:
 
 
 def _cheapest(cat: Catalog, it: InstanceType, region: str | None) -> dict[str, Any] | None:
-    regions = [region] if region else cat.priced_regions(it.cloud, it.name)
-    quotes = [q for r in regions if (q := cat.quote(it.cloud, it.name, r, "on-demand"))]
-    if not quotes:
-        return None
-    q = min(quotes, key=lambda q: cat.to_usd(q.amount, q.currency))
-    spot = cat.quote(it.cloud, it.name, q.region, "spot")
-    return {
-        "region": q.region,
-        "onDemand": q.amount,
-        "spot": spot.amount if spot else None,
-        "currency": q.currency,
-        "onDemandUsd": round(cat.to_usd(q.amount, q.currency), 4),
-        "asOf": q.as_of_text,
-    }
+    return cheapest_quote(cat, it.cloud, it.name, region)
 
 
 class CloudName(StrEnum):
@@ -276,7 +265,7 @@ def catalog(
         }  # fmt: skip
         table.add_row(*(cells[c] for c in cols))
     con.print(table)
-    fx = cat.fx_rate("CNY")
+    fx = usd_rate(cat, "CNY")
     con.print(
         f"[dim]Hourly list prices in the region's currency (list/h, spot/h) and in USD (USD/h); CNY converts at "
         f"{fx.usd_per_unit} USD/CNY ({fx.as_of}). spot/h is from the same region as the on-demand price."
@@ -312,8 +301,7 @@ def validate(
     for g in spec.groups:
         r = resolve_group(g, cat)
         m = g.market
-        cap = f"<= {m.max_price_percent:g}% of on-demand" if m.max_price_percent else "up to on-demand"
-        market = m.type if not m.is_spot else f"{m.type}: base {m.on_demand_base}, spot {cap}"
+        market = m.type if not m.is_spot else f"{m.type}: base {m.on_demand_base}, {spot_caps(r, cat).label()}"
         table.add_row(
             g.name, g.cloud, g.region, ", ".join(r.instance_types), _count(r.gpus_per_node),
             f"{g.capacity.min}/{g.capacity.initial}/{g.capacity.max}", market, "yes" if g.rdma else "no",
@@ -462,9 +450,13 @@ def resolve(
     except ConfigError as e:
         err.print(f"[red]error:[/] {e.report()}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_CONFIG) from None
-    if not result.changed:
+    for s in result.stale:
+        err.print(f"[red]stale pin:[/] {s}", highlight=False, soft_wrap=True)
+    if not result.changed and not result.stale:
         out.print(f"{path}: already pinned, nothing to change")
         raise typer.Exit(EXIT_OK)
+    if not result.changed:
+        raise typer.Exit(EXIT_POLICY if check else EXIT_CONFIG)
     sys.stdout.write(result.diff())
     for c in result.changes:
         out.print(f"pin {c}", highlight=False)

@@ -1,45 +1,31 @@
-"""Cost estimate of a resolved group: hourly and monthly, at min, desired and max capacity.
+"""Cost estimate of a resolved group: monthly at min, desired and max capacity, plus a
+schedule-weighted expected figure.
 
-Used by ``gpufleet plan``. Every figure says which prices it used (on-demand or spot,
-region, date, currency) and converts to USD at the catalog's dated rate.
+Used by ``gpufleet plan``. Prices come from :mod:`gpufleet.pricing` (the same node prices as
+the budget policy), so the max column is the worst case the cloud can bill: every node at the
+priciest type's on-demand price, every spot node at the most the cloud may bill it (its
+combined cap, or on-demand when uncapped). Every figure says which prices it used.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Literal
 
 from gpufleet.catalog import Catalog, PriceQuote
+from gpufleet.pricing import HOURS_PER_MONTH, SpotAssumption, SpotCaps, price_nodes, split_nodes, spot_caps
+from gpufleet.pricing.price import usd_rate
+from gpufleet.pricing.schedule import ASSUMPTIONS, weekly_nodes
 from gpufleet.resolve import ResolvedGroup
 
-HOURS_PER_MONTH = 730
-"""365 x 24 / 12, the convention the AWS and Azure pricing calculators use."""
-STALE_AFTER_DAYS = 180
+__all__ = ["HOURS_PER_MONTH", "LEVELS", "GroupCost", "Level", "SpotAssumption", "estimate_group", "split_nodes"]
 
-SpotAssumption = Literal["cap", "catalog-spot"]
+STALE_AFTER_DAYS = 180
 Level = Literal["min", "desired", "max"]
 LEVELS: tuple[Level, ...] = ("min", "desired", "max")
-
-
-@dataclass(frozen=True)
-class NodeSplit:
-    """How many nodes are on-demand and how many spot at one capacity."""
-
-    on_demand: int
-    spot: int
-
-
-def split_nodes(nodes: int, on_demand_base: int, percent_above_base: int, is_spot: bool) -> NodeSplit:
-    """On-demand nodes are the base plus ``percent_above_base`` of the rest, rounded up
-    (the clouds round the on-demand share up, so the estimate does not undercount)."""
-    if not is_spot:
-        return NodeSplit(nodes, 0)
-    base = min(nodes, on_demand_base)
-    above = nodes - base
-    od_above = math.ceil(above * percent_above_base / 100)
-    return NodeSplit(base + od_above, above - od_above)
+WEEKS_PER_MONTH = HOURS_PER_MONTH / 168
 
 
 @dataclass(frozen=True)
@@ -47,16 +33,24 @@ class GroupCost:
     """The estimate of one group, in USD, with the prices behind it."""
 
     instance_type: str
-    """The type the estimate is priced on (the group's primary, cheapest-first type)."""
+    """The type the on-demand nodes are priced on: the priciest the group may launch."""
     on_demand: PriceQuote | None
     spot_hourly: float | None
-    """Spot price per node-hour used, in the quote's currency (None: no spot nodes or no price)."""
+    """Spot price per node-hour used, in ``spot_currency`` (None: no spot nodes or no price)."""
     spot_basis: str
+    caps: SpotCaps
     hourly_usd: dict[str, float | None]
     monthly_usd: dict[str, float | None]
+    nodes: dict[str, int]
+    gpus_per_node: Fraction
+    """The most GPUs any of the group's types carries (gpufleet refuses mixed counts, see validation)."""
     gpus: dict[str, float]
+    expected_monthly_usd: float | None
+    """Schedule-weighted monthly cost (see ``expected_basis``)."""
+    expected_basis: str
     usd_rate: float
     usd_rate_as_of: dt.date | None
+    spot_currency: str = "USD"
     warnings: list[str] = field(default_factory=list)
 
 
@@ -65,63 +59,69 @@ def estimate_group(
 ) -> GroupCost:
     """Estimate ``rg``'s cost. Missing prices give ``None`` figures and a warning, never a guess."""
     g = rg.spec
-    t = rg.primary
-    od = t.on_demand
-    warnings: list[str] = []
-    if od is None:
-        warnings.append(f"no on-demand price for {t.instance.name} in {g.region} in the catalog: cost unknown")
+    caps = spot_caps(rg, catalog)
+    billed = caps.billed()
+    prices = price_nodes(catalog, g.cloud, g.region, list(billed), billed, caps.currency or "USD", spot)
+    warnings = [f"{p}: cost unknown" for p in prices.problems]
+    if g.market.is_spot and spot == "cap":
+        warnings += [f"the catalog has no spot price for {t} in {g.region}" for t in prices.missing_spot]
+    elif g.market.is_spot:
+        warnings += [
+            f"no spot price for {t} in {g.region}; spot nodes priced at on-demand" for t in prices.missing_spot
+        ]
 
-    spot_price: float | None = None
-    basis = "no spot nodes"
-    if g.market.is_spot:
-        cap = rg.spot_cap(t)
-        if spot == "cap":
-            if cap is not None:
-                spot_price, basis = cap, f"spot cap {g.market.max_price_percent:g}% of on-demand"
-            elif od is not None:
-                spot_price, basis = od.amount, "spot uncapped: priced at on-demand (worst case)"
-        elif t.spot is not None:
-            spot_price, basis = t.spot.amount, f"catalog spot ({t.spot.as_of_text or 'undated'})"
-        elif od is not None:
-            spot_price, basis = od.amount, "no catalog spot price: priced at on-demand"
-            warnings.append(f"no spot price for {t.instance.name} in {g.region}; spot nodes priced at on-demand")
-        if t.spot is None and spot == "cap":
-            warnings.append(f"the catalog has no spot price for {t.instance.name} in {g.region}")
-
-    currency = od.currency if od else "USD"
-    rate = catalog.fx_rate(currency)
-    hourly: dict[str, float | None] = {}
-    gpus: dict[str, float] = {}
+    od_price = prices.on_demand
+    od = od_price.quote if od_price else rg.primary.on_demand
     counts = {"min": g.capacity.min, "desired": g.capacity.initial, "max": g.capacity.max}
+    hourly: dict[str, float | None] = {}
     for level in LEVELS:
-        n = counts[level]
-        split = split_nodes(n, g.market.on_demand_base, g.market.percent_above_base, g.market.is_spot)
-        gpus[level] = float(n * rg.gpus_per_node)
-        if od is None or (split.spot and spot_price is None):
-            hourly[level] = None
-            continue
-        native = split.on_demand * od.amount + split.spot * (spot_price or 0.0)
-        hourly[level] = round(native * rate.usd_per_unit, 4)
+        split = split_nodes(counts[level], g.market.on_demand_base, g.market.percent_above_base, g.market.is_spot)
+        hourly[level] = round(prices.hourly(split), 4) if prices.priced else None
     monthly = {k: (round(v * HOURS_PER_MONTH, 2) if v is not None else None) for k, v in hourly.items()}
 
+    week = weekly_nodes(g)
+    expected: float | None = None
+    if prices.priced:
+        expected = 0.0
+        for n, hours in week.hours.items():
+            split = split_nodes(n, g.market.on_demand_base, g.market.percent_above_base, g.market.is_spot)
+            expected += prices.hourly(split) * hours * WEEKS_PER_MONTH
+        expected = round(expected, 2)
+    if week.scheduled:
+        expected_basis = f"{week.node_hours:g} node-hours a week: {ASSUMPTIONS}"
+    else:
+        expected_basis = "no schedules: the desired count all month; metric autoscaling is not modelled"
+
+    spot_price = prices.spot
+    basis = "no spot nodes"
+    if g.market.is_spot and spot_price is not None:
+        basis = f"{caps.label()}; priced at {spot_price.spot_basis} ({spot_price.instance_type})"
+    per_node = max((t.instance.gpu_count for t in rg.types), default=Fraction(0))
     if od is not None:
         age_ref = today or dt.date.today()
+        name = od.instance_type
         if od.as_of is None:
-            warnings.append(f"the on-demand price of {t.instance.name} in {g.region} is undated ({od.as_of_text[:60]})")
+            warnings.append(f"the on-demand price of {name} in {g.region} is undated ({od.as_of_text[:60]})")
         elif (age_ref - od.as_of).days > STALE_AFTER_DAYS:
             warnings.append(
-                f"the on-demand price of {t.instance.name} in {g.region} is from {od.as_of} "
-                f"({(age_ref - od.as_of).days} days old)"
+                f"the on-demand price of {name} in {g.region} is from {od.as_of} ({(age_ref - od.as_of).days} days old)"
             )
+    rate = usd_rate(catalog, od.currency if od else "USD")
     return GroupCost(
-        instance_type=t.instance.name,
+        instance_type=od_price.instance_type if od_price else rg.primary.instance.name,
         on_demand=od,
-        spot_hourly=spot_price,
+        spot_hourly=spot_price.spot_native if (spot_price and g.market.is_spot) else None,
         spot_basis=basis,
+        caps=caps,
         hourly_usd=hourly,
         monthly_usd=monthly,
-        gpus=gpus,
+        nodes=counts,
+        gpus_per_node=per_node,
+        gpus={k: float(n * per_node) for k, n in counts.items()},
+        expected_monthly_usd=expected,
+        expected_basis=expected_basis,
         usd_rate=rate.usd_per_unit,
         usd_rate_as_of=rate.as_of,
+        spot_currency=spot_price.spot_currency if spot_price else "USD",
         warnings=warnings,
     )

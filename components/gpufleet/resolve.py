@@ -1,4 +1,4 @@
-"""Spec + catalog -> concrete choices: instance types, prices and spot price caps.
+"""Spec + catalog -> concrete choices: instance types and their prices (caps: gpufleet.pricing).
 
 Resolution is deterministic for a given catalog. ``gpufleet resolve`` writes the
 chosen types back into the stack file, so a new catalog never moves a running
@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from gpufleet.capabilities import capabilities
 from gpufleet.catalog import CLOUD_RDMA, Catalog, InstanceType, PriceQuote
+from gpufleet.pricing.price import on_demand_quote, spot_quote
 from gpufleet.spec import GroupSpec
 
 
@@ -46,28 +48,15 @@ class ResolvedGroup:
         when the spec names a count; with explicit types the first one counts)."""
         return self.primary.instance.gpu_count
 
-    def spot_cap(self, t: ResolvedType) -> float | None:
-        """Spot max price for ``t`` in the catalog's currency.
-
-        A pinned ``market.maxPrices`` entry wins; otherwise ``maxPricePercent`` x the
-        catalog on-demand price. None means "up to the on-demand price" (no cap in the
-        spec), or that the catalog has no on-demand price to take a percentage of.
-        """
-        pinned = self.spec.market.max_prices
-        if pinned and t.instance.name in pinned:
-            return pinned[t.instance.name]
-        pct = self.spec.market.max_price_percent
-        if pct is None or t.on_demand is None:
-            return None
-        return round(t.on_demand.amount * pct / 100.0, 5)
-
 
 def candidate_types(group: GroupSpec, catalog: Catalog) -> list[InstanceType]:
     """The instance types a group may use, cheapest first in its region.
 
     Explicit ``instanceTypes`` are kept in the user's order. Otherwise every type of
     the cloud with the GPU model (and count, and the cloud's RDMA fabric when
-    ``rdma`` is on) is a candidate: equivalent types diversify a spot fleet.
+    ``rdma`` is on) is a candidate: equivalent types diversify a spot fleet. A cloud
+    that runs fewer sizes per group (Azure: one) keeps the cheapest ones, so what
+    ``gpufleet resolve`` pins is what validation accepts.
     """
     if group.gpu.instance_types:
         found = [catalog.instance(group.cloud, n) for n in group.gpu.instance_types]
@@ -80,10 +69,11 @@ def candidate_types(group: GroupSpec, catalog: Catalog) -> list[InstanceType]:
     )
 
     def key(it: InstanceType) -> tuple[int, float, str]:
-        q = catalog.quote(group.cloud, it.name, group.region, "on-demand")
+        q = on_demand_quote(catalog, group.cloud, it.name, group.region)
         return (0, q.amount, it.name) if q else (1, 0.0, it.name)
 
-    return sorted(types, key=key)
+    limit = capabilities(group.cloud).sizes_per_group
+    return sorted(types, key=key)[:limit]
 
 
 def resolve_group(group: GroupSpec, catalog: Catalog) -> ResolvedGroup:
@@ -94,8 +84,8 @@ def resolve_group(group: GroupSpec, catalog: Catalog) -> ResolvedGroup:
     resolved = tuple(
         ResolvedType(
             instance=t,
-            on_demand=catalog.quote(group.cloud, t.name, group.region, "on-demand"),
-            spot=catalog.quote(group.cloud, t.name, group.region, "spot"),
+            on_demand=on_demand_quote(catalog, group.cloud, t.name, group.region),
+            spot=spot_quote(catalog, group.cloud, t.name, group.region),
         )
         for t in types
     )

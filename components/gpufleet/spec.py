@@ -94,6 +94,17 @@ class CapacitySpec(_Model):
         return self.min if self.desired is None else self.desired
 
 
+class PinBasis(_Model):
+    """Where pinned ``maxPrices`` were computed; ``gpufleet resolve --check`` compares it with the
+    group's region and the catalog's price date, so a moved or re-priced group is re-pinned."""
+
+    region: str
+    """The region whose on-demand prices the caps were taken from."""
+    prices_as_of: dt.date | None = None
+    """The catalog date of those prices (the newest among the group's types), e.g. ``2026-07-20``;
+    None when the catalog rows are undated."""
+
+
 class MarketSpec(_Model):
     """How nodes are bought: on-demand, spot, or an on-demand base with spot above it."""
 
@@ -115,6 +126,8 @@ class MarketSpec(_Model):
     """Pinned spot max price per instance type, per node-hour in the catalog currency of the
     region (USD, or CNY on Alibaba). Written by ``gpufleet resolve`` from ``maxPricePercent``
     so a catalog update cannot move a running fleet's caps."""
+    max_prices_basis: PinBasis | None = None
+    """Where ``maxPrices`` were computed (region, price date); written by ``gpufleet resolve``."""
 
     @model_validator(mode="after")
     def _consistent(self) -> MarketSpec:
@@ -123,6 +136,8 @@ class MarketSpec(_Model):
                 raise ValueError("'maxPricePercent' and 'maxPrices' apply only to market type 'spot' or 'mixed'")
             if self.on_demand_percent_above_base not in (None, 100):
                 raise ValueError("'onDemandPercentAboveBase' must be 100 (or omitted) for market type 'on-demand'")
+        if self.max_prices_basis is not None and not self.max_prices:
+            raise ValueError("'maxPricesBasis' records where 'maxPrices' came from; it needs 'maxPrices'")
         return self
 
     @property
@@ -334,24 +349,8 @@ class GroupSpec(_Model):
             )
         return self
 
-    @model_validator(mode="after")
-    def _azure_only_fields(self) -> GroupSpec:
-        # Refuse rather than ignore: a key that does nothing on this cloud would mislead the reader.
-        if self.cloud != "azure":
-            if self.access is not None:
-                raise ValueError(f"'access' is read only by Azure groups, not by cloud '{self.cloud}'")
-            if self.network.resource_group is not None:
-                raise ValueError(f"'network.resourceGroup' is read only by Azure groups, not by cloud '{self.cloud}'")
-        return self
-
-    @model_validator(mode="after")
-    def _alicloud_only_fields(self) -> GroupSpec:
-        # Same reason: only ESS scheduled tasks need a pinned window start.
-        if self.cloud != "alicloud" and self.autoscaling is not None and self.autoscaling.schedule_start is not None:
-            raise ValueError(
-                f"'autoscaling.scheduleStart' is read only by Alibaba Cloud groups, not by cloud '{self.cloud}'"
-            )
-        return self
+    # Keys that only some clouds read (access, evictionPolicy, ...) are checked against the
+    # capability table by gpufleet.validation, which names the exact field path.
 
 
 class FleetSpec(_Model):

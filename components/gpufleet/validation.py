@@ -20,9 +20,12 @@ from gpufleet.alicloud.rules import RULES as ALICLOUD_RULES
 from gpufleet.aws.rules import RULES as AWS_RULES
 from gpufleet.azure.rules import RULES as AZURE_RULES
 from gpufleet.bootstrap.matrix import bootstrap_warnings, check_bootstrap
+from gpufleet.capabilities import capabilities, key_problems, subnet_problems
 from gpufleet.catalog import CLOUD_RDMA, Catalog, Cloud, GpuNameError, InstanceType, load_catalog
 from gpufleet.catalog.models import RdmaKind
 from gpufleet.errors import ConfigError, Problem
+from gpufleet.pricing import cap_problems
+from gpufleet.pricing.price import is_priced
 from gpufleet.resolve import candidate_types
 from gpufleet.rules import CloudRules
 from gpufleet.spec import FleetSpec, GroupSpec
@@ -340,25 +343,18 @@ def _group_problems(
         if names.index(n) != i:
             problems.append(Problem(f"{path}.autoscaling.schedules[{i}].name", f"duplicate schedule name '{n}'"))
 
+    problems += key_problems(g, path)  # cloud-specific keys, from the capability table
     types, type_problems = _type_problems(g, path, cat)
     problems += type_problems
-    pinned = g.market.max_prices or {}
-    # An unresolvable model leaves no types: compare with the pinned ones, or say nothing more.
-    group_types = [t.name for t in types] or list(g.gpu.instance_types or ())
-    for name in pinned:
-        if group_types and name not in group_types:
-            problems.append(
-                Problem(
-                    f"{path}.market.maxPrices.{name}",
-                    f"'{name}' is not one of the group's instance types ({', '.join(group_types)})",
-                )
-            )
     if types and not type_problems:
+        problems += cap_problems(g, path, types, cat)  # spot caps, the same model on every cloud
+        problems += _size_problems(g, path)
+        problems += subnet_problems(g, path, types)
         if rules.check is not None:
             problems += rules.check(g, path, types, cat)
         problems += check_bootstrap(g, types, path)  # driver / CUDA / fabric manager matrix
         warnings += bootstrap_warnings(g, types, path)  # an image driver newer than the pin
-        if region_ok and not any(cat.price(g.cloud, t.name, g.region) for t in types):
+        if region_ok and not any(is_priced(cat, g.cloud, t.name, g.region) for t in types):
             warnings.append(
                 Problem(
                     f"{path}.region",
@@ -393,6 +389,20 @@ def _zone_hint(cloud: Cloud, region: str) -> str:
     if cloud == "aws" or region[-1].isdigit():
         return f"zones of {region} are '{region}' plus a letter, e.g. '{region}a', '{region}b'"
     return f"zones of {region} are '{region}-' plus a letter, e.g. '{region}-h'"
+
+
+def _size_problems(g: GroupSpec, path: str) -> list[Problem]:
+    caps = capabilities(g.cloud)
+    listed = g.gpu.instance_types or ()
+    if caps.sizes_per_group is None or len(listed) <= caps.sizes_per_group:
+        return []
+    return [
+        Problem(
+            f"{path}.gpu.instanceTypes",
+            f"{len(listed)} types given, but {caps.sizes_source} (at most {caps.sizes_per_group} per group); "
+            f"list {caps.sizes_per_group}, e.g. [{', '.join(listed[: caps.sizes_per_group])}], or split the group",
+        )
+    ]
 
 
 def _type_problems(g: GroupSpec, path: str, cat: Catalog) -> tuple[list[InstanceType], list[Problem]]:
@@ -432,6 +442,15 @@ def _type_problems(g: GroupSpec, path: str, cat: Catalog) -> tuple[list[Instance
                 )
             if g.rdma and it.rdma != fabric:
                 problems.append(Problem(p, _no_rdma(it, fabric, cat, g)))
+        per_node = sorted({t.gpu_count for t in types})
+        if len(per_node) > 1:  # one node size per group: per-node GPUs and costs stay one number
+            problems.append(
+                Problem(
+                    f"{path}.gpu.instanceTypes",
+                    f"the types carry {', '.join(str(c) for c in per_node)} GPUs per node; a group's nodes carry one "
+                    "count, so list types with the same count or split the group",
+                )
+            )
         return types, problems
 
     assert model is not None  # GpuSpec requires model or instanceTypes
@@ -447,6 +466,16 @@ def _type_problems(g: GroupSpec, path: str, cat: Catalog) -> tuple[list[Instance
             Problem(
                 f"{path}.gpu.count",
                 f"no {g.cloud} type has {g.gpu.count} x {model}; counts offered: {', '.join(counts)}",
+            )
+        ]
+    sizes = sorted({i.gpu_count for i in same_model})
+    if g.gpu.count is None and len(sizes) > 1:
+        # A model alone means exactly one node size; with several, the user picks (docs: README gpu).
+        return [], [
+            Problem(
+                f"{path}.gpu.count",
+                f"{model} comes with {', '.join(str(c) for c in sizes)} GPUs per node on {g.cloud}; give gpu.count "
+                "(one of these) so the group runs one node size",
             )
         ]
     found = candidate_types(g, cat)

@@ -6,8 +6,9 @@ import pytest
 from awsgroups import L4_SPOT, ON_DEMAND_ONE, P5_EFA, MakeCtx
 
 from gpufleet.aws import asg
-from gpufleet.aws.market import format_price, spot_max_price, uncappable, uses_mixed_instances
+from gpufleet.aws.market import format_price, spot_max_price, uses_mixed_instances
 from gpufleet.catalog import Catalog
+from gpufleet.pricing import spot_caps
 
 
 def _group(ctx_group: object, **kw: object) -> object:
@@ -165,6 +166,6 @@ def test_a_type_without_on_demand_price_cannot_be_capped(make_ctx: MakeCtx, cata
     )
     spec = FleetSpec.model_validate(raw)
     ctx = GroupContext(spec, resolve_group(spec.groups[0], catalog), catalog)
-    assert [t.instance.name for t in uncappable(ctx.resolved)] == ["p5e.48xlarge"]
+    assert spot_caps(ctx.resolved).missing == ("p5e.48xlarge",)
     with pytest.raises(ValueError, match="no on-demand catalog price"):
         spot_max_price(ctx.resolved)

@@ -10,10 +10,10 @@ from typing import Any, cast
 import pytest
 from azuregroups import A10_TYPE, IB_GROUP, IB_TYPE, KEY, azure_fleet
 
-from gpufleet.azure.rules import RULES
 from gpufleet.azure.ssh import key_problem
 from gpufleet.catalog import Catalog
 from gpufleet.errors import ConfigError
+from gpufleet.pricing import cap_problems
 from gpufleet.resolve import resolve_group
 from gpufleet.validation import validate_fleet
 from helpers import DROP, fleet
@@ -97,11 +97,11 @@ def _rsa_key(bits: int) -> str:
             "groups[0].market.maxPricePercent",
             "no on-demand price",
         ),
-        # a pinned cap with no entry for the VM size the scale set runs (the cheapest candidate) and no percentage
+        # a pinned cap for a size the scale set does not run (resolve keeps the cheapest, one size)
         (
             {"gpu": {"model": "A10-24GB", "count": 1}, "market": {"type": "spot", "maxPrices": {A10M_TYPE: 2.0}}},
-            "groups[0].market.maxPrices",
-            f"no entry for {A10_TYPE}",
+            f"groups[0].market.maxPrices.{A10M_TYPE}",
+            f"not one of the group's instance types ({A10_TYPE})",
         ),
         # "default" is the name of the always-on autoscale profile
         (
@@ -160,9 +160,9 @@ def test_the_infiniband_limits_are_refused(catalog: Catalog) -> None:
 
 def test_azure_only_keys_are_refused_on_other_clouds(catalog: Catalog) -> None:
     found = problems(fleet({"access": {"sshPublicKeys": [KEY]}}), catalog)
-    assert "read only by Azure groups" in found["groups[0]"]
+    assert "'access' is Azure only" in found["groups[0].access"]
     found = problems(fleet({"network": {"create": True, "resourceGroup": "rg"}}), catalog)
-    assert "read only by Azure groups" in found["groups[0]"]
+    assert "'network.resourceGroup' is Azure only" in found["groups[0].network.resourceGroup"]
 
 
 def test_byo_network_and_resource_group_pass(catalog: Catalog) -> None:
@@ -233,7 +233,8 @@ def test_a_pinned_cap_needs_no_catalog_price(catalog: Catalog) -> None:
     ],
 )
 def test_a_spot_cap_in_another_currency_is_refused(catalog: Catalog, market: dict[str, Any], path: str) -> None:
-    """Azure's max price is in USD: a catalog priced in another currency cannot back either kind of cap."""
+    """Azure's max price is in USD: a catalog priced in another currency cannot back either kind of cap
+    (checked by the caps model for every cloud with a wire currency)."""
 
     class InEuro:  # the catalog is frozen; the rule only asks it for quotes
         def quote(self, *args: Any) -> Any:
@@ -242,6 +243,5 @@ def test_a_spot_cap_in_another_currency_is_refused(catalog: Catalog, market: dic
 
     group = validate_fleet(azure_fleet({"market": market}), catalog).spec.groups[0]
     types = [t.instance for t in resolve_group(group, catalog).types]
-    assert RULES.check is not None
-    found = {p.path: p.message for p in RULES.check(group, "groups[0]", types, cast(Catalog, InEuro()))}
+    found = {p.path: p.message for p in cap_problems(group, "groups[0]", types, cast(Catalog, InEuro()))}
     assert "spot max price is in USD" in found[path], found

@@ -6,13 +6,10 @@ import datetime as dt
 import ipaddress
 import re
 
-from gpufleet.alicloud.erdma import eri_count
 from gpufleet.alicloud.netplan import (
     MAX_ZONES,
     SMALLEST_VSWITCH_PREFIX,
     SPLIT_BITS,
-    usable_addresses,
-    vswitch_cidrs,
 )
 from gpufleet.alicloud.schedule import ScheduleError, task_window, to_utc
 from gpufleet.alicloud.spot import spot_plan
@@ -48,14 +45,6 @@ def _tag_problem(key: str, value: str) -> str | None:
 
 def _check(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
     out = _network_problems(group, path, types)
-    image = group.bootstrap.image
-    if image is not None and image.ssm_parameter is not None:
-        out.append(
-            Problem(
-                f"{path}.bootstrap.image.ssmParameter",
-                "SSM parameters are AWS only; on Alibaba Cloud give an image id (bootstrap.image.id)",
-            )
-        )
     out += _rdma_problems(group, path)
     out += _spot_problems(group, path, catalog)
     out += _schedule_problems(group, path)
@@ -141,50 +130,17 @@ def _network_problems(group: GroupSpec, path: str, types: list[InstanceType]) ->
             )
         ]
     # ESS may put every node in one zone (PRIORITY and COST_OPTIMIZED fill the first or
-    # cheapest vSwitch first), so each vSwitch must hold all of them. Each ERI is an
-    # interface with its own address.
-    per_node = eri_count(types) if group.rdma else 1
-    need = group.capacity.max * per_node
-    block = vswitch_cidrs(net.address_space, len(group.zones))[0]
-    have = usable_addresses(block)
-    if need > have:
-        why = f"{per_node} interfaces per node x " if per_node > 1 else ""
-        return [
-            Problem(
-                f"{path}.network.cidr",
-                f"'{space}' gives vSwitches of /{block.split('/')[1]} ({MAX_ZONES} fixed blocks) with {have} "
-                f"usable addresses each, but the group may need {why}{group.capacity.max} nodes = {need} in one "
-                "zone; use a larger range (e.g. a /16)",
-            )
-        ]
+    # cheapest vSwitch first), so each vSwitch must hold all of them: checked for every cloud
+    # by gpufleet.capabilities.subnet_problems.
     return []
 
 
 def _spot_problems(group: GroupSpec, path: str, catalog: Catalog) -> list[Problem]:
+    """ESS specifics of the caps (missing caps and currencies: gpufleet.pricing.cap_problems)."""
     if not group.market.is_spot:
         return []
     plan = spot_plan(resolve_group(group, catalog), catalog)
     out = []
-    if len(plan.currencies) > 1:
-        out.append(
-            Problem(
-                f"{path}.gpu",
-                f"the catalog prices this group's types in {' and '.join(plan.currencies)}; ESS price limits "
-                "would mix currencies. Use types priced in one currency",
-            )
-        )
-    if plan.missing:
-        key = "maxPricePercent" if group.market.max_price_percent is not None else "maxPrices"
-        out.append(
-            Problem(
-                f"{path}.market.{key}",
-                f"ESS needs a spot price limit for every instance type (SpotWithPriceLimit), but the catalog has "
-                f"no on-demand price for {', '.join(plan.missing)} in {group.region} to take "
-                f"{group.market.max_price_percent or 'a percentage'}% of. Pin a limit per type in market.maxPrices "
-                "(per node-hour, in the catalog currency: CNY for Alibaba), or remove maxPricePercent to pay up "
-                "to the on-demand price (SpotAsPriceGo)",
-            )
-        )
     if plan.limits and plan.currency is None:
         out.append(Problem(f"{path}.market", "cannot tell the currency of the spot price limits from the catalog"))
     for name, limit in plan.limits:

@@ -13,6 +13,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Literal
 
 from gpufleet.catalog import Catalog
+from gpufleet.pricing import spot_caps
 from gpufleet.resolve import ResolvedGroup
 
 SpotStrategy = Literal["NoSpot", "SpotAsPriceGo", "SpotWithPriceLimit"]
@@ -50,7 +51,8 @@ def price_limit(cap: float) -> float:
 
 
 def spot_plan(rg: ResolvedGroup, catalog: Catalog) -> SpotPlan:
-    """What ESS should do for ``rg``'s market.
+    """What ESS should do for ``rg``'s market, from its caps (:class:`gpufleet.pricing.SpotCaps`,
+    rule ``per-type``, rounded down to the cent).
 
     - on-demand: ``NoSpot``;
     - spot or mixed without a cap (no ``maxPricePercent``, no ``maxPrices``): ``SpotAsPriceGo``,
@@ -59,32 +61,12 @@ def spot_plan(rg: ResolvedGroup, catalog: Catalog) -> SpotPlan:
       catalog on-demand price (or the pinned ``maxPrices`` entry), in the catalog currency.
     """
     market = rg.spec.market
+    caps = spot_caps(rg, catalog)
     currencies = tuple(sorted({t.on_demand.currency for t in rg.types if t.on_demand is not None}))
     if not market.is_spot:
         return SpotPlan("NoSpot", (), None, None, (), currencies)
     pools = min(len(rg.types), MAX_SPOT_POOLS)
-    if market.max_price_percent is None and not market.max_prices:
+    if not caps.capped:
         return SpotPlan("SpotAsPriceGo", (), None, pools, (), currencies)
-    limits: list[tuple[str, float]] = []
-    missing: list[str] = []
-    for t in rg.types:
-        cap = rg.spot_cap(t)
-        if cap is None:
-            missing.append(t.instance.name)
-        else:
-            limits.append((t.instance.name, price_limit(cap)))
-    if len(currencies) == 1:
-        currency: str | None = currencies[0]
-    else:  # none priced (caps pinned by hand), or several: rules.py refuses the latter
-        currency = _catalog_currency(catalog, rg.spec.region) if not currencies else None
-    return SpotPlan("SpotWithPriceLimit", tuple(limits), currency, pools, tuple(missing), currencies)
-
-
-def _catalog_currency(catalog: Catalog, region: str) -> str | None:
-    """The currency of the catalog's Alibaba prices in ``region`` (or anywhere), for caps
-    that were pinned by hand for types the catalog does not price."""
-    for scope in (region, None):
-        found = {p.currency for p in catalog.prices if p.cloud == "alicloud" and scope in (None, p.region)}
-        if len(found) == 1:
-            return found.pop()
-    return None
+    limits = tuple((name, cap) for name, cap in caps.billed().items() if cap is not None)
+    return SpotPlan("SpotWithPriceLimit", limits, caps.currency, pools, caps.missing, currencies)

@@ -17,7 +17,8 @@ price.
 
 from __future__ import annotations
 
-from gpufleet.resolve import ResolvedGroup, ResolvedType
+from gpufleet.pricing import spot_caps
+from gpufleet.resolve import ResolvedGroup
 
 CATALOG_CURRENCY = "USD"
 """AWS prices in the catalog are USD per node-hour, as SpotMaxPrice is."""
@@ -28,35 +29,24 @@ def uses_mixed_instances(resolved: ResolvedGroup) -> bool:
     return resolved.spec.market.is_spot or len(resolved.types) > 1
 
 
-def is_capped(resolved: ResolvedGroup) -> bool:
-    market = resolved.spec.market
-    return market.is_spot and (market.max_price_percent is not None or bool(market.max_prices))
-
-
-def uncappable(resolved: ResolvedGroup) -> list[ResolvedType]:
-    """Types the spec asks to cap but whose cap cannot be computed (no catalog price)."""
-    if not is_capped(resolved):
-        return []
-    return [t for t in resolved.types if resolved.spot_cap(t) is None]
-
-
 def spot_max_price(resolved: ResolvedGroup) -> str | None:
     """The group's ``spot_max_price`` string (USD per hour, up to 5 decimals), or None.
 
-    Raises ValueError when a type cannot be capped; validation refuses such specs first
-    (aws/rules.py), so this only fires on an unvalidated spec.
+    The value is the caps model's one cap for all types (:class:`gpufleet.pricing.SpotCaps`,
+    rule ``one-for-all``). Raises ValueError when a type cannot be capped; validation refuses
+    such specs first (:func:`gpufleet.pricing.cap_problems`).
     """
-    if not is_capped(resolved):
+    caps = spot_caps(resolved)
+    if not caps.capped:
         return None
-    missing = uncappable(resolved)
-    if missing:
-        names = ", ".join(t.instance.name for t in missing)
-        raise ValueError(f"no on-demand catalog price to cap spot for {names} in {resolved.spec.region}")
+    if caps.missing:
+        raise ValueError(f"no on-demand catalog price to cap spot for {', '.join(caps.missing)} in {caps.region}")
     for t in resolved.types:
         if t.on_demand is not None and t.on_demand.currency != CATALOG_CURRENCY:
             raise ValueError(f"{t.instance.name}: expected a {CATALOG_CURRENCY} price, got {t.on_demand.currency}")
-    caps = [resolved.spot_cap(t) for t in resolved.types]
-    return format_price(max(c for c in caps if c is not None))
+    shared = caps.shared()
+    assert shared is not None  # capped with no type missing
+    return format_price(shared)
 
 
 def format_price(amount: float) -> str:

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
-from gpufleet.aws.market import uncappable
 from gpufleet.aws.netplan import (
     MAX_ZONES,
-    RESERVED_PER_SUBNET,
-    SPLIT_BITS,
-    addresses_per_node,
-    efa_interface_count,
-    usable_addresses,
     zones_for,
 )
 from gpufleet.catalog import Catalog, InstanceType
 from gpufleet.errors import Problem
-from gpufleet.resolve import resolve_group
 from gpufleet.rules import CloudRules, generic_tag_problem
 from gpufleet.spec import GroupSpec
 
@@ -50,67 +42,18 @@ def _check(group: GroupSpec, path: str, types: list[InstanceType], catalog: Cata
             )
         )
     if group.network.create:
-        out += _network_problems(group, path, types)
-    out += _spot_cap_problems(group, path, catalog)
+        out += _network_problems(group, path)
+    # Spot caps are checked for every cloud by gpufleet.pricing.cap_problems.
     return out
 
 
-def _network_problems(group: GroupSpec, path: str, types: list[InstanceType]) -> list[Problem]:
-    """A created network must fit its zones and, in one subnet, every node's addresses
-    (an ASG may put all nodes in one zone when the others lack capacity)."""
+def _network_problems(group: GroupSpec, path: str) -> list[Problem]:
+    """A created network must fit its zones."""
     zones = zones_for(group)
     if len(zones) > MAX_ZONES:
         return [Problem(f"{path}.zones", f"a created network holds at most {MAX_ZONES} zones, got {len(zones)}")]
-    net = ipaddress.IPv4Network(group.network.address_space)
-    subnet = next(net.subnets(prefixlen_diff=SPLIT_BITS))
-    per_node = addresses_per_node(efa_interface_count(types) if group.rdma else 0)
-    need = group.capacity.max * per_node
-    have = usable_addresses(str(subnet))
-    if need > have:
-        why = f"{per_node} EFA interfaces per node x " if per_node > 1 else ""
-        fits = [p for p in range(net.prefixlen - 1, 15, -1) if 2 ** (32 - p - SPLIT_BITS) - RESERVED_PER_SUBNET >= need]
-        hint = (
-            f"use a larger range such as '{net.supernet(new_prefix=fits[0])}'"
-            if fits
-            else "that is more than a /16 allows; lower capacity.max or bring your own subnets (subnetIds)"
-        )
-        return [
-            Problem(
-                f"{path}.network.cidr",
-                f"'{net}' gives /{subnet.prefixlen} subnets with {have} usable addresses, but the group needs "
-                f"{why}{group.capacity.max} nodes = {need} addresses; {hint}",
-            )
-        ]
+    # The subnet size is checked for every cloud by gpufleet.capabilities.subnet_problems.
     return []
-
-
-def _spot_cap_problems(group: GroupSpec, path: str, catalog: Catalog) -> list[Problem]:
-    """A spot cap needs an on-demand price for every type (or a pinned maxPrices entry):
-    the ASG's single SpotMaxPrice is derived from all of them (aws/market.py)."""
-    market = group.market
-    if not market.is_spot or (market.max_price_percent is None and not market.max_prices):
-        return []
-    missing = uncappable(resolve_group(group, catalog))
-    if not missing:
-        return []
-    names = ", ".join(t.instance.name for t in missing)
-    drop = f"drop {names} from instanceTypes" if group.gpu.instance_types else f"list gpu.instanceTypes without {names}"
-    if market.max_price_percent is None:
-        return [
-            Problem(
-                f"{path}.market.maxPrices",
-                f"no cap for {names}: maxPrices has no entry for it and there is no maxPricePercent. "
-                f"Add the entry, or {drop}",
-            )
-        ]
-    return [
-        Problem(
-            f"{path}.market.maxPricePercent",
-            f"cannot cap spot prices: the catalog has no on-demand price for {names} in {group.region}, so "
-            f"maxPricePercent has nothing to take a percentage of. Pin a cap per type in 'maxPrices', "
-            f"{drop}, or omit maxPricePercent (pay up to on-demand)",
-        )
-    ]
 
 
 RULES = CloudRules(

@@ -100,13 +100,6 @@ class AzureGpuGroup(pulumi.ComponentResource):
             # A subnet we did not create keeps whatever NSG it has; ours goes on the NIC as well.
             nic_nsg_id = self.network_security_group.id
 
-        resolved = ctx.resolved
-        if len(resolved.types) > 1:
-            pulumi.log.warn(
-                f"{name}: an Azure scale set runs one VM size; using {resolved.primary.instance.name}, not "
-                f"{', '.join(resolved.instance_types[1:])}",
-                resource=self,
-            )
         self.proximity_placement_group = None
         if group.rdma:
             self.proximity_placement_group = compute.ProximityPlacementGroup(

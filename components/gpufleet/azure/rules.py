@@ -153,70 +153,21 @@ def _network_problems(group: GroupSpec, path: str) -> list[Problem]:
 
 
 def _market_problems(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
-    out: list[Problem] = []
-    listed = group.gpu.instance_types or ()
-    if len(listed) > 1:
-        out.append(
-            Problem(
-                f"{path}.gpu.instanceTypes",
-                f"{len(listed)} types given: an Azure scale set runs one VM size, so gpufleet would silently drop "
-                f"all but '{listed[0]}'; list one type, or split the group",
-            )
-        )
+    out: list[Problem] = []  # one VM size per group: gpufleet.capabilities (validation)
     if not group.rdma and group.capacity.max > SCALE_SET_MAX:
         out.append(
             Problem(
                 f"{path}.capacity.max", f"{group.capacity.max} is over {SCALE_SET_MAX}, the most VMs a scale set holds"
             )
         )
-    out += _spot_cap_problems(group, path, types, catalog)
+    # Spot caps (one size, USD) are checked by gpufleet.pricing.cap_problems.
     return out
-
-
-def _spot_cap_problems(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
-    """A spot cap (``maxPricePercent`` or pinned ``maxPrices``) must become a USD max price for the one
-    VM size the scale set runs (``azure/vmss.py``); otherwise the cap would be dropped or fail at deploy."""
-    market = group.market
-    pct = market.max_price_percent
-    if not market.is_spot or (pct is None and not market.max_prices) or not types:
-        return []
-    primary = types[0]
-    pinned = (market.max_prices or {}).get(primary.name)
-    quote = catalog.quote("azure", primary.name, group.region, "on-demand")
-    if pinned is None and pct is None:
-        return [
-            Problem(
-                f"{path}.market.maxPrices",
-                f"no entry for {primary.name}, the VM size the scale set runs, and no maxPricePercent, so the cap "
-                "would be dropped; add the entry, or omit maxPrices (pay up to on-demand)",
-            )
-        ]
-    if pinned is None and quote is None:
-        return [
-            Problem(
-                f"{path}.market.maxPricePercent",
-                f"the catalog has no on-demand price for {primary.name} in {group.region}, so {pct}% of it "
-                "cannot be computed; omit maxPricePercent (pay up to on-demand), pin market.maxPrices, "
-                "or pick a priced region",
-            )
-        ]
-    if quote is not None and quote.currency != SPOT_PRICE_CURRENCY:
-        key = "maxPrices" if pinned is not None else "maxPricePercent"
-        return [
-            Problem(
-                f"{path}.market.{key}",
-                f"the catalog prices {primary.name} in {quote.currency}, but Azure's spot max price is in USD",
-            )
-        ]
-    return []
 
 
 def _image_problems(group: GroupSpec, path: str) -> list[Problem]:
     image = group.bootstrap.image
     if image is None:
         return []
-    if image.ssm_parameter is not None:
-        return [Problem(f"{path}.bootstrap.image.ssmParameter", "SSM parameters are AWS only; on Azure give 'id'")]
     if image.id is not None and (msg := image_problem(image.id)) is not None:
         return [Problem(f"{path}.bootstrap.image.id", msg)]
     return []

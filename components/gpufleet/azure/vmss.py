@@ -11,6 +11,7 @@ from gpufleet.azure.image import AzureImage
 from gpufleet.azure.layout import ScaleSetPlan
 from gpufleet.azure.names import computer_name_prefix, scale_set_name
 from gpufleet.context import GroupContext
+from gpufleet.pricing import spot_caps
 from gpufleet.resolve import ResolvedGroup
 from gpufleet.spec import AccessSpec
 
@@ -70,24 +71,25 @@ OS_DISK_GB = 256
 
 
 def spot_max_price(resolved: ResolvedGroup) -> float:
-    """Billing max price in USD: the pinned ``maxPrices`` entry, else maxPricePercent x the catalog
-    on-demand price, or -1 for "up to on-demand" when the spec sets no cap at all.
+    """Billing max price in USD: the caps model's cap for the one VM size
+    (:class:`gpufleet.pricing.SpotCaps`, rule ``one-size``), or -1 for "up to on-demand" when the
+    spec sets no cap at all.
 
     Azure compares it with the current spot price at create and update, and evicts for
     price above it; ``-1`` means "never evict for price" [SDK: BillingProfileArgs.max_price].
     """
-    market = resolved.spec.market
+    caps = spot_caps(resolved)
+    if not caps.capped:
+        return -1.0
     primary = resolved.primary
-    cap = resolved.spot_cap(primary)
+    cap = caps.shared()
     if cap is None:
-        if market.max_price_percent is None and not market.max_prices:
-            return -1.0
-        # A cap was asked for but cannot be computed; azure/rules.py refuses this at spec time.
+        # A cap was asked for but cannot be computed; gpufleet.pricing.cap_problems refuses this at spec time.
         raise ValueError(
             f"no spot cap for {primary.instance.name} in {resolved.spec.region} (no maxPrices entry, no on-demand "
             "price); validate first"
         )
-    if primary.on_demand is not None and primary.on_demand.currency != "USD":
+    if primary.on_demand is not None and primary.on_demand.currency != caps.currency:
         raise ValueError(f"Azure spot max price is in USD, the catalog says {primary.on_demand.currency}")
     return cap
 

@@ -3,8 +3,9 @@
 JSON contract (fields may be added, never renamed):
 ``stack``, ``resources[{urn, type, name, parent, provider, inputs}]``,
 ``groups[{name, cloud, region, instanceTypes, capacity{min,desired,max}, market,
-hourlyUsd{min,desired,max}, monthlyUsd{min,desired,max}, prices{source, asOf, currency}}]``,
-``totals{monthlyUsd{min,desired,max}, gpus{min,desired,max}}``,
+hourlyUsd{min,desired,max}, monthlyUsd{min,desired,max}, prices{source, asOf, currency},
+gpusPerNode, gpus{min,desired,max}, expectedMonthlyUsd, expectedBasis, spotCaps}]``,
+``totals{monthlyUsd{min,desired,max}, gpus{min,desired,max}, expectedMonthlyUsd}``,
 ``policies[{policy, enforcement, message, urn}]``,
 ``contract[{resource, resourceType, field, rule, message, source}]``,
 ``contractChecks{clouds[{cloud, checked, detail, resources}], unmappedTypes[], requests}``, ``exitCode``.
@@ -52,14 +53,16 @@ class PlanReport:
     exit_code: int = 0
     contract: ContractReport = field(default_factory=ContractReport)
 
-    def totals(self) -> dict[str, dict[str, float | None]]:
+    def totals(self) -> dict[str, Any]:
         monthly: dict[str, float | None] = {}
         gpus: dict[str, float | None] = {}
         for level in LEVELS:
             values = [c.monthly_usd[level] for _, c in self.groups]
             monthly[level] = None if any(v is None for v in values) else round(sum(v or 0.0 for v in values), 2)
             gpus[level] = sum(c.gpus[level] for _, c in self.groups)
-        return {"monthlyUsd": monthly, "gpus": gpus}
+        expected = [c.expected_monthly_usd for _, c in self.groups]
+        total = None if any(v is None for v in expected) else round(sum(v or 0.0 for v in expected), 2)
+        return {"monthlyUsd": monthly, "gpus": gpus, "expectedMonthlyUsd": total}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -108,7 +111,17 @@ def _group_json(rg: ResolvedGroup, c: GroupCost) -> dict[str, Any]:
         "spotBasis": c.spot_basis,
         "hourlyUsd": c.hourly_usd,
         "monthlyUsd": c.monthly_usd,
+        "gpusPerNode": float(c.gpus_per_node),
         "gpus": c.gpus,
+        "expectedMonthlyUsd": c.expected_monthly_usd,
+        "expectedBasis": c.expected_basis,
+        "spotCaps": {
+            "basis": c.caps.basis,
+            "rule": c.caps.rule,
+            "currency": c.caps.currency,
+            "billed": c.caps.billed(),
+            "pinnedFor": ({"region": c.caps.pin.region, "pricesAsOf": c.caps.pin.prices_as_of} if c.caps.pin else None),
+        },
         "prices": {
             "source": od.source if od else None,
             "asOf": od.as_of_text if od else None,
@@ -164,13 +177,24 @@ def _first(vg: ViolationGroup) -> str:
     return vg.message + (f" (+{others} other message{'s' if others > 1 else ''}; see --format json)" if others else "")
 
 
+COST_TITLE = (
+    "Estimated cost (USD; 730 h/month; nodes and GPUs at min/desired/max capacity; max = the worst case the "
+    "cloud can bill; expected = schedule-weighted)"
+)
+
+
+def _levels(values: dict[str, float] | dict[str, int]) -> str:
+    return "/".join(f"{values[k]:g}" for k in LEVELS)
+
+
 def render_table(report: PlanReport, console: Console) -> None:
     title = f"[bold]stack {escape(report.stack)}[/]: {len(report.resources)} resources"
     console.print(resource_tree(report.resources, title))
-    cost = Table(title="Estimated cost (USD; 730 h/month)", title_justify="left")
+    cost = Table(title=COST_TITLE, title_justify="left")
     for col, right in (("group", False), ("cloud/region", False), ("priced on", False), ("market", False),
-                       ("nodes", True), ("GPUs", True), ("$/h", True), ("$/mo min", True),
-                       ("$/mo desired", True), ("$/mo max", True), ("prices", False)):  # fmt: skip
+                       ("GPUs/node", True), ("nodes\nmin/desired/max", True), ("GPUs\nmin/desired/max", True),
+                       ("$/mo min", True), ("$/mo desired", True), ("$/mo max", True), ("$/mo expected", True),
+                       ("prices", False)):  # fmt: skip
         cost.add_column(col, justify="right" if right else "left", overflow="fold", no_wrap=right)  # never "$13,0/82"
     notes: list[str] = []
     for rg, c in report.groups:
@@ -178,17 +202,17 @@ def render_table(report: PlanReport, console: Console) -> None:
         od = c.on_demand
         prices = f"{od.as_of_text[:10]} {od.currency}" if od else "no price"
         cost.add_row(
-            g.name, f"{g.cloud}/{g.region}", c.instance_type, g.market.type,
-            f"{g.capacity.min}/{g.capacity.initial}/{g.capacity.max}", f"{c.gpus['max']:g}",
-            _money(c.hourly_usd["desired"]), _whole(c.monthly_usd["min"]), _whole(c.monthly_usd["desired"]),
-            _whole(c.monthly_usd["max"]), prices,
+            g.name, f"{g.cloud}/{g.region}", c.instance_type, g.market.type, f"{float(c.gpus_per_node):g}",
+            _levels(c.nodes), _levels(c.gpus), _whole(c.monthly_usd["min"]), _whole(c.monthly_usd["desired"]),
+            _whole(c.monthly_usd["max"]), _whole(c.expected_monthly_usd), prices,
         )  # fmt: skip
         if g.market.is_spot:
-            notes.append(f"{g.name}: spot nodes priced at {c.spot_basis}")
+            notes.append(f"{g.name}: {c.spot_basis}")
+        notes.append(f"{g.name}: expected = {c.expected_basis}")
     t = report.totals()
     cost.add_row(
-        "[bold]total[/]", "", "", "", "", f"{t['gpus']['max']:g}", "", _whole(t["monthlyUsd"]["min"]),
-        _whole(t["monthlyUsd"]["desired"]), _whole(t["monthlyUsd"]["max"]), "",
+        "[bold]total[/]", "", "", "", "", "", _levels(t["gpus"]), _whole(t["monthlyUsd"]["min"]),
+        _whole(t["monthlyUsd"]["desired"]), _whole(t["monthlyUsd"]["max"]), _whole(t["expectedMonthlyUsd"]), "",
     )  # fmt: skip
     console.print(cost)
     for n in notes:
@@ -243,12 +267,12 @@ def render_markdown(report: PlanReport) -> str:
         "",
         f"{len(report.resources)} resources; estimated monthly cost "
         f"**{_money(t['monthlyUsd']['desired'])}** at desired capacity "
-        f"({_money(t['monthlyUsd']['min'])} min, {_money(t['monthlyUsd']['max'])} max); "
-        f"{t['gpus']['max']:g} GPUs at max.",
+        f"({_money(t['monthlyUsd']['min'])} min, {_money(t['monthlyUsd']['max'])} max, the worst case the cloud "
+        f"can bill; {_money(t['expectedMonthlyUsd'])} expected from the schedules); {t['gpus']['max']:g} GPUs at max.",
         "",
-        "| group | cloud/region | priced on | market | nodes min/desired/max "
-        "| $/month min | $/month desired | $/month max | prices |",
-        "|---|---|---|---|---|---:|---:|---:|---|",
+        "| group | cloud/region | priced on | market | GPUs/node | nodes min/desired/max | GPUs min/desired/max "
+        "| $/month min | $/month desired | $/month max | $/month expected | prices |",
+        "|---|---|---|---|---:|---|---|---:|---:|---:|---:|---|",
     ]
     for rg, c in report.groups:
         g = rg.spec
@@ -256,8 +280,9 @@ def render_markdown(report: PlanReport) -> str:
         prices = f"{od.currency}, {od.as_of_text[:10]}" if od else "none in catalog"
         lines.append(
             f"| {g.name} | {g.cloud}/{g.region} | {c.instance_type} | {g.market.type} ({c.spot_basis}) | "
-            f"{g.capacity.min}/{g.capacity.initial}/{g.capacity.max} | {_money(c.monthly_usd['min'])} | "
-            f"{_money(c.monthly_usd['desired'])} | {_money(c.monthly_usd['max'])} | {prices} |"
+            f"{float(c.gpus_per_node):g} | {_levels(c.nodes)} | {_levels(c.gpus)} | {_money(c.monthly_usd['min'])} | "
+            f"{_money(c.monthly_usd['desired'])} | {_money(c.monthly_usd['max'])} | "
+            f"{_money(c.expected_monthly_usd)} | {prices} |"
         )
     lines += ["", f"**Policies** (`{report.policy_config}`):", ""]
     if report.policies:

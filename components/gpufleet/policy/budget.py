@@ -104,7 +104,7 @@ def _breakdown(costs: list[GroupCost]) -> str:
         note = f" [{g.capacity_note}]" if g.capacity_note else ""
         lines.append(
             f"  - {g.label}{note}: {c.describe(g.max, 'max')}; {c.describe(g.desired, 'desired')} "
-            f"(on-demand prices as of {c.on_demand.as_of if c.on_demand else '?'})"
+            f"(on-demand prices as of {c.on_demand.quote.as_of_text if c.on_demand else '?'})"
         )
     return "\n".join(lines)
 

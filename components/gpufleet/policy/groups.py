@@ -12,7 +12,6 @@ both on mock-captured graphs and on the engine's own resources.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from pulumi_policy import PolicyResource
 from gpufleet.catalog import Cloud
 from gpufleet.policy import props as p
 from gpufleet.policy.regions import Placement, placement
+from gpufleet.pricing.price import split_nodes
 
 ASG = "aws:autoscaling/group:Group"
 AWS_LT = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -100,15 +100,9 @@ class Market:
     """One max price covers every instance type (an AWS Auto Scaling group's single ``spotMaxPrice``)."""
 
     def split(self, nodes: int) -> tuple[int, int]:
-        """(on-demand, spot) node counts for ``nodes``.
-
-        The on-demand share above the base is rounded up: that is the costlier side, so
-        an estimate errs high. AWS's own rounding is UNVERIFIED.
-        """
-        base = min(nodes, self.on_demand_base)
-        above = max(0, nodes - base)
-        on_demand = base + min(above, math.ceil(above * self.on_demand_percent / 100.0 - 1e-9))
-        return on_demand, nodes - on_demand
+        """(on-demand, spot) node counts for ``nodes``, by :func:`gpufleet.pricing.split_nodes`."""
+        s = split_nodes(nodes, self.on_demand_base, self.on_demand_percent, self.on_demand_percent < 100)
+        return s.on_demand, s.spot
 
 
 ON_DEMAND = Market(on_demand_base=0, on_demand_percent=100.0)

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from gpufleet.catalog import Catalog
 from gpufleet.policy.groups import Group
+from gpufleet.pricing import HOURS_PER_MONTH, SPOT_ASSUMPTIONS, SpotAssumption, TypePrice, price_nodes
 
-HOURS_PER_MONTH = 730
-"""8760 hours / 12 months: the monthly convention of the AWS and Azure price calculators (UNVERIFIED)."""
-
-SpotAssumption = Literal["cap", "catalog-spot"]
-SPOT_ASSUMPTIONS: tuple[SpotAssumption, ...] = ("cap", "catalog-spot")
+__all__ = ["HOURS_PER_MONTH", "SPOT_ASSUMPTIONS", "GroupCost", "SpotAssumption", "price_group", "usd", "usd_month"]
 
 
 def usd(amount: float) -> str:
@@ -21,18 +17,6 @@ def usd(amount: float) -> str:
 
 def usd_month(amount: float) -> str:
     return f"${amount:,.0f}"
-
-
-@dataclass(frozen=True)
-class TypePrice:
-    """What one node of one instance type costs per hour, in USD."""
-
-    instance_type: str
-    on_demand: float
-    spot: float
-    spot_basis: str
-    """How ``spot`` was chosen: the configured cap, the catalog spot price, or on-demand."""
-    as_of: str
 
 
 @dataclass(frozen=True)
@@ -71,53 +55,16 @@ class GroupCost:
 
 
 def price_group(group: Group, catalog: Catalog, assumption: SpotAssumption) -> GroupCost:
-    """Price ``group`` per node (worst case over its types: a cap must hold for any mix)."""
+    """Price ``group`` per node with :func:`gpufleet.pricing.price_nodes`, the function the plan's
+    cost table uses: worst case over its types (a cap must hold for any mix)."""
     region = group.placement.region
     if region is None:
         return GroupCost(group, (f"its region cannot be determined: {group.placement.source}",))
     if not group.instance_types:
         return GroupCost(group, ("no instance type could be read from it or its launch template",))
-    problems: list[str] = []
-    prices: list[TypePrice] = []
-    for t in group.instance_types:
-        od = catalog.quote(group.cloud, t, region, "on-demand")
-        if od is None:
-            problems.append(f"no catalog on-demand price for {t} in {group.cloud} {region}")
-            continue
-        try:
-            od_usd = catalog.to_usd(od.amount, od.currency)
-        except KeyError as e:
-            problems.append(str(e).strip("'\""))
-            continue
-        spot_usd, basis = od_usd, "priced at on-demand"
-        if assumption == "cap":
-            cap = group.market.caps.get(t)
-            if cap is not None:
-                try:
-                    spot_usd = catalog.to_usd(cap, group.market.cap_currency)
-                    basis = f"cap {cap:g} {group.market.cap_currency}"
-                except KeyError as e:
-                    problems.append(str(e).strip("'\""))
-                    continue
-            else:
-                basis = "uncapped, priced at on-demand"
-        else:
-            quote = catalog.quote(group.cloud, t, region, "spot")
-            if quote is not None:
-                try:
-                    spot_usd = catalog.to_usd(quote.amount, quote.currency)
-                except KeyError as e:
-                    problems.append(str(e).strip("'\""))
-                    continue
-                basis = f"catalog spot, {quote.as_of_text}"
-            else:
-                basis = "no catalog spot price, priced at on-demand"
-        prices.append(TypePrice(t, od_usd, spot_usd, basis, od.as_of_text))
-    if problems or not prices:
-        return GroupCost(group, tuple(problems))
-    return GroupCost(
-        group,
-        (),
-        on_demand=max(prices, key=lambda x: (x.on_demand, x.instance_type)),
-        spot=max(prices, key=lambda x: (x.spot, x.instance_type)),
+    prices = price_nodes(
+        catalog, group.cloud, region, group.instance_types, group.market.caps, group.market.cap_currency, assumption
     )
+    if not prices.priced:
+        return GroupCost(group, prices.problems)
+    return GroupCost(group, (), on_demand=prices.on_demand, spot=prices.spot)

@@ -14,6 +14,7 @@ from gpufleet.catalog import Catalog, PriceQuote
 from gpufleet.policy.base import ALICLOUD_PRICE_CURRENCY, CNY_USD_RATE, catalog_for, schema, settings, stack_groups
 from gpufleet.policy.groups import Group
 from gpufleet.policy.pricing import usd
+from gpufleet.pricing.price import on_demand_quote, to_usd
 
 SPOT_SCHEMA = schema(
     {
@@ -43,12 +44,12 @@ def _judge(
     g: Group, t: str, od: PriceQuote, catalog: Catalog, limit: float, shared: str, report_violation: ReportViolation
 ) -> None:
     """Report ``t``'s cap when it is above ``limit`` percent of ``od`` (``shared`` explains a group-wide cap)."""
-    od_usd = catalog.to_usd(od.amount, od.currency)
+    od_usd = to_usd(catalog, od.amount, od.currency)
     cap = g.market.caps.get(t)
     if cap is None:
         percent, what = 100.0, f"uncapped ({g.market.uncapped}), i.e. up to the on-demand price"
     else:
-        cap_usd = catalog.to_usd(cap, g.market.cap_currency)
+        cap_usd = to_usd(catalog, cap, g.market.cap_currency)
         percent = 100.0 * cap_usd / od_usd if od_usd > 0 else float("inf")
         what = f"{cap:g} {g.market.cap_currency} ({usd(cap_usd)}/h, {g.market.cap_field})"
     if percent > limit + 1e-6:
@@ -72,7 +73,7 @@ def validate_spot(args: StackValidationArgs, report_violation: ReportViolation) 
             continue
         quotes: dict[str, PriceQuote] = {}
         for t in g.instance_types:
-            od = catalog.quote(g.cloud, t, g.placement.region, "on-demand")
+            od = on_demand_quote(catalog, g.cloud, t, g.placement.region)
             if od is None:
                 report_violation(
                     f"cannot check the spot max price of {t} in {g.label}: the catalog has no on-demand price for "
@@ -87,7 +88,7 @@ def validate_spot(args: StackValidationArgs, report_violation: ReportViolation) 
             # on-demand price reports a percentage the user cannot change. With a type unpriced the
             # priciest is unknown; its "cannot check" is reported above.
             if len(quotes) == len(g.instance_types):
-                t = max(quotes, key=lambda k: (catalog.to_usd(quotes[k].amount, quotes[k].currency), k))
+                t = max(quotes, key=lambda k: (to_usd(catalog, quotes[k].amount, quotes[k].currency), k))
                 shared = (
                     f" The Auto Scaling group has one {g.market.cap_field} for all {len(quotes)} instance types, so "
                     "it is compared with the most expensive one (gpufleet sets it to the highest per-type cap)."
