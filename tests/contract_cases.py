@@ -6,16 +6,17 @@ from typing import Any
 
 import yaml
 
+from contract_templates import TEMPLATE_FILES, TEMPLATES
 from gpufleet.contract.base import Finding
 from gpufleet.plan.engine import ProgramRun, run_program
-from helpers import ROOT, STACKS, fleet
+from helpers import ROOT, fleet
 
 PROGRAM = ROOT / "__main__.py"
-TEMPLATES = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in STACKS.glob("Pulumi.*.yaml"))
+__all__ = ["TEMPLATES", "assert_fires", "plan_fleet", "plan_template"]
 
 
 def plan_template(stack: str) -> ProgramRun:
-    doc = yaml.safe_load((STACKS / f"Pulumi.{stack}.yaml").read_text())
+    doc = yaml.safe_load(TEMPLATE_FILES[stack].read_text())
     return run_program(PROGRAM, doc["config"], stack=stack)
 
 
@@ -46,6 +47,53 @@ NAMED_SPECS: dict[str, dict[str, Any]] = {
         capacity={"min": 0, "desired": 1, "max": 4},
         autoscaling={"schedules": [{"name": "peak", "cron": "0 20 * * 1-5", "desired": 10}]},
     ),
+}
+
+
+def template_fleet(stack: str) -> dict[str, Any]:
+    """The ``gpufleet:fleet`` value of a stack template."""
+    value: dict[str, Any] = yaml.safe_load(TEMPLATE_FILES[stack].read_text())["config"]["gpufleet:fleet"]
+    return value
+
+
+def _one_group(stack: str, **over: Any) -> dict[str, Any]:
+    """A template's fleet with its first group changed by ``over``."""
+    value = template_fleet(stack)
+    return {**value, "groups": [{**value["groups"][0], **over}]}
+
+
+_ALI = template_fleet("alicloud-inference-a10-spot")["groups"][0]
+
+# Specs that show today's Azure and Alibaba defects (issues 15, 16; reviews azure-*/alicloud-*).
+CLOUD_DEFECT_SPECS: dict[str, dict[str, Any]] = {
+    # a mixed non-IB group becomes a Flexible set with a SystemAssigned identity (issue 15 item 2);
+    # multi-hour and multi-minute crons become multi-value recurrences (issue 15 item 1)
+    "azure-mixed-multi-hour": _one_group(
+        "azure-inference-a10-spot",
+        market={"type": "mixed", "onDemandBase": 1, "maxPricePercent": 60},
+        autoscaling={
+            "gpuUtilizationTarget": 60,
+            "schedules": [
+                {"name": "twice-daily", "cron": "0 8,20 * * 1-5", "timezone": "America/New_York", "min": 1},
+                {"name": "half-hourly", "cron": "*/30 9-17 * * *", "timezone": "America/New_York", "min": 1},
+            ],
+        },
+    ),
+    # desired 0 is dropped by the provider's GetOk, so a task that sets desired is rejected; '0,30 9 * * *'
+    # runs twice an hour; neither cron has '?' (issue 16 items 1, 2)
+    "alicloud-desired-zero-half-hourly": _one_group(
+        "alicloud-inference-a10-spot",
+        capacity={"min": 0, "desired": 0, "max": 6},
+        autoscaling={
+            **_ALI["autoscaling"],
+            "schedules": [
+                {"name": "peak", "cron": "0 9 * * 1-5", "timezone": "Asia/Shanghai", "desired": 2},
+                {"name": "twice", "cron": "0,30 9 * * *", "timezone": "UTC", "min": 1},
+            ],
+        },
+    ),
+    # the template's own shape: a group sent with desired 1 and a min-only schedule (issue 16 item 2)
+    "alicloud-min-only-schedule": _one_group("alicloud-inference-a10-spot"),
 }
 
 

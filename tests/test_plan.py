@@ -11,6 +11,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from contract_templates import expected
 from gpufleet.cli import app
 from helpers import ROOT, TEMPLATES, assert_golden, fleet
 
@@ -20,7 +21,7 @@ AS_OF = "2026-11-24"  # price-age warnings are judged against a fixed date in te
 
 def _plan_json(*args: str) -> tuple[int, dict[str, Any]]:
     result = runner.invoke(app, ["plan", *args, "--format", "json", "--as-of", AS_OF])
-    assert result.exit_code in (0, 1), result.output
+    assert result.exit_code in (0, 1, 3), result.output
     return result.exit_code, json.loads(result.stdout)
 
 
@@ -62,7 +63,10 @@ def test_template_plans_passes_its_policies_and_matches_its_golden(path: Path) -
     stack = path.name[len("Pulumi.") : -len(".yaml")]
     code, plan = _plan_json("--stack", stack)
     mandatory = [p for p in plan["policies"] if p["enforcement"] == "mandatory"]
-    assert code == 0 and mandatory == [], mandatory
+    assert mandatory == [], mandatory
+    # the contract findings are the ones tests/contract_templates.py lists (exit 3 when there are any)
+    assert sorted((f["resource"], f["field"], f["rule"]) for f in plan["contract"]) == expected(stack)
+    assert code == (3 if expected(stack) else 0), plan["contract"]
     assert plan["resources"] and plan["groups"]
     assert_golden(f"plan/{stack}", _stable(plan))
 

@@ -15,13 +15,15 @@ from typing import Any
 import pytest
 import yaml
 
+from contract_cases import CLOUD_DEFECT_SPECS, assert_fires
+from contract_templates import TEMPLATE_FILES, TEMPLATES, expected
 from gpufleet.contract import alicloud
 from gpufleet.contract.base import RULES, Finding, Request, apply_rules
 from gpufleet.plan.engine import CapturedResource, run_program
 from gpufleet.plan.run import PROJECT_ROOT
 from helpers import STACKS
 
-ALI_TEMPLATES = ["alicloud-inference-a10-spot", "alicloud-train-erdma", "multicloud-burst"]
+ALI_TEMPLATES = [t for t in TEMPLATES if "cloud: alicloud" in TEMPLATE_FILES[t].read_text()]
 
 
 @cache
@@ -38,25 +40,18 @@ def _check(resources: Any) -> list[Finding]:
 
 
 Q = "alicloud.ess.cron-question-mark"
-D = "alicloud.ess.scheduled-task-sets-desired"
-# Exact findings per template on today's code: (resource, field, rule, issue that fixes it).
-EXPECTED: dict[str, list[tuple[str, str, str, int]]] = {
-    "alicloud-inference-a10-spot": [
-        ("infer-a10-servers-office-hours", "RecurrenceValue", Q, 16),  # '0 1 * * 1-5'
-        ("infer-a10-servers-office-hours", "DesiredCapacity", D, 16),  # min only, group desired 1
-        ("infer-a10-servers-night", "RecurrenceValue", Q, 16),  # '0 13 * * 1-5'
-        ("infer-a10-servers-night", "DesiredCapacity", D, 16),
-    ],
-    "alicloud-train-erdma": [],
-    "multicloud-burst": [],
-}
+
+
+def test_the_alibaba_templates_are_found() -> None:
+    assert {"alicloud-inference-a10-spot", "alicloud-train-erdma", "multicloud-burst"} <= set(ALI_TEMPLATES)
 
 
 @pytest.mark.parametrize("stack", ALI_TEMPLATES)
 def test_template_findings_are_exactly_the_known_ones(stack: str) -> None:
-    resources = _capture(stack)
-    found = sorted((f.resource, f.field, f.rule) for f in _check(resources))
-    assert found == sorted(e[:3] for e in EXPECTED[stack])
+    # the Alibaba rows of the one table (tests/contract_templates.py): the a10 template's 2 schedules
+    # lack '?' and set no desired on a group sent with desired 1 (issue 16)
+    found = sorted((f.resource, f.field, f.rule) for f in _check(_capture(stack)))
+    assert found == expected(stack, "alicloud")
 
 
 def test_requests_follow_the_provider_and_the_dependency_order() -> None:
@@ -78,33 +73,16 @@ def test_requests_follow_the_provider_and_the_dependency_order() -> None:
 # --- today's defects on specs beyond the templates (issue 16 fixes them) ----------------------
 
 _FLEET = yaml.safe_load((STACKS / "Pulumi.alicloud-inference-a10-spot.yaml").read_text())["config"]["gpufleet:fleet"]
-_DEFECTS = yaml.safe_dump(
-    {
-        **_FLEET,
-        "groups": [
-            {
-                **_FLEET["groups"][0],
-                "capacity": {"min": 0, "desired": 0, "max": 6},
-                "autoscaling": {
-                    **_FLEET["groups"][0]["autoscaling"],
-                    "schedules": [
-                        {"name": "peak", "cron": "0 9 * * 1-5", "timezone": "Asia/Shanghai", "desired": 2},
-                        {"name": "twice", "cron": "0,30 9 * * *", "timezone": "UTC", "min": 1},
-                    ],
-                },
-            }
-        ],
-    }
-)
+_DEFECTS = yaml.safe_dump(CLOUD_DEFECT_SPECS["alicloud-desired-zero-half-hourly"])
 
 
 def test_todays_desired_zero_group_and_half_hourly_cron_are_caught() -> None:
     """Review 1 and 2: desired 0 is dropped by GetOk, so a task that sets desired is rejected;
     '0,30 9 * * *' fires twice an hour and has no '?'."""
-    found = sorted(
-        (f.resource.rsplit("-", 1)[-1], f.field, f.rule)
-        for f in _check(_capture("alicloud-inference-a10-spot", _DEFECTS))
-    )
+    findings = _check(_capture("alicloud-inference-a10-spot", _DEFECTS))
+    assert_fires(findings, "alicloud.ess.cron-once-per-hour", "RecurrenceValue")
+    assert_fires(findings, "alicloud.ess.scheduled-task-desired-needs-group-feature", "DesiredCapacity")
+    found = sorted((f.resource.rsplit("-", 1)[-1], f.field, f.rule) for f in findings)
     assert found == sorted(
         [
             ("peak", "RecurrenceValue", Q),  # issue 16
@@ -139,8 +117,7 @@ def test_every_mapping_is_exercised_by_a_template() -> None:
 def test_mapping_flags_an_unmapped_input_and_a_wrong_type(type_: str) -> None:
     good = _template_inputs()[type_]
     assert [f for f in _check([_res(type_, good)]) if f.rule in ("alicloud.model", alicloud.UNMAPPED)] == []
-    bad = _check([_res(type_, {**good, "notAProviderInput": 1})])
-    assert ("notAProviderInput", alicloud.UNMAPPED) in [(f.field, f.rule) for f in bad]
+    assert_fires(_check([_res(type_, {**good, "notAProviderInput": 1})]), "alicloud.unmapped", "notAProviderInput")
     # a wrong type in the first mapped input reaches the SDK model as a wrong type
     call = alicloud.MAPPINGS[type_].calls[0]
     key = next(k for k in call.fields if k in good and call.fields[k].convert is None)
@@ -151,6 +128,7 @@ def test_mapping_flags_an_unmapped_input_and_a_wrong_type(type_: str) -> None:
 
 def test_model_flags_unknown_and_missing_required_parameters() -> None:
     req = Request("alicloud", "Ess.CreateAlarm", {"RegionId": "cn", "NotAParam": 1}, "a", "alicloud:ess/alarm:Alarm")
+    assert_fires(alicloud.model_findings([req]), "alicloud.model", "ScalingGroupId")
     found = sorted((f.field, f.message.split(" ")[0]) for f in alicloud.model_findings([req]))
     assert found == [("NotAParam", "unknown"), ("ScalingGroupId", "required")]
 
@@ -214,17 +192,38 @@ RULE_CASES: dict[str, tuple[Request, Request]] = {
 }
 
 
+def _fired(rule_id: str) -> list[Finding]:
+    """Every registered rule over the rule's wrong input (a rule dropped from RULES fires nothing)."""
+    return apply_rules([RULE_CASES[rule_id][0]])
+
+
+def test_each_rule_fires_on_its_wrong_input() -> None:
+    # one literal assert_fires per rule id: tests/contract/test_meta.py requires it of every rule
+    assert_fires(_fired("alicloud.ess.cron-fields"), "alicloud.ess.cron-fields", "RecurrenceValue")
+    assert_fires(_fired("alicloud.ess.cron-question-mark"), "alicloud.ess.cron-question-mark", "RecurrenceValue")
+    assert_fires(_fired("alicloud.ess.cron-once-per-hour"), "alicloud.ess.cron-once-per-hour", "RecurrenceValue")
+    assert_fires(
+        _fired("alicloud.ess.scheduled-task-sets-desired"),
+        "alicloud.ess.scheduled-task-sets-desired",
+        "DesiredCapacity",
+    )
+    assert_fires(
+        _fired("alicloud.ess.scheduled-task-desired-needs-group-feature"),
+        "alicloud.ess.scheduled-task-desired-needs-group-feature",
+        "DesiredCapacity",
+    )
+    assert_fires(_fired("alicloud.ess.launch-time-90-days"), "alicloud.ess.launch-time-90-days", "LaunchTime")
+    assert_fires(_fired("alicloud.tags.max-20"), "alicloud.tags.max-20")
+    assert_fires(_fired("alicloud.ess.user-data-32kb"), "alicloud.ess.user-data-32kb", "UserData")
+
+
 @pytest.mark.parametrize("rule_id", sorted(RULE_CASES))
-def test_rule_fires_on_a_wrong_input_and_not_on_a_right_one(rule_id: str) -> None:
+def test_rule_flags_only_itself_and_passes_a_close_right_input(rule_id: str) -> None:
     bad, good = RULE_CASES[rule_id]
     r = RULES[rule_id]
     assert {f.rule for f in r.findings(bad)} == {rule_id}
     assert r.findings(good) == []
     assert r.source and "2026" in r.source
-
-
-def test_every_alicloud_rule_has_a_negative_case() -> None:
-    assert {i for i, r in RULES.items() if r.cloud == "alicloud"} == set(RULE_CASES)
 
 
 def test_launch_time_must_be_the_api_format() -> None:

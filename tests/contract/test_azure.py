@@ -13,13 +13,15 @@ from typing import Any
 import pytest
 import yaml
 
+from contract_cases import CLOUD_DEFECT_SPECS, assert_fires
+from contract_templates import TEMPLATE_FILES, TEMPLATES, expected
 from gpufleet.contract import azure
 from gpufleet.contract.base import RULES, Finding, Request, apply_rules
 from gpufleet.plan.engine import CapturedResource, run_program
 from gpufleet.plan.run import PROJECT_ROOT
 from helpers import STACKS
 
-AZURE_TEMPLATES = ["azure-inference-a10-spot", "azure-train-ndh100-ib", "multicloud-burst"]
+AZURE_TEMPLATES = [t for t in TEMPLATES if "cloud: azure" in TEMPLATE_FILES[t].read_text()]
 
 
 @cache
@@ -39,16 +41,16 @@ def _keys(findings: list[Finding]) -> list[tuple[str, str, str]]:
     return sorted((f.resource, f.field, f.rule) for f in findings)
 
 
-# Exact findings per template on today's code, with the issue that fixes each. Today's Azure
-# templates use one start time per schedule and Uniform sets, so none is expected.
-EXPECTED: dict[str, list[tuple[str, str, str, int]]] = {t: [] for t in AZURE_TEMPLATES}
+def test_the_azure_templates_are_found() -> None:
+    assert {"azure-inference-a10-spot", "azure-train-ndh100-ib", "multicloud-burst"} <= set(AZURE_TEMPLATES)
 
 
 @pytest.mark.parametrize("stack", AZURE_TEMPLATES)
 def test_template_findings_are_exactly_the_known_ones(stack: str) -> None:
+    # the Azure rows of the one table (tests/contract_templates.py)
     resources = _capture(stack)
     assert any(r.type.startswith("azure-native:") for r in resources)
-    assert _keys(_check(resources)) == sorted(e[:3] for e in EXPECTED[stack])
+    assert _keys(_check(resources)) == expected(stack, "azure")
 
 
 def test_requests_cover_every_azure_resource_in_dependency_order() -> None:
@@ -77,31 +79,19 @@ def test_vmss_body_is_rebuilt_with_properties_where_arm_wants_them() -> None:
 # --- today's defects, reproduced from specs the review made (issue 15 fixes them) --------------
 
 _BASE = (STACKS / "Pulumi.azure-inference-a10-spot.yaml").read_text()
-_DEFECTS = yaml.safe_dump(
-    {
-        **(fleet := yaml.safe_load(_BASE)["config"]["gpufleet:fleet"]),
-        "groups": [
-            {
-                **fleet["groups"][0],
-                "market": {"type": "mixed", "onDemandBase": 1, "maxPricePercent": 60},
-                "autoscaling": {
-                    "gpuUtilizationTarget": 60,
-                    "schedules": [
-                        {"name": "twice-daily", "cron": "0 8,20 * * 1-5", "timezone": "America/New_York", "min": 1},
-                        {"name": "half-hourly", "cron": "*/30 9-17 * * *", "timezone": "America/New_York", "min": 1},
-                    ],
-                },
-            }
-        ],
-    }
-)
+_DEFECTS = yaml.safe_dump(CLOUD_DEFECT_SPECS["azure-mixed-multi-hour"])
 
 
 def test_todays_recurrences_and_flexible_identity_are_caught() -> None:
     """Review B1 and B2 on the unfixed code: a mixed non-IB group becomes a Flexible set with a
     SystemAssigned identity, and multi-hour/multi-minute crons become multi-value recurrences."""
-    found = [(f.field, f.rule) for f in _check(_capture("azure-inference-a10-spot", _DEFECTS))]
+    findings = _check(_capture("azure-inference-a10-spot", _DEFECTS))
     one = "azure.autoscale.recurrence-one-hour-one-minute"
+    assert_fires(findings, "azure.vmss.flexible-no-system-assigned-identity", "identity.type")
+    assert_fires(
+        findings, "azure.autoscale.recurrence-one-hour-one-minute", "properties.profiles[1].recurrence.schedule.hours"
+    )
+    found = [(f.field, f.rule) for f in findings]
     assert sorted(found) == sorted(
         [
             ("identity.type", "azure.vmss.flexible-no-system-assigned-identity"),  # issue 15
@@ -155,11 +145,13 @@ def test_mapping_is_clean_when_valid_and_flags_an_unknown_property(type_: str) -
     good = _MINIMAL[type_]
     assert _check([_res(type_, good)]) == []
     bad = _check([_res(type_, {**good, "notAnArmProperty": 1})])
+    assert_fires(bad, "azure.model", "notAnArmProperty")
     assert [(f.field, f.rule) for f in bad] == [("notAnArmProperty", "azure.model")]
 
 
 def test_unmapped_azure_type_is_a_finding_not_a_pass() -> None:
     found = _check([_res("azure-native:compute:Disk", {"location": "eastus"})])
+    assert_fires(found, "azure.unmapped")
     assert [f.rule for f in found] == [azure.UNMAPPED]
 
 
@@ -258,17 +250,35 @@ RULE_CASES: dict[str, tuple[Request, Request]] = {
 }
 
 
+def _fired(rule_id: str) -> list[Finding]:
+    """Every registered rule over the rule's wrong input (a rule dropped from RULES fires nothing)."""
+    return apply_rules([RULE_CASES[rule_id][0]])
+
+
+def test_each_rule_fires_on_its_wrong_input() -> None:
+    # one literal assert_fires per rule id: tests/contract/test_meta.py requires it of every rule
+    sched = "properties.profiles[0].recurrence.schedule"
+    assert_fires(
+        _fired("azure.autoscale.recurrence-one-hour-one-minute"),
+        "azure.autoscale.recurrence-one-hour-one-minute",
+        f"{sched}.hours",
+    )
+    assert_fires(
+        _fired("azure.vmss.flexible-no-system-assigned-identity"),
+        "azure.vmss.flexible-no-system-assigned-identity",
+        "identity.type",
+    )
+    assert_fires(_fired("azure.vmss.single-placement-group-100"), "azure.vmss.single-placement-group-100")
+    assert_fires(_fired("azure.tags.max-50"), "azure.tags.max-50", "tags")
+
+
 @pytest.mark.parametrize("rule_id", sorted(RULE_CASES))
-def test_rule_fires_on_a_wrong_input_and_not_on_a_right_one(rule_id: str) -> None:
+def test_rule_flags_only_itself_and_passes_a_close_right_input(rule_id: str) -> None:
     bad, good = RULE_CASES[rule_id]
     r = RULES[rule_id]
-    assert [f.rule for f in r.findings(bad)] and {f.rule for f in r.findings(bad)} == {rule_id}
+    assert {f.rule for f in r.findings(bad)} == {rule_id}
     assert r.findings(good) == []
     assert r.source and "2026" in r.source  # every rule says where it comes from and when it was read
-
-
-def test_every_azure_rule_has_a_negative_case() -> None:
-    assert {i for i, r in RULES.items() if r.cloud == "azure"} == set(RULE_CASES)
 
 
 def test_recurrence_rule_names_minutes_too() -> None:

@@ -1,7 +1,8 @@
 """validate -> resolve -> plan -> contract over generated valid specs (tests/specgen.py).
 
 Nothing but a config error may escape, and a plan may carry only findings of known open
-defects: the per-cloud fixes (issues 14-16) are separate work. Each table entry must still
+defects: the per-cloud fixes (issues 14-16) are separate work. The generator covers the three
+clouds, so the AWS, Azure and Alibaba modules all check its plans. Each table entry must still
 reproduce, so whoever fixes a defect has to remove its entry.
 """
 
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 
 import specgen
-from contract_cases import NAMED_SPECS, assert_fires, plan_fleet
+from contract_cases import CLOUD_DEFECT_SPECS, NAMED_SPECS, assert_fires, plan_fleet
 from gpufleet.contract import check_plan
 from gpufleet.errors import ConfigError
 from gpufleet.resolve import resolve_group
@@ -23,6 +24,12 @@ KNOWN_OPEN_DEFECTS: dict[str, int] = {
     "aws.ec2.network-card-interface": 14,  # p6-b300: EFA on the ENA-only card 0 (issue 14 item 1)
     "aws.ec2.subnet-zone": 14,  # created network without zones defaults to <region>b (issue 14 item 2)
     "aws.autoscaling.schedule-within-group": 14,  # schedule desired above max validates (issue 14 item 6)
+    "azure.autoscale.recurrence-one-hour-one-minute": 15,  # '0 8,20 ...' -> hours [8, 20] (issue 15 item 1)
+    "azure.vmss.flexible-no-system-assigned-identity": 15,  # mixed non-IB -> Flexible + SystemAssigned (item 2)
+    "alicloud.ess.cron-question-mark": 16,  # '0 13 * * 1-5' has no '?' (issue 16 item 1)
+    "alicloud.ess.cron-once-per-hour": 16,  # '0,30 9 * * *' validates (issue 16 item 1)
+    "alicloud.ess.scheduled-task-sets-desired": 16,  # min-only schedule on a group sent with desired (item 2)
+    "alicloud.ess.scheduled-task-desired-needs-group-feature": 16,  # desired 0 dropped by GetOk (item 2)
 }
 """Contract rule id -> the open issue whose fix removes it. Remove an entry with its fix."""
 
@@ -30,8 +37,16 @@ REPRODUCERS: dict[str, str] = {
     "aws.ec2.network-card-interface": "p6-b300-rdma",
     "aws.ec2.subnet-zone": "tokyo-no-zones",
     "aws.autoscaling.schedule-within-group": "schedule-above-max",
+    "azure.autoscale.recurrence-one-hour-one-minute": "azure-mixed-multi-hour",
+    "azure.vmss.flexible-no-system-assigned-identity": "azure-mixed-multi-hour",
+    "alicloud.ess.cron-question-mark": "alicloud-min-only-schedule",
+    "alicloud.ess.cron-once-per-hour": "alicloud-desired-zero-half-hourly",
+    "alicloud.ess.scheduled-task-sets-desired": "alicloud-min-only-schedule",
+    "alicloud.ess.scheduled-task-desired-needs-group-feature": "alicloud-desired-zero-half-hourly",
 }
-"""Known defect -> the spec of contract_cases.NAMED_SPECS that shows it on today's code."""
+"""Known defect -> the spec of contract_cases.NAMED_SPECS or CLOUD_DEFECT_SPECS that shows it on today's code."""
+
+SPECS = {**NAMED_SPECS, **CLOUD_DEFECT_SPECS}
 
 
 def test_every_known_defect_has_a_reproducer() -> None:
@@ -41,7 +56,7 @@ def test_every_known_defect_has_a_reproducer() -> None:
 @pytest.mark.parametrize("rule_id", sorted(KNOWN_OPEN_DEFECTS))
 def test_each_known_defect_still_reproduces(rule_id: str) -> None:
     # If this fails, the defect is fixed (or refused at validation): delete its KNOWN_OPEN_DEFECTS entry.
-    spec = NAMED_SPECS[REPRODUCERS[rule_id]]
+    spec = SPECS[REPRODUCERS[rule_id]]
     validate_fleet(spec, specgen.catalog())
     assert_fires(check_plan(plan_fleet(spec).resources).findings, rule_id)
 
@@ -71,5 +86,5 @@ def test_generated_specs_plan_contract_clean_or_are_refused_with_a_path(fleet: d
 @settings(specgen.PLAN_PROFILE, max_examples=15)
 @given(specgen.fleets(cloud="aws"))
 def test_generated_aws_specs_plan_contract_clean(fleet: dict[str, Any]) -> None:
-    # AWS is the cloud this branch checks; give it examples of its own
+    # AWS has the most mappings and open defects: give it examples of its own
     assert _plan_and_check(fleet) == []

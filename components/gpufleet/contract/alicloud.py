@@ -23,6 +23,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any
 
 from alibabacloud_ecs20140526 import models as ecs  # type: ignore[import-untyped, unused-ignore]
@@ -35,6 +36,22 @@ from gpufleet.contract.base import Finding, Request, Resource, rule
 
 PREFIX = "alicloud:"
 UNMAPPED = "alicloud.unmapped"
+RULE_MODEL = "alicloud.model"
+"""Rule id of every finding of the SDK model check."""
+
+MODEL_PACKAGES = (
+    "alibabacloud-ess20220222",
+    "alibabacloud-ecs20140526",
+    "alibabacloud-vpc20160428",
+    "alibabacloud-ram20150501",
+)
+"""The distributions whose request models ``model_findings`` reads (the ``contract`` extra)."""
+
+
+def model_version() -> str:
+    """Which SDK model packages the Alibaba check used (for the plan's contract section)."""
+    return ", ".join(f"{p} {metadata.version(p)}" for p in MODEL_PACKAGES)
+
 
 GET, GETOK = "get", "getok"
 """``GET``: sent whenever set (``d.Get``/``GetOkExists``). ``GETOK``: the provider's ``GetOk``,
@@ -601,7 +618,7 @@ def model_findings(requests: Sequence[Request]) -> list[Finding]:
         model = _MODELS[req.operation]
         source = _SOURCE[req.operation.split(".", 1)[0]]
         out.extend(
-            Finding(req.resource, req.resource_type, f, "alicloud.model", msg, source)
+            Finding(req.resource, req.resource_type, f, RULE_MODEL, msg, source)
             for f, msg in alicloud_model.check(model, req.params)
         )
     return out

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Any
 
 from azure.mgmt.authorization.v2022_04_01 import models as authorization_models
@@ -34,6 +35,20 @@ from gpufleet.contract import azure_model
 from gpufleet.contract.base import Finding, Request, Resource, rule
 
 PREFIX = "azure-native:"
+
+MODEL_PACKAGES = (
+    "azure-mgmt-compute",
+    "azure-mgmt-network",
+    "azure-mgmt-monitor",
+    "azure-mgmt-authorization",
+    "azure-mgmt-msi",
+)
+"""The distributions whose models ``model_findings`` reads (the ``contract`` extra)."""
+
+
+def model_version() -> str:
+    """Which model packages the Azure check used (for the plan's contract section)."""
+    return ", ".join(f"{p} {metadata.version(p)}" for p in MODEL_PACKAGES)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ import isodate  # type: ignore[import-untyped, unused-ignore]
 
 from gpufleet.contract.base import Finding, Request
 
+RULE_MODEL = "azure.model"
+"""Rule id of every finding of the model walk."""
+
 _BASIC = {"str", "int", "long", "float", "bool", "object", "duration", "iso-8601", "rfc-1123", "date", "base64"}
 
 
@@ -215,6 +218,6 @@ def _constraints(rules: Mapping[str, Any], value: Any, where: str) -> Iterator[t
 def findings(request: Request, cls: type, source: str) -> list[Finding]:
     """Model findings (rule ``azure.model``) of one request's ARM body."""
     return [
-        Finding(request.resource, request.resource_type, f, "azure.model", m, source)
+        Finding(request.resource, request.resource_type, f, RULE_MODEL, m, source)
         for f, m in check(cls, request.params)
     ]
