@@ -128,10 +128,14 @@ def _shape_bad_group_problems(
     raw_tags = raw.get("tags")
     tags: Mapping[str, Any] = raw_tags if isinstance(raw_tags, Mapping) else {}
     problems, _ = _group_problems(group, path, fleet_name, tags, cat)
+    # A key at the wrong level (``count`` beside ``gpu``) is reported once, where it stands: its
+    # absence from the right level (``gpu.count``) is the same mistake, not a second problem.
     return [
         p
         for p in problems
-        if p.path.startswith(path + ".") and p.path[len(path) + 1 :].split(".", 1)[0].split("[", 1)[0] not in left_out
+        if p.path.startswith(path + ".")
+        and p.path[len(path) + 1 :].split(".", 1)[0].split("[", 1)[0] not in left_out
+        and p.path.rsplit(".", 1)[-1] not in bad
     ]
 
 

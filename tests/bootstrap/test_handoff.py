@@ -43,9 +43,10 @@ def _node(ctx: GroupContext) -> tuple[dict[str, str], dict[str, list[str]]]:
     files = {f["path"]: f["content"].encode() for f in doc["write_files"] if "encoding" not in f}
     (bundle,) = [f for f in doc["write_files"] if f.get("encoding") == "gz+b64"]
     with tarfile.open(fileobj=io.BytesIO(gzip.decompress(base64.b64decode(bundle["content"])))) as tar:
-        types_file = tar.extractfile("etc/gpufleet/types")
-        assert types_file is not None
-        files["/etc/gpufleet/types"] = types_file.read()
+        for name in ("etc/gpufleet/types", "etc/gpufleet/node.env"):  # node.env rides in the bundle
+            member = tar.extractfile(name) if name in tar.getnames() else None
+            if member is not None:
+                files["/" + name] = member.read()
     env = {}
     for line in files["/etc/gpufleet/node.env"].decode().splitlines():
         key, _, value = line.partition("=")

@@ -252,7 +252,6 @@ EXPECTED_SPEC_FINDINGS: dict[str, list[tuple[str, str, str]]] = {
     "p6-b200-rdma": [],
     "tokyo-no-zones": [("demo-trainers-private-ap-northeast-1b", "AvailabilityZone", "aws.ec2.subnet-zone")],
     "h200-by-model": [],  # the half-used EFA cards of p5e (issue 14 item 4) are legal requests
-    "p3dn": [],  # V100 on the default image (item 5) is an image fact, not a request
     "schedule-above-max": [("demo-trainers-peak", "DesiredCapacity", "aws.autoscaling.schedule-within-group")],
 }  # fmt: skip
 
@@ -311,3 +310,14 @@ def test_the_limits_paramvalidator_skips_are_enforced() -> None:
     assert_fires(findings([lt]), "aws.model.enum", "LaunchTemplateData.MetadataOptions.HttpTokens")
     prof = Res("aws:iam/instanceProfile:InstanceProfile", "p", {"path": "no-slashes"})
     assert_fires(findings([prof]), "aws.model.pattern", "Path")
+
+
+def test_p3dn_on_the_default_image_is_refused_before_any_request() -> None:
+    from contract_cases import P3DN_SPEC
+
+    from gpufleet.errors import ConfigError
+    from gpufleet.validation import validate_fleet
+
+    with pytest.raises(ConfigError) as e:
+        validate_fleet(P3DN_SPEC)
+    assert "groups[0].bootstrap.driver" in str(e.value) and "Volta" in str(e.value)

@@ -190,30 +190,47 @@ def _levels(values: dict[str, float] | dict[str, int]) -> str:
 def render_table(report: PlanReport, console: Console) -> None:
     title = f"[bold]stack {escape(report.stack)}[/]: {len(report.resources)} resources"
     console.print(resource_tree(report.resources, title))
+    # Below 150 columns the table keeps what a cost review needs (nodes and dollars at each level)
+    # and leaves region, type, market, GPUs and price date to a wider terminal or --format json:
+    # money columns never fold or crop ("$13,0" / "82").
+    narrow = console.width < 150
+    cols: list[tuple[str, bool]] = (
+        [("group", False), ("nodes\nmin/des/max", True), ("$/mo\nmin", True), ("$/mo\ndesired", True),
+         ("$/mo\nmax", True), ("$/mo\nexpected", True)]
+        if narrow
+        else [("group", False), ("cloud/region", False), ("priced on", False), ("market", False),
+              ("GPUs/node", True), ("nodes\nmin/desired/max", True), ("GPUs\nmin/desired/max", True),
+              ("$/mo min", True), ("$/mo desired", True), ("$/mo max", True), ("$/mo expected", True),
+              ("prices", False)]
+    )  # fmt: skip
     cost = Table(title=COST_TITLE, title_justify="left")
-    for col, right in (("group", False), ("cloud/region", False), ("priced on", False), ("market", False),
-                       ("GPUs/node", True), ("nodes\nmin/desired/max", True), ("GPUs\nmin/desired/max", True),
-                       ("$/mo min", True), ("$/mo desired", True), ("$/mo max", True), ("$/mo expected", True),
-                       ("prices", False)):  # fmt: skip
-        cost.add_column(col, justify="right" if right else "left", overflow="fold", no_wrap=right)  # never "$13,0/82"
+    for col, right in cols:
+        cost.add_column(col, justify="right" if right else "left", overflow="fold", no_wrap=right)
     notes: list[str] = []
     for rg, c in report.groups:
         g = rg.spec
         od = c.on_demand
         prices = f"{od.as_of_text[:10]} {od.currency}" if od else "no price"
-        cost.add_row(
-            g.name, f"{g.cloud}/{g.region}", c.instance_type, g.market.type, f"{float(c.gpus_per_node):g}",
-            _levels(c.nodes), _levels(c.gpus), _whole(c.monthly_usd["min"]), _whole(c.monthly_usd["desired"]),
-            _whole(c.monthly_usd["max"]), _whole(c.expected_monthly_usd), prices,
-        )  # fmt: skip
+        money = [_whole(c.monthly_usd["min"]), _whole(c.monthly_usd["desired"]), _whole(c.monthly_usd["max"]),
+                 _whole(c.expected_monthly_usd)]  # fmt: skip
+        if narrow:
+            cost.add_row(g.name, _levels(c.nodes), *money)
+        else:
+            cost.add_row(
+                g.name, f"{g.cloud}/{g.region}", c.instance_type, g.market.type, f"{float(c.gpus_per_node):g}",
+                _levels(c.nodes), _levels(c.gpus), *money, prices,
+            )  # fmt: skip
         if g.market.is_spot:
             notes.append(f"{g.name}: {c.spot_basis}")
         notes.append(f"{g.name}: expected = {c.expected_basis}")
     t = report.totals()
-    cost.add_row(
-        "[bold]total[/]", "", "", "", "", "", _levels(t["gpus"]), _whole(t["monthlyUsd"]["min"]),
-        _whole(t["monthlyUsd"]["desired"]), _whole(t["monthlyUsd"]["max"]), _whole(t["expectedMonthlyUsd"]), "",
-    )  # fmt: skip
+    money = [_whole(t["monthlyUsd"]["min"]), _whole(t["monthlyUsd"]["desired"]), _whole(t["monthlyUsd"]["max"]),
+             _whole(t["expectedMonthlyUsd"])]  # fmt: skip
+    if narrow:
+        cost.add_row("[bold]total[/]", "", *money)
+        notes.append("region, type, market, GPUs and price dates: a wider terminal (COLUMNS=160) or --format json")
+    else:
+        cost.add_row("[bold]total[/]", "", "", "", "", "", _levels(t["gpus"]), *money, "")
     console.print(cost)
     for n in notes:
         console.print(f"[dim]{escape(n)}[/]", highlight=False)
