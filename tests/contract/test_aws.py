@@ -314,7 +314,6 @@ def test_the_limits_paramvalidator_skips_are_enforced() -> None:
 
 def test_p3dn_on_the_default_image_is_refused_before_any_request() -> None:
     from contract_cases import P3DN_SPEC
-
     from gpufleet.errors import ConfigError
     from gpufleet.validation import validate_fleet
 
