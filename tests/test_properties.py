@@ -125,10 +125,16 @@ def assert_worst_cases_agree(result: PlanReport) -> None:
     # cap, Alibaba caps in CNY) over the plan's resources: per group, hourly at max x 730 h.
     policy_groups = stack_groups(Graph(result.resources).stack_resources(), "CNY")
     costs = [price_group(g, specgen.catalog(), "cap") for g in policy_groups]
+
+    # Unpriced groups (None) sort after priced ones of the same cloud, never compared with a number.
+    def order(x: tuple[str, float | None]) -> tuple[str, bool, float]:
+        return (x[0], x[1] is None, x[1] or 0.0)
+
     budget = sorted(
-        (c.group.cloud, round(c.hourly(c.group.max) * HOURS_PER_MONTH, 2) if c.priced else None) for c in costs
+        ((c.group.cloud, round(c.hourly(c.group.max) * HOURS_PER_MONTH, 2) if c.priced else None) for c in costs),
+        key=order,
     )
-    table = sorted((rg.spec.cloud, cost.monthly_usd["max"]) for rg, cost in result.groups)
+    table = sorted(((rg.spec.cloud, cost.monthly_usd["max"]) for rg, cost in result.groups), key=order)
     assert [c for c, _ in budget] == [c for c, _ in table], (budget, table)
     for (cloud, b), (_, t) in zip(budget, table, strict=True):
         assert (b is None) == (t is None), (cloud, b, t)
