@@ -32,7 +32,7 @@ from alibabacloud_ram20150501 import models as ram  # type: ignore[import-untype
 from alibabacloud_vpc20160428 import models as vpc  # type: ignore[import-untyped, unused-ignore]
 
 from gpufleet.contract import alicloud_model
-from gpufleet.contract.base import Finding, Request, Resource, rule
+from gpufleet.contract.base import Finding, Request, Resource, dependency_order, rule
 
 PREFIX = "alicloud:"
 UNMAPPED = "alicloud.unmapped"
@@ -502,25 +502,6 @@ def _region(r: Resource, resources: Sequence[Resource]) -> str:
     return str(region) if region else "(provider default region)"
 
 
-def _ordered(resources: Sequence[Resource]) -> list[Resource]:
-    by_urn = {r.urn: r for r in resources}
-    done: set[str] = set()
-    out: list[Resource] = []
-
-    def visit(r: Resource, stack: frozenset[str]) -> None:
-        if r.urn in done or r.urn in stack:
-            return
-        for d in r.dependencies:
-            if d in by_urn:
-                visit(by_urn[d], stack | {r.urn})
-        done.add(r.urn)
-        out.append(r)
-
-    for r in resources:
-        visit(r, frozenset())
-    return out
-
-
 def _group_of(r: Resource, groups: Mapping[str, Resource]) -> Resource | None:
     return next((groups[d] for d in r.dependencies if d in groups), None)
 
@@ -531,7 +512,7 @@ def requests(resources: Sequence[Resource]) -> list[Request]:
     groups = {r.urn: r for r in mine if r.type == "alicloud:ess/scalingGroup:ScalingGroup"}
     today = dt.datetime.now(dt.UTC).date().isoformat()
     out: list[Request] = []
-    for r in _ordered(mine):
+    for r in dependency_order(mine):
         inputs = _num(r.inputs)
         m = MAPPINGS.get(r.type)
         if m is None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from gpufleet.contract import botomodel
 from gpufleet.contract.awsmap import BUILDERS, Graph, policy_document
-from gpufleet.contract.base import Finding, Request, Resource, rule
+from gpufleet.contract.base import Finding, Request, Resource, dependency_order, rule
 
 MODEL = botomodel.model_source
 RULE_UNMAPPED = "aws.mapping.unmapped-input"
@@ -25,31 +25,10 @@ def model_version() -> str:
     return f"botocore {botocore.__version__}"
 
 
-def _ordered(resources: Sequence[Resource]) -> list[Resource]:
-    """AWS resources in dependency order (a resource after everything it depends on), stable."""
-    aws = [r for r in resources if r.type.startswith("aws:")]
-    by_urn = {r.urn: i for i, r in enumerate(aws) if r.urn}
-    done: set[int] = set()
-    out: list[Resource] = []
-
-    def visit(i: int, stack: frozenset[int]) -> None:
-        if i in done or i in stack:
-            return
-        for dep in aws[i].dependencies:
-            if dep in by_urn:
-                visit(by_urn[dep], stack | {i})
-        done.add(i)
-        out.append(aws[i])
-
-    for i in range(len(aws)):
-        visit(i, frozenset())
-    return out
-
-
 def requests(resources: Sequence[Resource]) -> list[Request]:
     """The API requests the provider sends to create the captured AWS resources, in dependency
     order. Inputs no mapping covers ride along in ``context["unmapped"]`` and become findings."""
-    ordered = _ordered(resources)
+    ordered = dependency_order([r for r in resources if r.type.startswith("aws:")])
     graph = Graph(ordered)
     out: list[Request] = []
     for r in ordered:

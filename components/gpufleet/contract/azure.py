@@ -32,7 +32,7 @@ from azure.mgmt.msi.v2024_11_30 import models as msi_models
 from azure.mgmt.network import models as network_models
 
 from gpufleet.contract import azure_model
-from gpufleet.contract.base import Finding, Request, Resource, rule
+from gpufleet.contract.base import Finding, Request, Resource, dependency_order, rule
 
 PREFIX = "azure-native:"
 
@@ -155,26 +155,6 @@ def _num(value: Any) -> Any:
     return value
 
 
-def _ordered(resources: Sequence[Resource]) -> list[Resource]:
-    """Dependencies first (stable: registration order otherwise)."""
-    by_urn = {r.urn: r for r in resources}
-    done: set[str] = set()
-    out: list[Resource] = []
-
-    def visit(r: Resource, stack: frozenset[str]) -> None:
-        if r.urn in done or r.urn in stack:
-            return
-        for d in r.dependencies:
-            if d in by_urn:
-                visit(by_urn[d], stack | {r.urn})
-        done.add(r.urn)
-        out.append(r)
-
-    for r in resources:
-        visit(r, frozenset())
-    return out
-
-
 def _autoscale_maximum(resources: Sequence[Resource]) -> dict[str, int]:
     """VMSS URN -> the largest ``capacity.maximum`` of an autoscale setting that targets it."""
     out: dict[str, int] = {}
@@ -193,7 +173,7 @@ def requests(resources: Sequence[Resource]) -> list[Request]:
     mine = [r for r in resources if r.type.startswith(PREFIX)]
     autoscale_max = _autoscale_maximum(mine)
     out: list[Request] = []
-    for r in _ordered(mine):
+    for r in dependency_order(mine):
         m = MAPPINGS.get(r.type)
         inputs = _num(r.inputs)
         if r.type == RESOURCE_GROUP:

@@ -124,3 +124,24 @@ def apply_rules(requests: Iterable[Request], rules: Iterable[Rule] | None = None
             if r.cloud == req.cloud:
                 out.extend(r.findings(req))
     return out
+
+
+def dependency_order(resources: Sequence[Resource]) -> list[Resource]:
+    """``resources`` with each one after everything it depends on (within the list), otherwise in
+    registration order: the order a provider's create calls reach the cloud. Cycles are cut."""
+    by_urn = {r.urn: i for i, r in enumerate(resources) if r.urn}
+    done: set[int] = set()
+    out: list[Resource] = []
+
+    def visit(i: int, stack: frozenset[int]) -> None:
+        if i in done or i in stack:
+            return
+        for dep in resources[i].dependencies:
+            if dep in by_urn:
+                visit(by_urn[dep], stack | {i})
+        done.add(i)
+        out.append(resources[i])
+
+    for i in range(len(resources)):
+        visit(i, frozenset())
+    return out
