@@ -79,21 +79,49 @@ CLOUD_DEFECT_SPECS: dict[str, dict[str, Any]] = {
             ],
         },
     ),
-    # desired 0 is dropped by the provider's GetOk, so a task that sets desired is rejected; '0,30 9 * * *'
-    # runs twice an hour; neither cron has '?' (issue 16 items 1, 2)
-    "alicloud-desired-zero-half-hourly": _one_group(
-        "alicloud-inference-a10-spot",
-        capacity={"min": 0, "desired": 0, "max": 6},
-        autoscaling={
-            **_ALI["autoscaling"],
-            "schedules": [
-                {"name": "peak", "cron": "0 9 * * 1-5", "timezone": "Asia/Shanghai", "desired": 2},
-                {"name": "twice", "cron": "0,30 9 * * *", "timezone": "UTC", "min": 1},
-            ],
-        },
+}
+
+
+# Issue 16's reproducers, now refused at spec time (alicloud/rules.py): spec -> the problem paths.
+ALICLOUD_REFUSED_SPECS: dict[str, tuple[dict[str, Any], list[str]]] = {
+    # desired 0 is dropped by the provider's GetOk, so a task that sets desired would be rejected;
+    # '0,30 9 * * *' runs twice an hour; '1-5' is a day-of-week whose ESS numbering is unsourced
+    "alicloud-desired-zero-half-hourly": (
+        _one_group(
+            "alicloud-inference-a10-spot",
+            capacity={"min": 0, "desired": 0, "max": 6},
+            autoscaling={
+                **_ALI["autoscaling"],
+                "schedules": [
+                    {"name": "peak", "cron": "0 9 * * 1-5", "timezone": "Asia/Shanghai", "desired": 2},
+                    {"name": "twice", "cron": "0,30 9 * * *", "timezone": "UTC", "min": 1},
+                ],
+            },
+        ),
+        [
+            "groups[0].autoscaling.schedules[0]",
+            "groups[0].autoscaling.schedules[0].desired",
+            "groups[0].autoscaling.schedules[1]",
+        ],
     ),
-    # the template's own shape: a group sent with desired 1 and a min-only schedule (issue 16 item 2)
-    "alicloud-min-only-schedule": _one_group("alicloud-inference-a10-spot"),
+    # the template's shape before issue 16: a group sent with desired 1 and min-only weekday schedules
+    "alicloud-min-only-schedule": (
+        _one_group(
+            "alicloud-inference-a10-spot",
+            autoscaling={
+                **_ALI["autoscaling"],
+                "schedules": [
+                    {"name": "office-hours", "cron": "0 9 * * 1-5", "timezone": "Asia/Shanghai", "min": 1},
+                    {"name": "night", "cron": "0 21 * * *", "timezone": "Asia/Shanghai", "min": 0},
+                ],
+            },
+        ),
+        [
+            "groups[0].autoscaling.schedules[0]",
+            "groups[0].autoscaling.schedules[0].desired",
+            "groups[0].autoscaling.schedules[1].desired",
+        ],
+    ),
 }
 
 

@@ -45,13 +45,14 @@ EBMGN8IS_ERDMA: dict[str, Any] = {
 """Bare-metal L20 x8: two eRDMA interfaces per node in the PAI table (erdma.py)."""
 
 SHANGHAI_SCHEDULES: dict[str, Any] = {
+    # ALI_BASE starts at desired 1, so every task that sets min sets desired too (alicloud/rules.py)
     "autoscaling": {
         "gpuUtilizationTarget": 60,
         "scheduleStart": "2026-12-01",
         "schedules": [
-            {"name": "office-hours", "cron": "0 9 * * 1-5", "timezone": "Asia/Shanghai", "min": 1, "desired": 2},
-            {"name": "early", "cron": "0 6 * * 1-5", "timezone": "Asia/Shanghai", "desired": 1},
-            {"cron": "30 21 * * *", "timezone": "Asia/Shanghai", "min": 0},
+            {"name": "office-hours", "cron": "0 9 * * *", "timezone": "Asia/Shanghai", "min": 1, "desired": 2},
+            {"name": "early", "cron": "0 6 1,15 * *", "timezone": "UTC", "desired": 1},
+            {"cron": "30 21 * * *", "timezone": "Asia/Shanghai", "min": 0, "desired": 0},
         ],
     }
 }

@@ -23,7 +23,7 @@ from aligroups import (
     ali,
 )
 
-from gpufleet.alicloud.schedule import to_utc
+from gpufleet.alicloud.schedule import ess_schedule
 from gpufleet.catalog import Catalog
 from gpufleet.metrics import GPU_UTILIZATION
 from gpufleet.plan.engine import CapturedResource, ProgramRun, run_program
@@ -233,18 +233,20 @@ def test_gpu_alarms_drive_the_scaling_rules(spot: ProgramRun) -> None:
 def test_scheduled_tasks_run_in_utc(spot: ProgramRun) -> None:
     tasks = {r.inputs["scheduledTaskName"]: r.inputs for r in spot.of_type(TASK)}
     office = tasks["demo-trainers-office-hours"]
-    assert (office["recurrenceType"], office["recurrenceValue"]) == ("Cron", "0 1 * * 1-5")
+    # ESS's dialect: '?' in day-of-week (the doc's daily example is '0 12 * * ?').
+    assert (office["recurrenceType"], office["recurrenceValue"]) == ("Cron", "0 1 * * ?")
     assert (office["minValue"], office["desiredCapacity"]) == (1, 2) and "maxValue" not in office
     assert (office["launchTime"], office["recurrenceEndTime"]) == ("2026-12-01T01:00Z", "2027-09-02T00:00Z")
-    # 06:00 Monday-Friday in Shanghai is 22:00 UTC Sunday-Thursday.
-    assert tasks["demo-trainers-early"]["recurrenceValue"] == "0 22 * * 0-4"
-    assert tasks["demo-trainers-early"]["launchTime"] == "2026-12-01T22:00Z"
+    # Days of the month keep '?' in day-of-week; the first run is the start day (the 1st).
+    assert tasks["demo-trainers-early"]["recurrenceValue"] == "0 6 1,15 * ?"
+    assert tasks["demo-trainers-early"]["launchTime"] == "2026-12-01T06:00Z"
     # Unnamed schedules get schedule-<index>.
-    assert tasks["demo-trainers-schedule-2"]["recurrenceValue"] == "30 13 * * *"
+    assert tasks["demo-trainers-schedule-2"]["recurrenceValue"] == "30 13 * * ?"
     # Registration order is not deterministic, so pair tasks with schedules by name.
     schedules = SHANGHAI_SCHEDULES["autoscaling"]["schedules"]
+    start = dt.date(2026, 12, 1)
     expected = {
-        f"demo-trainers-{s.get('name') or f'schedule-{i}'}": to_utc(s["cron"], s["timezone"], dt.date(2026, 12, 1)).cron
+        f"demo-trainers-{s.get('name') or f'schedule-{i}'}": ess_schedule(s["cron"], s["timezone"], start).cron
         for i, s in enumerate(schedules)
     }
     assert set(expected) == set(tasks)

@@ -33,7 +33,7 @@ def test_berlin_schedule_is_refused_with_the_reason(catalog: Catalog) -> None:
         {
             "autoscaling": {
                 "scheduleStart": "2026-12-01",
-                "schedules": [{"cron": "0 20 * * 1-5", "timezone": "Europe/Berlin", "desired": 4}],
+                "schedules": [{"cron": "0 20 * * *", "timezone": "Europe/Berlin", "desired": 4}],
             }
         }
     )
@@ -43,7 +43,8 @@ def test_berlin_schedule_is_refused_with_the_reason(catalog: Catalog) -> None:
 
 
 def test_schedules_need_a_pinned_start(catalog: Catalog) -> None:
-    group = ali({"autoscaling": {"schedules": [{"cron": "0 9 * * 1-5", "timezone": "Asia/Shanghai", "min": 1}]}})
+    schedule = {"cron": "0 9 * * *", "timezone": "Asia/Shanghai", "min": 1, "desired": 1}
+    group = ali({"autoscaling": {"schedules": [schedule]}})
     found = problems(group, catalog)
     assert "scheduleStart" in found["groups[0].autoscaling.scheduleStart"]
     # The schedule itself converts, so it is the only problem.
@@ -51,7 +52,8 @@ def test_schedules_need_a_pinned_start(catalog: Catalog) -> None:
 
 
 def test_a_schedule_refused_without_a_start_is_still_reported(catalog: Catalog) -> None:
-    group = ali({"autoscaling": {"schedules": [{"cron": "0 20 * * *", "timezone": "Europe/Berlin", "min": 1}]}})
+    schedule = {"cron": "0 20 * * *", "timezone": "Europe/Berlin", "min": 1, "desired": 1}
+    group = ali({"autoscaling": {"schedules": [schedule]}})
     assert set(problems(group, catalog)) == {
         "groups[0].autoscaling.scheduleStart",
         "groups[0].autoscaling.schedules[0]",
@@ -63,11 +65,62 @@ def test_first_run_beyond_90_days_is_refused(catalog: Catalog) -> None:
         {
             "autoscaling": {
                 "scheduleStart": "2026-12-01",
-                "schedules": [{"cron": "0 0 29 2 *", "timezone": "UTC", "min": 1}],
+                "schedules": [{"cron": "0 0 29 2 *", "timezone": "UTC", "min": 1, "desired": 1}],
             }
         }
     )
     assert "within 90 days" in problems(group, catalog)["groups[0].autoscaling.schedules[0]"]
+
+
+def _scheduled(capacity: dict[str, int], *schedules: dict[str, Any]) -> dict[str, Any]:
+    return ali({"capacity": capacity, "autoscaling": {"scheduleStart": "2026-12-01", "schedules": list(schedules)}})
+
+
+@pytest.mark.parametrize("cron", ["0 9 * * 0", "0 9 * * 7", "0 9 * * SUN", "0 9 * * 1-5", "0 9 15 * 1"])
+def test_a_day_of_week_schedule_is_refused(catalog: Catalog, cron: str) -> None:
+    # Issue 16 item 1: ESS's day-of-week numbering (1 = Monday or Sunday?) has no primary source.
+    group = _scheduled({"min": 0, "max": 4}, {"cron": cron, "timezone": "Asia/Shanghai", "min": 1})
+    msg = problems(group, catalog)["groups[0].autoscaling.schedules[0]"]
+    assert "day of the week" in msg and "Monday or from Sunday" in msg and "'0 9 * * *'" in msg
+
+
+@pytest.mark.parametrize("cron", ["0,30 9 * * *", "*/10 9 * * *", "15-16 3 * * *"])
+def test_more_than_one_run_an_hour_is_refused(catalog: Catalog, cron: str) -> None:
+    group = _scheduled({"min": 0, "max": 4}, {"cron": cron, "timezone": "UTC", "min": 1})
+    msg = problems(group, catalog)["groups[0].autoscaling.schedules[0]"]
+    assert "at most once an hour" in msg
+
+
+def test_once_an_hour_over_several_hours_is_fine(catalog: Catalog) -> None:
+    group = _scheduled({"min": 0, "max": 4}, {"cron": "0 9-17 * * *", "timezone": "UTC", "min": 1})
+    assert problems(group, catalog) == {}
+
+
+def test_a_group_with_desired_needs_desired_in_every_min_max_schedule(catalog: Catalog) -> None:
+    # Issue 16 item 2: a group created with desired > 0 has ESS's expected-number feature, and a
+    # task that sets min/max without desired is rejected (help.aliyun.com .../overview-8).
+    group = _scheduled(
+        {"min": 0, "desired": 1, "max": 4},
+        {"cron": "0 9 * * *", "timezone": "UTC", "min": 1},
+        {"cron": "0 21 * * *", "timezone": "UTC", "max": 2, "desired": 1},
+        {"cron": "0 22 * * *", "timezone": "UTC", "desired": 0},
+    )
+    found = problems(group, catalog)
+    assert list(found) == ["groups[0].autoscaling.schedules[0].desired"]
+    assert "missing" in found["groups[0].autoscaling.schedules[0].desired"]
+
+
+def test_a_group_at_desired_zero_refuses_desired_in_a_schedule(catalog: Catalog) -> None:
+    # The provider drops desired 0 (GetOk), so the group has no expected number and a task may set
+    # only min/max.
+    group = _scheduled(
+        {"min": 0, "desired": 0, "max": 4},
+        {"cron": "0 9 * * *", "timezone": "UTC", "desired": 2},
+        {"cron": "0 21 * * *", "timezone": "UTC", "min": 0, "max": 4},
+    )
+    found = problems(group, catalog)
+    assert list(found) == ["groups[0].autoscaling.schedules[0].desired"]
+    assert "min: 2" in found["groups[0].autoscaling.schedules[0].desired"]
 
 
 def test_price_cap_needs_a_catalog_price(catalog: Catalog) -> None:

@@ -13,6 +13,7 @@ from gpufleet.alicloud.schedule import (
     LAUNCH_WITHIN_DAYS,
     WINDOW_DAYS,
     ScheduleError,
+    ess_schedule,
     first_run,
     fixed_offset_minutes,
     task_window,
@@ -102,6 +103,45 @@ def test_dst_is_judged_over_the_task_window_only() -> None:
     assert fixed_offset_minutes("Europe/Istanbul", dt.date(2018, 1, 1)) == 180
     with pytest.raises(ScheduleError):
         fixed_offset_minutes("Europe/Istanbul", dt.date(2015, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("cron", "zone", "ess"),
+    [
+        # The official daily example: 20:00 in China is '0 12 * * ?' (help.aliyun.com .../overview-8).
+        ("0 20 * * *", "Asia/Shanghai", "0 12 * * ?"),
+        ("0 6,9 * * *", "Asia/Shanghai", "0 1,22 * * ?"),
+        ("30 9 * * *", "Asia/Kolkata", "0 4 * * ?"),
+        ("0 9 1,15 * *", "Asia/Tokyo", "0 0 1,15 * ?"),
+        ("0 9-17 * 1-3 *", "UTC", "0 9-17 * 1-3 ?"),
+    ],
+)
+def test_ess_dialect_puts_a_question_mark_in_day_of_week(cron: str, zone: str, ess: str) -> None:
+    got = ess_schedule(cron, zone, START)
+    assert got.cron == ess
+    fields = got.cron.split()
+    assert len(fields) == 5 and fields[0].isdigit() and fields[4] == "?" and fields[2] != "?"
+
+
+@pytest.mark.parametrize(
+    ("cron", "reason"),
+    [
+        ("0 9 * * 0", "day of the week"),  # a Sunday schedule
+        ("0 9 * * 7", "day of the week"),
+        ("0 9 * * 1-5", "day of the week"),
+        ("0 9 * * MON", "day of the week"),
+        ("0,30 9 * * *", "at most once an hour"),
+        ("*/15 * * * *", "at most once an hour"),
+    ],
+)
+def test_ess_dialect_refuses_day_of_week_and_several_runs_an_hour(cron: str, reason: str) -> None:
+    with pytest.raises(ScheduleError, match=reason):
+        ess_schedule(cron, "UTC", START)
+
+
+def test_ess_window_reads_the_question_mark() -> None:
+    assert task_window("0 12 * * ?", START).launch_time == "2026-12-01T12:00Z"
+    assert first_run("0 0 15 * ?", START) == dt.datetime(2026, 12, 15, 0, 0, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize(

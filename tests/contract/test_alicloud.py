@@ -15,12 +15,15 @@ from typing import Any
 import pytest
 import yaml
 
-from contract_cases import CLOUD_DEFECT_SPECS, assert_fires
+import specgen
+from contract_cases import ALICLOUD_REFUSED_SPECS, assert_fires
 from contract_templates import TEMPLATE_FILES, TEMPLATES, expected
 from gpufleet.contract import alicloud
 from gpufleet.contract.base import RULES, Finding, Request, apply_rules
+from gpufleet.errors import ConfigError
 from gpufleet.plan.engine import CapturedResource, run_program
 from gpufleet.plan.run import PROJECT_ROOT
+from gpufleet.validation import validate_fleet
 from helpers import STACKS
 
 ALI_TEMPLATES = [t for t in TEMPLATES if "cloud: alicloud" in TEMPLATE_FILES[t].read_text()]
@@ -39,17 +42,13 @@ def _check(resources: Any) -> list[Finding]:
     return alicloud.model_findings(reqs) + apply_rules(reqs)
 
 
-Q = "alicloud.ess.cron-question-mark"
-
-
 def test_the_alibaba_templates_are_found() -> None:
     assert {"alicloud-inference-a10-spot", "alicloud-train-erdma", "multicloud-burst"} <= set(ALI_TEMPLATES)
 
 
 @pytest.mark.parametrize("stack", ALI_TEMPLATES)
 def test_template_findings_are_exactly_the_known_ones(stack: str) -> None:
-    # the Alibaba rows of the one table (tests/contract_templates.py): the a10 template's 2 schedules
-    # lack '?' and set no desired on a group sent with desired 1 (issue 16)
+    # the Alibaba rows of the one table (tests/contract_templates.py): none since issue 16
     found = sorted((f.resource, f.field, f.rule) for f in _check(_capture(stack)))
     assert found == expected(stack, "alicloud")
 
@@ -73,24 +72,17 @@ def test_requests_follow_the_provider_and_the_dependency_order() -> None:
 # --- today's defects on specs beyond the templates (issue 16 fixes them) ----------------------
 
 _FLEET = yaml.safe_load((STACKS / "Pulumi.alicloud-inference-a10-spot.yaml").read_text())["config"]["gpufleet:fleet"]
-_DEFECTS = yaml.safe_dump(CLOUD_DEFECT_SPECS["alicloud-desired-zero-half-hourly"])
 
 
-def test_todays_desired_zero_group_and_half_hourly_cron_are_caught() -> None:
-    """Review 1 and 2: desired 0 is dropped by GetOk, so a task that sets desired is rejected;
-    '0,30 9 * * *' fires twice an hour and has no '?'."""
-    findings = _check(_capture("alicloud-inference-a10-spot", _DEFECTS))
-    assert_fires(findings, "alicloud.ess.cron-once-per-hour", "RecurrenceValue")
-    assert_fires(findings, "alicloud.ess.scheduled-task-desired-needs-group-feature", "DesiredCapacity")
-    found = sorted((f.resource.rsplit("-", 1)[-1], f.field, f.rule) for f in findings)
-    assert found == sorted(
-        [
-            ("peak", "RecurrenceValue", Q),  # issue 16
-            ("peak", "DesiredCapacity", "alicloud.ess.scheduled-task-desired-needs-group-feature"),  # issue 16
-            ("twice", "RecurrenceValue", Q),  # issue 16
-            ("twice", "RecurrenceValue", "alicloud.ess.cron-once-per-hour"),  # issue 16
-        ]
-    ), found
+@pytest.mark.parametrize("name", sorted(ALICLOUD_REFUSED_SPECS))
+def test_issue_16_reproducers_are_refused_at_spec_time(name: str) -> None:
+    """Review 1 and 2: these specs planned tasks ESS rejects (no '?', twice an hour, desired on a
+    group whose desired 0 the provider drops, min without desired on a group sent with desired);
+    now validate refuses them with the field paths, before any resource."""
+    spec, paths = ALICLOUD_REFUSED_SPECS[name]
+    with pytest.raises(ConfigError) as e:
+        validate_fleet(spec, specgen.catalog())
+    assert sorted(p.path for p in e.value.problems) == sorted(paths)
 
 
 # --- negative tests: each mapping and the model check can fail ---------------------------------

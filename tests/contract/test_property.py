@@ -26,10 +26,6 @@ KNOWN_OPEN_DEFECTS: dict[str, int] = {
     "aws.autoscaling.schedule-within-group": 14,  # schedule desired above max validates (issue 14 item 6)
     "azure.autoscale.recurrence-one-hour-one-minute": 15,  # '0 8,20 ...' -> hours [8, 20] (issue 15 item 1)
     "azure.vmss.flexible-no-system-assigned-identity": 15,  # mixed non-IB -> Flexible + SystemAssigned (item 2)
-    "alicloud.ess.cron-question-mark": 16,  # '0 13 * * 1-5' has no '?' (issue 16 item 1)
-    "alicloud.ess.cron-once-per-hour": 16,  # '0,30 9 * * *' validates (issue 16 item 1)
-    "alicloud.ess.scheduled-task-sets-desired": 16,  # min-only schedule on a group sent with desired (item 2)
-    "alicloud.ess.scheduled-task-desired-needs-group-feature": 16,  # desired 0 dropped by GetOk (item 2)
 }
 """Contract rule id -> the open issue whose fix removes it. Remove an entry with its fix."""
 
@@ -39,10 +35,6 @@ REPRODUCERS: dict[str, str] = {
     "aws.autoscaling.schedule-within-group": "schedule-above-max",
     "azure.autoscale.recurrence-one-hour-one-minute": "azure-mixed-multi-hour",
     "azure.vmss.flexible-no-system-assigned-identity": "azure-mixed-multi-hour",
-    "alicloud.ess.cron-question-mark": "alicloud-min-only-schedule",
-    "alicloud.ess.cron-once-per-hour": "alicloud-desired-zero-half-hourly",
-    "alicloud.ess.scheduled-task-sets-desired": "alicloud-min-only-schedule",
-    "alicloud.ess.scheduled-task-desired-needs-group-feature": "alicloud-desired-zero-half-hourly",
 }
 """Known defect -> the spec of contract_cases.NAMED_SPECS or CLOUD_DEFECT_SPECS that shows it on today's code."""
 

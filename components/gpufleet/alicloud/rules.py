@@ -11,7 +11,7 @@ from gpufleet.alicloud.netplan import (
     SMALLEST_VSWITCH_PREFIX,
     SPLIT_BITS,
 )
-from gpufleet.alicloud.schedule import ScheduleError, task_window, to_utc
+from gpufleet.alicloud.schedule import ScheduleError, ess_schedule, task_window
 from gpufleet.alicloud.spot import spot_plan
 from gpufleet.catalog import Catalog, InstanceType
 from gpufleet.errors import Problem
@@ -155,6 +155,19 @@ def _spot_problems(group: GroupSpec, path: str, catalog: Catalog) -> list[Proble
 
 
 def _schedule_problems(group: GroupSpec, path: str) -> list[Problem]:
+    """ESS cron dialect (schedule.py) and the expected-number model of scheduled tasks.
+
+    ESS: on a group created with an expected number of instances a task that sets max/min must
+    also set it, and on a group created without one a task may set only max/min [DOC:
+    help.aliyun.com/zh/auto-scaling/user-guide/overview-8: "如果创建伸缩组时开启了期望实例数功能，则设置
+    最大实例数和最小实例数后，必须同时设置期望实例数，否则会导致伸缩活动被拒绝" / "如果创建伸缩组时未开启期望实例数
+    功能，则只能设置伸缩组的最大实例数和最小实例数"; read 2026-11-29]. The feature is on exactly when
+    the group is created with ``capacity.desired`` > 0: the provider drops 0 [terraform-provider-alicloud
+    resource_alicloud_ess_scaling_group.go, ``d.GetOk("desired_capacity")``]. The feature is fixed at
+    creation [DOC: alibabacloud.com/help/en/auto-scaling/latest/expected-number-of-instances], so
+    gpufleet follows the spec's ``capacity.desired`` and docs/alicloud.md says to recreate the group
+    when it crosses 0.
+    """
     auto = group.autoscaling
     if auto is None or not auto.schedules:
         return []
@@ -169,10 +182,32 @@ def _schedule_problems(group: GroupSpec, path: str) -> list[Problem]:
                 "(deploy on or before it, and move it forward before the window ends 275 days later)",
             )
         )
+    expected = group.capacity.initial > 0
     for i, s in enumerate(auto.schedules):
         where = f"{path}.autoscaling.schedules[{i}]"
+        example = s.min if s.min is not None else s.max
+        if expected and s.desired is None and (s.min is not None or s.max is not None):
+            out.append(
+                Problem(
+                    f"{where}.desired",
+                    f"missing: the group starts with capacity.desired {group.capacity.initial}, so ESS creates it with "
+                    "an expected number of instances, and then rejects a scheduled task that sets min/max without "
+                    f"desired; add desired (between min and max, e.g. desired: {example}), or start the group at "
+                    "capacity.desired 0 (docs/alicloud.md, Schedules)",
+                )
+            )
+        if not expected and s.desired is not None:
+            out.append(
+                Problem(
+                    f"{where}.desired",
+                    f"{s.desired}: the group starts with capacity.desired 0, which the provider does not send, so ESS "
+                    "creates it without an expected number of instances, and then a scheduled task may set only min "
+                    "and max; use min (e.g. min: "
+                    f"{s.desired}) instead (docs/alicloud.md, Schedules)",
+                )
+            )
         try:
-            utc = to_utc(s.cron, s.timezone, start or REFERENCE_START)
+            utc = ess_schedule(s.cron, s.timezone, start or REFERENCE_START)
             if start is not None:
                 task_window(utc.cron, start)
         except ScheduleError as e:

@@ -24,7 +24,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from gpufleet.alicloud.names import rule_name, scaling_group_name, scheduled_task_name, short_name
-from gpufleet.alicloud.schedule import UtcSchedule, task_window, to_utc
+from gpufleet.alicloud.schedule import UtcSchedule, ess_schedule, task_window
 from gpufleet.alicloud.spot import SpotPlan
 from gpufleet.context import GroupContext
 from gpufleet.metrics import GPU_UTILIZATION, GpuMetric
@@ -241,7 +241,7 @@ def scheduled_tasks(ctx: GroupContext, scaling_group_id: pulumi.Input[str]) -> l
         raise ValueError(f"{ctx.name}: schedules need autoscaling.scheduleStart (validate the spec first)")
     plans = []
     for i, s in enumerate(auto.schedules):
-        utc = to_utc(s.cron, s.timezone, start)
+        utc = ess_schedule(s.cron, s.timezone, start)
         window = task_window(utc.cron, start)
         name = scheduled_task_name(ctx.name, schedule_name(s, i))
         args = alicloud.ess.ScheduledTaskArgs(

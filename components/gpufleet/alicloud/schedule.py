@@ -14,6 +14,18 @@ CreateScheduledTask RecurrenceValue]. A local schedule becomes one UTC cron only
 
 Anything else is refused with the reason; gpufleet never installs a schedule that fires
 at the wrong time. Everything here is pure: no Pulumi, no clock.
+
+ESS's cron dialect is not Vixie cron [DOC: help.aliyun.com/zh/auto-scaling/user-guide/overview-8,
+"Cron表达式" section, and its copy jaq-doc.alibaba.com/docs/doc.htm?articleId=112301, read
+2026-11-29]: "单个Cron定时任务一小时限制执行一次" (a cron task runs at most once an hour),
+"当日期或星期域其中之一被指定了值以后 ... 需要将另一个域的值设为?" (one of day-of-month and
+day-of-week must be ``?``; the daily example is ``0 12 * * ?``). :func:`ess_schedule` renders
+that dialect and refuses what it cannot express. Day-of-week numbering is NOT settled by a
+primary source: the official field table is cut off in every copy we could read; an ESS
+team article (developer.aliyun.com/article/682234) says "1-7，1表示星期一" while Quartz, whose
+character set the API text lists (alibabacloud_ess20220222 CreateScheduledTaskRequest.
+recurrence_value: "L and W and , ? - * # /"), uses 1 = Sunday. UNVERIFIED either way, so
+day-of-week crons are refused on Alibaba rather than guessed.
 """
 
 from __future__ import annotations
@@ -51,10 +63,11 @@ class ScheduleError(ValueError):
 
 @dataclass(frozen=True)
 class UtcSchedule:
-    """A schedule converted for ESS."""
+    """A schedule converted to UTC."""
 
     cron: str
-    """Five-field cron in UTC, numeric fields (day-of-week 0 = Sunday)."""
+    """Five-field cron in UTC, numeric fields: Vixie cron from :func:`to_utc` (day-of-week 0 =
+    Sunday), ESS's dialect from :func:`ess_schedule` (day-of-week always ``?``)."""
     offset_minutes: int
     """The zone's fixed offset from UTC (UTC+08:00 is 480)."""
     day_shift: int
@@ -159,10 +172,39 @@ def to_utc(cron_text: str, zone: str, start: dt.date, days: int = WINDOW_DAYS) -
     return UtcSchedule(cron=" ".join(fields), offset_minutes=offset, day_shift=shift if days_matter else 0)
 
 
+def ess_schedule(cron_text: str, zone: str, start: dt.date, days: int = WINDOW_DAYS) -> UtcSchedule:
+    """``cron_text`` in ``zone`` as the UTC cron ESS runs (``?`` in day-of-week), or ScheduleError
+    for what ESS cannot run as written: a day-of-week restriction (numbering unsourced, see the
+    module docstring) or more than one run an hour."""
+    cron = parse_cron(cron_text)
+    if not cron.dow_any:
+        raise ScheduleError(
+            f"'{cron_text}' restricts the day of the week ('{cron_text.split()[4]}'). Alibaba's documentation does "
+            "not settle whether ESS numbers days 1-7 from Monday or from Sunday, so gpufleet refuses day-of-week "
+            "crons on Alibaba rather than risk running on the wrong days. Use '*' in day-of-week (every day, "
+            "e.g. '0 9 * * *') or days of the month (e.g. '0 9 1,15 * *')"
+        )
+    if len(cron.minutes) > 1:
+        minutes = _render(cron.minutes, 0, 59, any_=False)
+        raise ScheduleError(
+            f"'{cron_text}' runs {len(cron.minutes)} times an hour (minutes {minutes}); "
+            "an Alibaba ESS cron task runs at most once an hour. Use one minute value, e.g. "
+            f"'{min(cron.minutes)} {' '.join(cron_text.split()[1:])}', and a second schedule for the other time"
+        )
+    utc = to_utc(cron_text, zone, start, days)
+    fields = utc.cron.split()
+    return UtcSchedule(cron=" ".join([*fields[:4], "?"]), offset_minutes=utc.offset_minutes, day_shift=utc.day_shift)
+
+
+def _parse_utc(utc_cron: str) -> Cron:
+    # ESS's '?' means "no restriction" here: the other day field carries it.
+    return parse_cron(utc_cron.replace("?", "*"))
+
+
 def first_run(utc_cron: str, start: dt.date, within_days: int = LAUNCH_WITHIN_DAYS) -> dt.datetime | None:
     """The first time ``utc_cron`` fires on or after ``start`` 00:00 UTC, within
-    ``within_days`` days; None if it does not fire in that time."""
-    cron = parse_cron(utc_cron)
+    ``within_days`` days; None if it does not fire in that time. Takes Vixie or ESS text."""
+    cron = _parse_utc(utc_cron)
     first_time = (min(cron.hours), min(cron.minutes))
     for i in range(within_days):
         day = start + dt.timedelta(days=i)
