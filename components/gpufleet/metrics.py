@@ -51,14 +51,17 @@ AZURE_GPU_UTILIZATION = GpuMetric(
 # Auto Scaling "Target tracking scaling rules", help.aliyun.com/en/auto-scaling/user-guide/
 # target-tracking-scaling-rules], so the Alibaba component scales on two alarms over this
 # metric with simple rules (alicloud/scaling.py). ESS adds the scaling-group dimension
-# itself [SDK: ess.Alarm dimensions], hence no group_dimension. The CloudMonitor agent
-# must run on the node (namespace acs_ecs_dashboard; UNVERIFIED that public Ubuntu images
-# ship it with GPU collection enabled).
+# itself [SDK: ess.Alarm dimensions], hence no group_dimension. ESS names no CloudMonitor
+# namespace for it: the alarm's MetricType "system" ("system metrics of CloudMonitor") is the
+# only qualifier [SDK: alibabacloud_ess20220222 CreateAlarmRequest.metric_type], so that is the
+# "namespace" here (it was mislabelled acs_ecs_dashboard, a CloudMonitor namespace whose GPU
+# metrics have other names). The CloudMonitor agent must run on the node (UNVERIFIED that
+# public Ubuntu images ship it with GPU collection enabled).
 ALICLOUD_GPU_UTILIZATION = GpuMetric(
-    namespace="acs_ecs_dashboard",
+    namespace="system",
     name="GpuUtilizationAgent",
     group_dimension=None,
-    source="ESS CreateAlarm MetricName GpuUtilizationAgent (CloudMonitor agent, acs_ecs_dashboard)",
+    source="ESS CreateAlarm MetricType system, MetricName GpuUtilizationAgent (CloudMonitor agent)",
 )
 
 GPU_UTILIZATION = {"aws": AWS_GPU_UTILIZATION, "azure": AZURE_GPU_UTILIZATION, "alicloud": ALICLOUD_GPU_UTILIZATION}

@@ -161,6 +161,25 @@ def test_gpu_alarms_read_the_shared_metric(make_ctx: MakeCtx) -> None:
     assert (high.alarm_actions, low.alarm_actions) == (["ari-out"], ["ari-in"])
 
 
+def test_gpu_metric_is_labelled_as_ess_names_it(make_ctx: MakeCtx) -> None:
+    # Issue 16 item 9: GpuUtilizationAgent is an ESS alarm metric of MetricType "system", not a
+    # metric of the CloudMonitor namespace acs_ecs_dashboard. Checked against the official ESS model.
+    import inspect
+
+    import alibabacloud_ess20220222.models as ess
+
+    doc = inspect.getsource(ess.CreateAlarmRequest.__init__)
+    assert "*   system: system metrics of CloudMonitor." in doc
+    assert "GpuUtilizationAgent: the GPU utilization. Unit: %." in doc
+    ctx = make_ctx(SHANGHAI_SCHEDULES)
+    plan = scaling.gpu_scaling(ctx)
+    assert plan is not None
+    high = scaling.alarm_args(ctx, "asg-1", "ari-out", plan, "out")
+    assert high.metric_type == plan.metric.namespace == "system"
+    assert high.description.startswith("system/GpuUtilizationAgent average >= 60%")
+    assert "acs_ecs_dashboard" not in (high.description or "")
+
+
 def _fires(operator: str, value: float, threshold: str) -> bool:
     """What an ESS alarm does with ``value`` (the four operators ess.Alarm accepts)."""
     t = float(threshold)

@@ -29,8 +29,10 @@ from gpufleet.context import GroupContext
 SYSTEM_DISK_CATEGORY = "cloud_essd"
 SYSTEM_DISK_PERFORMANCE_LEVEL = "PL1"
 SYSTEM_DISK_GIB = 200
-"""Room for the driver, the CUDA toolkit and container images. Not a cloud limit: ESSD PL1
-system disks are 20-2048 GiB [SDK: ess.ScalingConfiguration system_disk_size]."""
+"""Room for the driver, the CUDA toolkit and container images. Not a cloud limit, and inside
+both ranges on record: PL1 ESSD 20-2048 GiB [SDK: pulumi-alicloud 4.0.0 ess.ScalingConfiguration
+system_disk_size] and 20-500 GiB, which the alicloud-fidelity review reads in the provider's
+validation (UNVERIFIED here); stay at or below 500 until that is settled."""
 
 HIGH_PERFORMANCE = "HighPerformance"
 """Traffic mode that turns an interface into an ERI [SDK: ScalingConfigurationNetworkInterfaceArgs

@@ -202,7 +202,7 @@ def alarm_args(
         description=(
             f"{plan.metric.namespace}/{plan.metric.name} average {operator} {threshold:g}% (target {plan.target:g}%)"
         ),
-        metric_type="system",
+        metric_type=plan.metric.namespace,  # "system" (metrics.py)
         metric_name=plan.metric.name,
         statistics="Average",
         period=ALARM_PERIOD_SECONDS,
