@@ -19,6 +19,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_alicloud as alicloud
 
+from gpufleet.alicloud.endpoints import ess_endpoint
 from gpufleet.alicloud.erdma import NCCL_ENV, eri_count
 from gpufleet.alicloud.image import AlicloudImage
 from gpufleet.alicloud.names import scaling_group_name
@@ -72,6 +73,7 @@ def node_context(ctx: GroupContext, image: AlicloudImage) -> NodeContext:
             scaling_group_name=scaling_group_name(ctx.name),
             erdma_interfaces=interfaces_per_node(ctx) if rdma else 0,
             nccl_settings=dict(NCCL_ENV) if rdma else {},
+            ess_endpoint=ess_endpoint(ctx.group.region),
         ),
     )
 

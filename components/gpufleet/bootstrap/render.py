@@ -108,6 +108,9 @@ class AlicloudNode:
     nccl_settings: Mapping[str, str] = field(default_factory=dict)
     """NCCL variables that select the eRDMA fabric (``NCCL_IB_HCA=erdma`` ...):
     ``GPUFLEET_NCCL_SETTINGS``, written where NCCL reads them by the node scripts."""
+    ess_endpoint: str | None = None
+    """URL of the region's Auto Scaling API (``gpufleet.alicloud.endpoints``), where the health
+    check reports: ``GPUFLEET_ESS_ENDPOINT``. None leaves the node script's central default."""
 
 
 CloudNode = AwsNode | AzureNode | AlicloudNode
@@ -266,6 +269,8 @@ def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) ->
             env |= {"GPUFLEET_ERDMA_URL": erdma.url, "GPUFLEET_ERDMA_SHA256": erdma.sha256}
         if isinstance(c, AlicloudNode):
             env["GPUFLEET_SCALING_GROUP_NAME"] = c.scaling_group_name
+            if c.ess_endpoint:
+                env["GPUFLEET_ESS_ENDPOINT"] = c.ess_endpoint
             if node.rdma:
                 if c.erdma_interfaces < 1 or not c.nccl_settings:
                     raise ValueError(

@@ -2,8 +2,9 @@
 
 [DOC: Alibaba ECS "Obtain instance metadata" (100.100.100.200, hardened-mode token,
 ram/security-credentials/<role>); "Request signatures" for RPC APIs (HMAC-SHA1);
-Auto Scaling API SetInstanceHealth, version 2014-08-28, endpoint ess.aliyuncs.com,
-RAM action ess:SetInstanceHealth.]
+Auto Scaling API SetInstanceHealth, version 2014-08-28, RAM action ess:SetInstanceHealth.]
+The endpoint is the region's, from GPUFLEET_ESS_ENDPOINT (gpufleet.alicloud.endpoints);
+ess.aliyuncs.com only when it is unset.
 """
 
 import base64
