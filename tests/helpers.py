@@ -27,7 +27,10 @@ BASE_GROUP: dict[str, Any] = {
 def fleet(*groups: dict[str, Any], **top: Any) -> dict[str, Any]:
     """A valid fleet dict; pass groups (merged over BASE_GROUP) and top-level overrides."""
     gs = [merge(BASE_GROUP, g) for g in groups] or [copy.deepcopy(BASE_GROUP)]
-    return {"name": "demo", "tags": {"owner": "ml"}, "groups": gs, **top}
+    # An Alibaba fleet names its billing site (issue 16 item 6); alicloud=DROP leaves it out.
+    ali = {"alicloud": {"billing": "china"}} if any(g.get("cloud") == "alicloud" for g in gs) else {}
+    out = {"name": "demo", "tags": {"owner": "ml"}, "groups": gs, **ali, **top}
+    return {k: v for k, v in out.items() if v is not DROP}
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -150,4 +150,7 @@ def fleets(draw: st.DrawFn, cloud: str | None = None) -> dict[str, Any]:
     """A valid ``gpufleet:fleet`` value with one or two groups."""
     n = draw(st.integers(1, 2))
     gs = [draw(groups(cloud, name=f"g{i}")) for i in range(n)]
-    return {"name": "gen", "tags": {"owner": "ml", "env": "dev"}, "groups": gs}
+    out: dict[str, Any] = {"name": "gen", "tags": {"owner": "ml", "env": "dev"}, "groups": gs}
+    if any(g.get("cloud") == "alicloud" for g in gs):  # capped Alibaba spot needs it (issue 16 item 6)
+        out["alicloud"] = {"billing": draw(st.sampled_from(["china", "international"]))}
+    return out

@@ -21,6 +21,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from gpufleet import __version__
+from gpufleet.alicloud.spot import billing_currency
 from gpufleet.catalog import CLOUDS, Catalog, Cloud, GpuNameError, InstanceType, load_catalog
 from gpufleet.errors import ConfigError
 from gpufleet.exitcodes import ExitCode
@@ -301,7 +302,8 @@ def validate(
     for g in spec.groups:
         r = resolve_group(g, cat)
         m = g.market
-        market = m.type if not m.is_spot else f"{m.type}: base {m.on_demand_base}, {spot_caps(r, cat).label()}"
+        caps = spot_caps(r, cat, billing_currency(spec, g))
+        market = m.type if not m.is_spot else f"{m.type}: base {m.on_demand_base}, {caps.label()}"
         table.add_row(
             g.name, g.cloud, g.region, ", ".join(r.instance_types), _count(r.gpus_per_node),
             f"{g.capacity.min}/{g.capacity.initial}/{g.capacity.max}", market, "yes" if g.rdma else "no",

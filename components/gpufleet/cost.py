@@ -55,11 +55,17 @@ class GroupCost:
 
 
 def estimate_group(
-    rg: ResolvedGroup, catalog: Catalog, spot: SpotAssumption = "cap", today: dt.date | None = None
+    rg: ResolvedGroup,
+    catalog: Catalog,
+    spot: SpotAssumption = "cap",
+    today: dt.date | None = None,
+    billing_currency: str | None = None,
 ) -> GroupCost:
-    """Estimate ``rg``'s cost. Missing prices give ``None`` figures and a warning, never a guess."""
+    """Estimate ``rg``'s cost. Missing prices give ``None`` figures and a warning, never a guess.
+    ``billing_currency``: the account's, when the caps are billed in another currency than the
+    catalog's (an Alibaba international account, ``alicloud.billing``)."""
     g = rg.spec
-    caps = spot_caps(rg, catalog)
+    caps = spot_caps(rg, catalog, billing_currency)
     billed = caps.billed()
     prices = price_nodes(catalog, g.cloud, g.region, list(billed), billed, caps.currency or "USD", spot)
     warnings = [f"{p}: cost unknown" for p in prices.problems]

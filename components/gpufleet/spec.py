@@ -353,6 +353,18 @@ class GroupSpec(_Model):
     # capability table by gpufleet.validation, which names the exact field path.
 
 
+AlicloudBilling = Literal["china", "international"]
+
+
+class AlicloudFleetSpec(_Model):
+    """Alibaba Cloud settings of the account the fleet deploys with."""
+
+    billing: AlicloudBilling
+    """Which site bills the account: ``china`` (aliyun.com, CNY) or ``international``
+    (alibabacloud.com, USD). ESS reads spot price limits in the account's currency, and the
+    catalog holds China-site CNY list prices, so caps are converted for ``international``."""
+
+
 class FleetSpec(_Model):
     """The whole fleet: the value of the ``gpufleet:fleet`` config key."""
 
@@ -362,6 +374,8 @@ class FleetSpec(_Model):
     """Tags on every resource (cost allocation, ownership)."""
     groups: tuple[GroupSpec, ...] = Field(min_length=1)
     """The node groups."""
+    alicloud: AlicloudFleetSpec | None = None
+    """Alibaba Cloud account settings; ``billing`` is required when an Alibaba group caps spot."""
 
     _name = field_validator("name")(_check_name)
 

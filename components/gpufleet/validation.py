@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
 
 from gpufleet.alicloud.rules import RULES as ALICLOUD_RULES
+from gpufleet.alicloud.rules import fleet_problems as alicloud_fleet_problems
 from gpufleet.aws.rules import RULES as AWS_RULES
 from gpufleet.azure.rules import RULES as AZURE_RULES
 from gpufleet.bootstrap.matrix import bootstrap_warnings, check_bootstrap
@@ -87,6 +88,9 @@ def validate_fleet(raw: object, catalog: Catalog | None = None, source: str | No
         p, w = _group_problems(group, f"groups[{i}]", str(fleet_name), tags, cat)
         problems += p
         warnings += w
+
+    raw_ali = raw.get("alicloud")
+    problems += alicloud_fleet_problems(groups, raw_ali.get("billing") if isinstance(raw_ali, Mapping) else None, cat)
 
     if problems:
         raise ConfigError(problems, source)

@@ -26,10 +26,11 @@ from gpufleet.alicloud.erdma import ERI_INTERFACES, eri_count
 from gpufleet.alicloud.image import PUBLIC_UBUNTU_IMAGES, image_for
 from gpufleet.alicloud.names import short_name
 from gpufleet.alicloud.netplan import MAX_ZONES, usable_addresses, vswitch_cidrs
-from gpufleet.alicloud.spot import MAX_SPOT_POOLS, price_limit, spot_plan
+from gpufleet.alicloud.spot import MAX_SPOT_POOLS, spot_plan
 from gpufleet.bootstrap import AlicloudNode
 from gpufleet.catalog import Catalog
 from gpufleet.metrics import GPU_UTILIZATION
+from gpufleet.pricing.caps import round_down
 
 
 def test_spot_limits_are_percent_of_catalog_price_in_its_currency(make_ctx: MakeCtx, catalog: Catalog) -> None:
@@ -40,7 +41,7 @@ def test_spot_limits_are_percent_of_catalog_price_in_its_currency(make_ctx: Make
     for name in ctx.resolved.instance_types:
         quote = catalog.quote("alicloud", name, "cn-beijing", "on-demand")
         assert quote is not None and quote.currency == "CNY"
-        expected.append((name, price_limit(quote.amount * 0.60)))
+        expected.append((name, round_down(quote.amount * 0.60, 2)))
     assert plan.limits == tuple(expected)
     assert plan.currency == "CNY"
     # Rounded down to the cent, never above the cap.
@@ -62,7 +63,7 @@ def test_on_demand_is_no_spot(make_ctx: MakeCtx, catalog: Catalog) -> None:
 
 @pytest.mark.parametrize(("cap", "limit"), [(5.71956, 5.71), (6.0, 6.0), (0.019, 0.01), (10.999, 10.99)])
 def test_price_limit_rounds_down_to_the_cent(cap: float, limit: float) -> None:
-    assert price_limit(cap) == limit
+    assert round_down(cap, 2) == limit
 
 
 def test_spot_pools_follow_the_types_and_are_capped(make_ctx: MakeCtx, catalog: Catalog) -> None:
@@ -294,3 +295,35 @@ def test_short_name_fits_and_is_stable(text: str, limit: int) -> None:
     out = short_name(text, limit)
     assert len(out) <= limit and out == short_name(text, limit)
     assert out == text or out != short_name(text + "y", limit)
+
+
+# -- billing site (issue 16 item 6) -------------------------------------------------------------
+
+CNY_USD = 0.150311
+"""USD per CNY in the catalog's fx.csv (ECB reference rates of 2026-10-30, cross EURUSD/EURCNY)."""
+
+
+def test_international_billing_converts_the_caps_to_usd(make_ctx: MakeCtx, catalog: Catalog) -> None:
+    # An international-site account is billed in USD: 60% of a CNY list price, sent as is, would
+    # be read as USD (about 4x on-demand). The limit is the CNY cap x the dated rate, cut to the cent.
+    ctx = make_ctx(A10_SPOT, alicloud={"billing": "international"})
+    plan = spot_plan(ctx.resolved, catalog, "international")
+    expected = []
+    for name in ctx.resolved.instance_types:
+        quote = catalog.quote("alicloud", name, "cn-beijing", "on-demand")
+        assert quote is not None and quote.currency == "CNY"
+        expected.append((name, round_down(quote.amount * 0.60 * CNY_USD, 2)))
+    assert plan.limits == tuple(expected)
+    assert plan.currency == "USD"
+    assert plan.conversion is not None
+    assert (plan.conversion.rate, plan.conversion.as_of) == (CNY_USD, "2026-10-30")
+    assert "ECB" in plan.conversion.source
+    china = spot_plan(ctx.resolved, catalog, "china")
+    assert china.currency == "CNY" and china.conversion is None
+    for (_, usd), (_, cny) in zip(plan.limits, china.limits, strict=True):
+        assert usd < cny * CNY_USD + 0.01 and usd <= cny  # never above the cap, about 1/6.65 of it
+
+
+def test_china_billing_keeps_cny(make_ctx: MakeCtx, catalog: Catalog) -> None:
+    ctx = make_ctx(A10_SPOT)
+    assert spot_plan(ctx.resolved, catalog, "china") == spot_plan(ctx.resolved, catalog)

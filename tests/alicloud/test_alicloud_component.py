@@ -344,3 +344,15 @@ def test_reference_graph_is_golden(erdma: ProgramRun) -> None:
             resource["inputs"]["userData"] = USER_DATA
     assert sum(r["inputs"].get("userData") == USER_DATA for r in snapshot) == 1
     assert_golden("alicloud-reference", {"resources": snapshot, "outputs": erdma.outputs["groups"]})
+
+
+def test_international_account_gets_usd_limits_on_the_configuration() -> None:
+    # Issue 16 item 6: what reaches ESS is in the account's currency (the output says which).
+    r = run(ali(A10_SPOT), alicloud={"billing": "international"}, stack="intl")
+    limits = {x["instanceType"]: x["priceLimit"] for x in r.one(CONFIG).inputs["spotPriceLimits"]}
+    out = group_outputs(r)
+    assert out["spotPriceCurrency"] == "USD" and out["spotPriceLimits"] == limits
+    china = group_outputs(run(ali(A10_SPOT), stack="cn"))
+    assert china["spotPriceCurrency"] == "CNY"
+    for t, usd in limits.items():
+        assert 0 < usd < china["spotPriceLimits"][t] / 6  # 1 USD is about 6.65 CNY at the catalog rate

@@ -11,7 +11,7 @@ from aligroups import A10_SPOT, EBMGN8IS_ERDMA, GN8IS_ERDMA, SHANGHAI_SCHEDULES,
 from gpufleet.catalog import Catalog
 from gpufleet.errors import ConfigError
 from gpufleet.validation import validate_fleet
-from helpers import STACKS, fleet
+from helpers import DROP, STACKS, fleet
 
 
 def problems(group: dict[str, Any], catalog: Catalog) -> dict[str, str]:
@@ -121,6 +121,36 @@ def test_a_group_at_desired_zero_refuses_desired_in_a_schedule(catalog: Catalog)
     found = problems(group, catalog)
     assert list(found) == ["groups[0].autoscaling.schedules[0].desired"]
     assert "min: 2" in found["groups[0].autoscaling.schedules[0].desired"]
+
+
+def test_capped_alibaba_spot_needs_the_billing_site(catalog: Catalog) -> None:
+    # Issue 16 item 6: the limit's currency is the account's, not the region's.
+    try:
+        validate_fleet(fleet(ali(A10_SPOT), alicloud=DROP), catalog)
+    except ConfigError as e:
+        found = {p.path: p.message for p in e.problems}
+    else:
+        raise AssertionError("a capped Alibaba spot group without alicloud.billing validated")
+    assert list(found) == ["alicloud.billing"]
+    assert "'china' (CNY) or 'international' (USD)" in found["alicloud.billing"]
+    # Uncapped spot and on-demand do not depend on the currency.
+    validate_fleet(fleet(ali({"market": {"type": "spot"}}), alicloud=DROP), catalog)
+    validate_fleet(fleet(ali(), alicloud=DROP), catalog)
+
+
+def test_billing_site_must_be_one_of_the_two(catalog: Catalog) -> None:
+    with pytest.raises(ConfigError) as e:
+        validate_fleet(fleet(ali(A10_SPOT), alicloud={"billing": "usd"}), catalog)
+    assert any(p.path.startswith("alicloud.billing") for p in e.value.problems)
+
+
+def test_a_cap_below_a_cent_after_conversion_is_refused(catalog: Catalog) -> None:
+    group = ali({"market": {"type": "spot", "maxPrices": {"ecs.gn7i-c8g1.2xlarge": 0.05, "ecs.gn7i-c16g1.4xlarge": 1}}})
+    validate_fleet(fleet(group), catalog)  # 0.05 CNY is 5 fen
+    with pytest.raises(ConfigError) as e:
+        validate_fleet(fleet(group, alicloud={"billing": "international"}), catalog)
+    (p,) = e.value.problems
+    assert p.path == "groups[0].market" and "ecs.gn7i-c8g1.2xlarge" in p.message and "USD" in p.message
 
 
 def test_price_cap_needs_a_catalog_price(catalog: Catalog) -> None:

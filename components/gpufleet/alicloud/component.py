@@ -58,7 +58,7 @@ class AlicloudGpuGroup(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self, provider=provider)
         group, child = ctx.group, self._child
         image = image_for(ctx)
-        spot = spot_plan(ctx.resolved, ctx.catalog)
+        spot = spot_plan(ctx.resolved, ctx.catalog, ctx.fleet.alicloud.billing if ctx.fleet.alicloud else None)
 
         self.vpc_id, self.vswitch_ids = self._network()
         sg = alicloud.ecs.SecurityGroup(f"{name}-nodes", network.security_group_args(ctx, self.vpc_id), opts=child)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
+from collections.abc import Sequence
+from typing import cast
 
 from gpufleet.alicloud.netplan import (
     MAX_ZONES,
@@ -12,12 +14,13 @@ from gpufleet.alicloud.netplan import (
     SPLIT_BITS,
 )
 from gpufleet.alicloud.schedule import ScheduleError, ess_schedule, task_window
-from gpufleet.alicloud.spot import spot_plan
+from gpufleet.alicloud.spot import BILLING_CURRENCY, spot_plan
 from gpufleet.catalog import Catalog, InstanceType
 from gpufleet.errors import Problem
+from gpufleet.pricing.caps import basis_of
 from gpufleet.resolve import resolve_group
 from gpufleet.rules import CloudRules, generic_tag_problem
-from gpufleet.spec import GroupSpec
+from gpufleet.spec import AlicloudBilling, GroupSpec
 
 REFERENCE_START = dt.date(2026, 1, 1)
 """Used only to check a schedule's zone and fields when ``scheduleStart`` is missing (that
@@ -213,6 +216,44 @@ def _schedule_problems(group: GroupSpec, path: str) -> list[Problem]:
         except ScheduleError as e:
             out.append(Problem(where, str(e)))
     return out
+
+
+def fleet_problems(groups: Sequence[tuple[int, GroupSpec]], billing: object, catalog: Catalog) -> list[Problem]:
+    """Fleet-level Alibaba checks: ``alicloud.billing`` must be given when a group caps spot
+    (the cap's currency depends on it), and converted caps must not cut to 0.00."""
+    out: list[Problem] = []
+    capped = [(i, g) for i, g in groups if g.cloud == "alicloud" and g.market.is_spot and spot_caps_capped(g)]
+    if not capped:
+        return out
+    if billing not in BILLING_CURRENCY:
+        first = capped[0][0]
+        out.append(
+            Problem(
+                "alicloud.billing",
+                f"{billing!r}: say which Alibaba Cloud site bills the account, 'china' (CNY) or 'international' "
+                f"(USD). groups[{first}] caps spot, and ESS reads a price limit in the account's currency, while "
+                "the catalog holds China-site CNY prices: a CNY cap read as USD is "
+                f"{1 / catalog.fx_rate('CNY').usd_per_unit:.2f} times too high (catalog rate). "
+                "e.g. alicloud: {billing: international}",
+            )
+        )
+        return out
+    for i, g in capped:
+        plan = spot_plan(resolve_group(g, catalog), catalog, cast(AlicloudBilling, billing))
+        for name, limit in plan.limits:
+            if limit <= 0:
+                out.append(
+                    Problem(
+                        f"groups[{i}].market",
+                        f"the spot price limit of {name} is below 0.01 {plan.currency} after conversion "
+                        "(ESS takes two decimals); raise it",
+                    )
+                )
+    return out
+
+
+def spot_caps_capped(group: GroupSpec) -> bool:
+    return basis_of(group.market) in ("percent", "pinned")
 
 
 RULES = CloudRules(

@@ -25,7 +25,7 @@ import pulumi_alicloud as alicloud
 
 from gpufleet.alicloud.names import rule_name, scaling_group_name, scheduled_task_name, short_name
 from gpufleet.alicloud.schedule import UtcSchedule, ess_schedule, task_window
-from gpufleet.alicloud.spot import SpotPlan
+from gpufleet.alicloud.spot import SPOT_CURRENCY_TAG, SpotPlan
 from gpufleet.context import GroupContext
 from gpufleet.metrics import GPU_UTILIZATION, GpuMetric
 from gpufleet.spec import GroupSpec, ScheduleSpec
@@ -117,7 +117,7 @@ def scaling_group_args(
         default_cooldown=DEFAULT_COOLDOWN_SECONDS,
         health_check_types=["ECS"],
         group_deletion_protection=deletion_protected(ctx),
-        tags=dict(ctx.tags),
+        tags=dict(ctx.tags) | ({SPOT_CURRENCY_TAG: spot.currency} if spot.limits and spot.currency else {}),
     )
 
 

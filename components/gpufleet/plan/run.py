@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gpufleet.alicloud.spot import billing_currency
 from gpufleet.catalog import Catalog, load_catalog
 from gpufleet.contract import check_plan
 from gpufleet.cost import SpotAssumption, estimate_group
@@ -75,7 +76,7 @@ def plan(
     warnings = [str(w) for w in validated.warnings]
     for g in spec.groups:
         rg = resolve_group(g, cat)
-        cost = estimate_group(rg, cat, spot=spot, today=today)
+        cost = estimate_group(rg, cat, spot=spot, today=today, billing_currency=billing_currency(spec, g))
         groups.append((rg, cost))
         warnings += [f"group {g.name}: {w}" for w in cost.warnings]
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from pulumi_policy import PolicyResource
 
+from gpufleet.alicloud.spot import SPOT_CURRENCY_TAG
 from gpufleet.catalog import Cloud
 from gpufleet.policy import props as p
 from gpufleet.policy.regions import Placement, placement
@@ -288,6 +289,9 @@ def ess_sources(index: Index, group: PolicyResource) -> tuple[list[PolicyResourc
 
 def _alicloud(index: Index, group: PolicyResource, currency: str) -> Group:
     props = group.props
+    # gpufleet tags a group with the currency its limits were written in (alicloud.billing);
+    # the configured alicloudPriceCurrency is for groups without it.
+    currency = p.text(props, "tags", SPOT_CURRENCY_TAG) or currency
     configs, lt = ess_sources(index, group)
     types: list[str | None] = []
     caps: dict[str, float | None] = {}

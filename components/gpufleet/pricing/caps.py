@@ -34,6 +34,17 @@ class PinRecord:
 
 
 @dataclass(frozen=True)
+class CapConversion:
+    """Caps asked for in the catalog's currency, billed in another (an Alibaba international account)."""
+
+    from_currency: str
+    rate: float
+    """Billing-currency units per catalog-currency unit, from the catalog's dated fx.csv."""
+    as_of: str
+    source: str
+
+
+@dataclass(frozen=True)
 class SpotCaps:
     """A group's spot caps, before and after the cloud combines them."""
 
@@ -52,6 +63,8 @@ class SpotCaps:
     decimals: int
     pin: PinRecord | None
     """Where pinned caps came from (``market.maxPricesBasis``), when recorded."""
+    converted: CapConversion | None = None
+    """Set when ``requested`` was converted from the catalog currency to the billing currency."""
 
     @property
     def capped(self) -> bool:
@@ -81,8 +94,7 @@ class SpotCaps:
         return next(iter(self.billed().values()), None)
 
     def _round_down(self, cap: float) -> float:
-        step = Decimal(1).scaleb(-self.decimals)
-        return float(Decimal(str(cap)).quantize(step, rounding=ROUND_DOWN))
+        return round_down(cap, self.decimals)
 
     def label(self) -> str:
         """For summaries: ``spot <= 70% of on-demand, one cap for all types: 0.68432 USD``."""
@@ -97,12 +109,21 @@ class SpotCaps:
             caps = f"{how} {self.shared():g} {unit}/node-hour"
         else:
             caps = ", ".join(f"{t} {c:g}" for t, c in billed.items() if c is not None) + f" {unit}/node-hour"
+        if self.converted is not None:
+            c = self.converted
+            caps += f" (from {c.from_currency} at {c.rate:g} {unit}/{c.from_currency} of {c.as_of})"
         if self.basis == "percent":
             return f"spot <= {self.percent:g}% of on-demand: {caps}"
         where = ", pinned"
         if self.pin:
             where = f", pinned for {self.pin.region} at prices of {self.pin.prices_as_of or 'an undated catalog'}"
         return f"spot {caps}{where}"
+
+
+def round_down(value: float, decimals: int) -> float:
+    """``value`` cut (never rounded up) to ``decimals`` places, so a cap never exceeds the spec."""
+    step = Decimal(1).scaleb(-decimals)
+    return float(Decimal(str(value)).quantize(step, rounding=ROUND_DOWN))
 
 
 def pin_record(market: MarketSpec) -> PinRecord | None:
@@ -128,9 +149,12 @@ def basis_of(market: MarketSpec) -> Basis:
     return "percent" if market.max_price_percent is not None else "uncapped"
 
 
-def spot_caps(rg: ResolvedGroup, catalog: Catalog | None = None) -> SpotCaps:
-    """The caps of a resolved group (see the module docstring). ``catalog`` only tells the
-    currency of hand-pinned caps for types it does not price, on clouds without a wire currency."""
+def spot_caps(rg: ResolvedGroup, catalog: Catalog | None = None, billing_currency: str | None = None) -> SpotCaps:
+    """The caps of a resolved group (see the module docstring). ``catalog`` tells the currency
+    of hand-pinned caps for types it does not price, on clouds without a wire currency, and the
+    dated rate when ``billing_currency`` (the account's, e.g. USD for an Alibaba international
+    account) differs from the caps' currency: the caps are then converted before the cloud's
+    rounding, so what is billed, estimated and sent is one figure."""
     g = rg.spec
     caps = capabilities(g.cloud)
     currencies = sorted({t.on_demand.currency for t in rg.types if t.on_demand is not None})
@@ -144,6 +168,13 @@ def spot_caps(rg: ResolvedGroup, catalog: Catalog | None = None) -> SpotCaps:
         (t.instance.name, requested_cap(g.market, t.instance.name, t.on_demand.amount if t.on_demand else None))
         for t in rg.types
     )
+    converted: CapConversion | None = None
+    if billing_currency and currency and catalog and billing_currency != currency:
+        src, dst = catalog.fx_rate(currency), catalog.fx_rate(billing_currency)
+        rate = src.usd_per_unit / dst.usd_per_unit
+        converted = CapConversion(currency, rate, min(src.as_of, dst.as_of).isoformat(), src.source)
+        requested = tuple((t, round(c * rate, 5) if c is not None else None) for t, c in requested)
+        currency = billing_currency
     return SpotCaps(
         cloud=g.cloud,
         region=g.region,
@@ -154,6 +185,7 @@ def spot_caps(rg: ResolvedGroup, catalog: Catalog | None = None) -> SpotCaps:
         currency=currency,
         decimals=caps.spot_cap_decimals,
         pin=pin_record(g.market),
+        converted=converted,
     )
 
 
