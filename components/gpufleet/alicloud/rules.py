@@ -6,7 +6,6 @@ import datetime as dt
 import ipaddress
 import re
 from collections.abc import Sequence
-from typing import cast
 
 from gpufleet.alicloud.netplan import (
     MAX_ZONES,
@@ -20,7 +19,7 @@ from gpufleet.errors import Problem
 from gpufleet.pricing.caps import basis_of
 from gpufleet.resolve import resolve_group
 from gpufleet.rules import CloudRules, generic_tag_problem
-from gpufleet.spec import AlicloudBilling, GroupSpec
+from gpufleet.spec import GroupSpec
 
 REFERENCE_START = dt.date(2026, 1, 1)
 """Used only to check a schedule's zone and fields when ``scheduleStart`` is missing (that
@@ -239,7 +238,7 @@ def fleet_problems(groups: Sequence[tuple[int, GroupSpec]], billing: object, cat
         )
         return out
     for i, g in capped:
-        plan = spot_plan(resolve_group(g, catalog), catalog, cast(AlicloudBilling, billing))
+        plan = spot_plan(resolve_group(g, catalog), catalog, billing)
         for name, limit in plan.limits:
             if limit <= 0:
                 out.append(
