@@ -36,7 +36,7 @@ GN8IS_ERDMA: dict[str, Any] = {
     "rdma": True,
     "network": {"create": True, "cidr": "10.60.0.0/16"},
 }
-"""The reference eRDMA group (stacks/Pulumi.alicloud-train-erdma.yaml)."""
+"""An 8-GPU gn8is eRDMA group, a type missing from the ERI table (the template now uses gn8is-4x.16xlarge)."""
 
 EBMGN8IS_ERDMA: dict[str, Any] = {
     **GN8IS_ERDMA,

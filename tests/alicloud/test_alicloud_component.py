@@ -69,7 +69,7 @@ def spot() -> ProgramRun:
 
 def test_erdma_gn8is_runs_its_primary_interface_in_high_performance_mode(erdma: ProgramRun) -> None:
     config = erdma.one(CONFIG).inputs
-    assert config["instanceTypes"] == ["ecs.gn8is-8x.32xlarge"]
+    assert config["instanceTypes"] == ["ecs.gn8is-4x.16xlarge"]  # 1 ERI in the PAI table
     nics = config["networkInterfaces"]
     assert [(n["instanceType"], n["networkInterfaceTrafficMode"]) for n in nics] == [("Primary", "HighPerformance")]
     # Security groups sit on the interface (the SDK forbids both places at once).

@@ -270,3 +270,16 @@ def test_schedule_start_is_refused_on_other_clouds(catalog: Catalog, cloud: str,
     assert "'autoscaling.scheduleStart' is Alibaba Cloud only" in found["groups[0].autoscaling.scheduleStart"], found
     # ... and accepted where it is read.
     assert problems(ali(auto), catalog) == {}
+
+
+def test_the_erdma_template_uses_a_type_of_the_eri_table() -> None:
+    # Issue 16 item 8: gn8is-8x.32xlarge is not in Alibaba's eRDMA interface table (PAI "eRDMA"
+    # page), so its ERI count was a guess; the template now uses a listed type and says it needs a
+    # sales request (ECS family doc: gn8is "contact Alibaba Cloud sales personnel").
+    from gpufleet.alicloud.erdma import ERI_INTERFACES
+
+    text = (STACKS / "Pulumi.alicloud-train-erdma.yaml").read_text()
+    group = yaml.safe_load(text)["config"]["gpufleet:fleet"]["groups"][0]
+    assert group["rdma"] is True
+    assert all(t in ERI_INTERFACES for t in group["gpu"]["instanceTypes"]), group["gpu"]["instanceTypes"]
+    assert "contact Alibaba Cloud sales" in text
