@@ -356,3 +356,11 @@ def test_international_account_gets_usd_limits_on_the_configuration() -> None:
     assert china["spotPriceCurrency"] == "CNY"
     for t, usd in limits.items():
         assert 0 < usd < china["spotPriceLimits"][t] / 6  # 1 USD is about 6.65 CNY at the catalog rate
+
+
+def test_scheduled_tasks_keep_their_first_launch_time(spot: ProgramRun) -> None:
+    # Issue 16 item 3: set at create, later launchTime changes ignored, so renewing the window
+    # (moving scheduleStart) does not rewrite every task; the provider's update sends LaunchTime
+    # only when it changed (resource_alicloud_ess_scheduled_task.go).
+    tasks = spot.of_type(TASK)
+    assert tasks and all(t.ignore_changes == ("launchTime",) for t in tasks)

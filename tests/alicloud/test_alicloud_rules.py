@@ -283,3 +283,19 @@ def test_the_erdma_template_uses_a_type_of_the_eri_table() -> None:
     assert group["rdma"] is True
     assert all(t in ERI_INTERFACES for t in group["gpu"]["instanceTypes"]), group["gpu"]["instanceTypes"]
     assert "contact Alibaba Cloud sales" in text
+
+
+def test_plan_warns_about_a_past_schedule_start_with_the_field_path() -> None:
+    # Issue 16 item 3: judged against the plan's --as-of date (pinned here), not the clock.
+    import datetime as dt
+
+    from gpufleet.plan.run import PROJECT_ROOT, plan
+
+    stack = STACKS / "Pulumi.alicloud-inference-a10-spot.yaml"
+    late = plan(stack, program=PROJECT_ROOT / "__main__.py", today=dt.date(2026, 12, 10))
+    assert any(
+        w.startswith("groups[0].autoscaling.scheduleStart: 2026-12-01 is 9 days before 2026-12-10")
+        for w in late.warnings
+    ), late.warnings
+    early = plan(stack, program=PROJECT_ROOT / "__main__.py", today=dt.date(2026, 11, 24))
+    assert not any("scheduleStart" in w for w in early.warnings)

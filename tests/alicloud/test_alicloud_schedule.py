@@ -18,6 +18,7 @@ from gpufleet.alicloud.schedule import (
     fixed_offset_minutes,
     task_window,
     to_utc,
+    window_warnings,
 )
 from gpufleet.cron import parse_cron
 
@@ -232,3 +233,29 @@ def test_converted_cron_fires_at_the_same_instants(
     expected = {t for t in _fires(local, zone, dt.date(2027, 1, 1), 33) if lo <= t < hi}
     got = {t for t in _fires(utc.cron, "UTC", dt.date(2027, 1, 1), 33) if lo <= t < hi}
     assert got == expected, (local, zone, utc.cron)
+
+
+# -- the pinned window seen from the plan date (issue 16 item 3) ---------------------------------
+
+
+def test_a_window_starting_on_or_after_the_plan_date_is_fine() -> None:
+    assert window_warnings(START, dt.date(2026, 11, 24)) == []
+    assert window_warnings(START, START) == []
+
+
+def test_a_start_in_the_past_is_warned() -> None:
+    (msg,) = window_warnings(dt.date(2026, 11, 1), dt.date(2026, 11, 24))
+    assert "23 days before 2026-11-24" in msg and "in the past" in msg
+
+
+def test_a_window_that_has_ended_is_warned() -> None:
+    # A start from 2025 validates (the 90/365-day limits are relative to creation), but its
+    # 275-day window has ended by the plan date.
+    (msg,) = window_warnings(dt.date(2025, 1, 10), dt.date(2026, 11, 24))
+    assert "ended on 2025-10-12" in msg
+
+
+def test_a_window_ending_within_30_days_is_warned() -> None:
+    start = dt.date(2026, 11, 24) - dt.timedelta(days=WINDOW_DAYS - 20)
+    msgs = window_warnings(start, dt.date(2026, 11, 24))
+    assert any("ends on 2026-12-14, 20 days after 2026-11-24" in m for m in msgs)

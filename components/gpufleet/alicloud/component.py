@@ -103,7 +103,13 @@ class AlicloudGpuGroup(pulumi.ComponentResource):
             alicloud.ess.Alarm(f"{name}-gpu-in", scaling.alarm_args(ctx, asg.id, scale_in.ari, gpu, "in"), opts=child)
         tasks = scaling.scheduled_tasks(ctx, asg.id)
         for task in tasks:
-            alicloud.ess.ScheduledTask(task.name, task.args, opts=child)
+            alicloud.ess.ScheduledTask(
+                task.name,
+                task.args,
+                opts=pulumi.ResourceOptions.merge(
+                    child, pulumi.ResourceOptions(ignore_changes=scaling.TASK_IGNORE_CHANGES)
+                ),
+            )
 
         self.scaling_group_id = asg.id
         self.scaling_configuration_id = config.id

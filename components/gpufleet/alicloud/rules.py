@@ -12,7 +12,7 @@ from gpufleet.alicloud.netplan import (
     SMALLEST_VSWITCH_PREFIX,
     SPLIT_BITS,
 )
-from gpufleet.alicloud.schedule import ScheduleError, ess_schedule, task_window
+from gpufleet.alicloud.schedule import ScheduleError, ess_schedule, task_window, window_warnings
 from gpufleet.alicloud.spot import BILLING_CURRENCY, spot_plan
 from gpufleet.catalog import Catalog, InstanceType
 from gpufleet.errors import Problem
@@ -215,6 +215,15 @@ def _schedule_problems(group: GroupSpec, path: str) -> list[Problem]:
         except ScheduleError as e:
             out.append(Problem(where, str(e)))
     return out
+
+
+def schedule_window_warnings(group: GroupSpec, path: str, today: dt.date) -> list[Problem]:
+    """Plan-time warnings (against ``--as-of``) for a pinned window that starts in the past or
+    ends within 30 days; validation has no clock, so it cannot say this."""
+    auto = group.autoscaling
+    if group.cloud != "alicloud" or auto is None or not auto.schedules or auto.schedule_start is None:
+        return []
+    return [Problem(f"{path}.autoscaling.scheduleStart", m) for m in window_warnings(auto.schedule_start, today)]
 
 
 def fleet_problems(groups: Sequence[tuple[int, GroupSpec]], billing: object, catalog: Catalog) -> list[Problem]:

@@ -33,6 +33,13 @@ from gpufleet.spec import GroupSpec, ScheduleSpec
 IGNORE_CHANGES = ["desiredCapacity"]
 """``pulumi up`` leaves the running size to the alarms and schedules (docs/alicloud.md)."""
 
+TASK_IGNORE_CHANGES = ["launchTime"]
+"""A scheduled task's first run is set when it is created; later changes are not sent, so moving
+``scheduleStart`` to renew a window updates only the end time instead of rewriting every task's
+launch time (ESS keeps repeating after a launch time that has passed: UNVERIFIED). The provider's update sends
+LaunchTime only when it changed [terraform-provider-alicloud resource_alicloud_ess_scheduled_task.go,
+``if d.HasChange("launch_time")``]."""
+
 DEFAULT_COOLDOWN_SECONDS = 300
 """The scaling group's default cooldown, ESS's own default [SDK: ess.ScalingGroup default_cooldown]."""
 

@@ -281,3 +281,29 @@ def _split_message(cron: Cron, zone: str, offset: int, local_by_shift: dict[int,
 
 def _day_label(shift: int) -> str:
     return {-1: "previous UTC day", 0: "same UTC day", 1: "next UTC day"}.get(shift, f"UTC day {shift:+d}")
+
+
+WARN_WINDOW_ENDS_WITHIN_DAYS = 30
+"""Warn when a pinned window ends this soon: renewing takes a deploy (move ``scheduleStart``)."""
+
+
+def window_warnings(start: dt.date, today: dt.date) -> list[str]:
+    """What is wrong with a window pinned at ``start`` as seen on ``today`` (the plan's ``--as-of``)."""
+    end = start + dt.timedelta(days=WINDOW_DAYS)
+    out = []
+    if end <= today:
+        out.append(
+            f"{start}: the task window ended on {end} ({(today - end).days} days before {today}); ESS would not run "
+            "the tasks. Move scheduleStart to a date on or after the deploy"
+        )
+    elif start < today:
+        out.append(
+            f"{start} is {(today - start).days} days before {today}: a new task's launch time would be in the past "
+            "(what ESS does with it is UNVERIFIED). Move scheduleStart to the deploy day or later"
+        )
+    if today < end and (end - today).days <= WARN_WINDOW_ENDS_WITHIN_DAYS:
+        out.append(
+            f"{start}: the task window ends on {end}, {(end - today).days} days after {today}; move scheduleStart "
+            "forward and deploy before then, or the schedules stop"
+        )
+    return out

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gpufleet.alicloud.rules import schedule_window_warnings
 from gpufleet.alicloud.spot import billing_currency
 from gpufleet.catalog import Catalog, load_catalog
 from gpufleet.contract import check_plan
@@ -74,7 +75,8 @@ def plan(
     progress("estimating cost")
     groups = []
     warnings = [str(w) for w in validated.warnings]
-    for g in spec.groups:
+    for i, g in enumerate(spec.groups):
+        warnings += [str(w) for w in schedule_window_warnings(g, f"groups[{i}]", today or dt.date.today())]
         rg = resolve_group(g, cat)
         cost = estimate_group(rg, cat, spot=spot, today=today, billing_currency=billing_currency(spec, g))
         groups.append((rg, cost))
