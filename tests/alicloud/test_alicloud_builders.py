@@ -8,6 +8,7 @@ import io
 import ipaddress
 import itertools
 import tarfile
+from typing import Any
 
 import pytest
 import yaml
@@ -15,6 +16,7 @@ from aligroups import (
     A10_MIXED,
     A10_SPOT,
     A10_SPOT_UNCAPPED,
+    ALI_BASE,
     EBMGN8IS_ERDMA,
     GN8IS_ERDMA,
     SHANGHAI_SCHEDULES,
@@ -29,8 +31,12 @@ from gpufleet.alicloud.netplan import MAX_ZONES, usable_addresses, vswitch_cidrs
 from gpufleet.alicloud.spot import MAX_SPOT_POOLS, spot_plan
 from gpufleet.bootstrap import AlicloudNode
 from gpufleet.catalog import Catalog
+from gpufleet.context import GroupContext
 from gpufleet.metrics import GPU_UTILIZATION
 from gpufleet.pricing.caps import round_down
+from gpufleet.resolve import resolve_group
+from gpufleet.spec import FleetSpec
+from helpers import fleet, merge
 
 
 def test_spot_limits_are_percent_of_catalog_price_in_its_currency(make_ctx: MakeCtx, catalog: Catalog) -> None:
@@ -93,15 +99,25 @@ def test_first_vswitch_is_the_same_for_one_two_and_three_zones(make_ctx: MakeCtx
     assert first == {("cn-beijing-h", "10.61.0.0/19")}
 
 
-def test_eri_count_is_the_smallest_among_the_types(make_ctx: MakeCtx) -> None:
+def _unvalidated_ctx(catalog: Catalog, group: dict[str, Any]) -> GroupContext:
+    """A context for a group that validation now refuses (two-card eRDMA through ESS): the
+    builder must still produce the right interfaces should the refusal be lifted."""
+    spec = FleetSpec.model_validate(fleet(merge(ALI_BASE, group)), by_name=False)
+    return GroupContext(fleet=spec, resolved=resolve_group(spec.groups[0], catalog), catalog=catalog)
+
+
+def test_eri_count_is_the_smallest_among_the_types(make_ctx: MakeCtx, catalog: Catalog) -> None:
     assert ERI_INTERFACES["ecs.ebmgn8is.32xlarge"] == 2
-    assert eri_count(t.instance for t in make_ctx(EBMGN8IS_ERDMA).resolved.types) == 2
+    bare = catalog.instance("alicloud", "ecs.ebmgn8is.32xlarge")
+    one = catalog.instance("alicloud", "ecs.gn8is-4x.16xlarge")
+    assert bare is not None and one is not None
+    assert eri_count([bare]) == 2 and eri_count([bare, one]) == 1
     # Not in the table: the primary interface only.
     assert eri_count(t.instance for t in make_ctx(GN8IS_ERDMA).resolved.types) == 1
 
 
-def test_erdma_interfaces(make_ctx: MakeCtx) -> None:
-    nics = launch.network_interfaces(make_ctx(EBMGN8IS_ERDMA), "sg-1")
+def test_erdma_interfaces(catalog: Catalog) -> None:
+    nics = launch.network_interfaces(_unvalidated_ctx(catalog, EBMGN8IS_ERDMA), "sg-1")
     assert [(n.instance_type, n.network_interface_traffic_mode) for n in nics] == [
         ("Primary", "HighPerformance"),
         ("Secondary", "HighPerformance"),

@@ -85,10 +85,10 @@ def test_erdma_group_has_the_self_referencing_rule(erdma: ProgramRun) -> None:
     assert self_rule["sourceSecurityGroupId"] == self_rule["securityGroupId"]
 
 
-def test_erdma_bare_metal_gets_a_secondary_eri() -> None:
-    nics = run(ali(EBMGN8IS_ERDMA), stack="ebm").one(CONFIG).inputs["networkInterfaces"]
-    assert [n["instanceType"] for n in nics] == ["Primary", "Secondary"]
-    assert {n["networkInterfaceTrafficMode"] for n in nics} == {"HighPerformance"}
+def test_two_card_erdma_is_refused_before_any_resource() -> None:
+    # Issue 16 item 5: ESS interfaces have no NetworkCardIndex, so a second ERI's card is unknown.
+    with pytest.raises(Exception, match=r"groups\[0\]\.gpu\.instanceTypes: ecs\.ebmgn8is\.32xlarge"):
+        run(ali(EBMGN8IS_ERDMA), stack="ebm")
 
 
 def test_erdma_places_nodes_in_one_zone_first(erdma: ProgramRun) -> None:

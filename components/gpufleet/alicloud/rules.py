@@ -7,6 +7,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 
+from gpufleet.alicloud.erdma import ERI_INTERFACES, PRIMARY_ONLY
 from gpufleet.alicloud.netplan import (
     MAX_ZONES,
     SMALLEST_VSWITCH_PREFIX,
@@ -47,13 +48,13 @@ def _tag_problem(key: str, value: str) -> str | None:
 
 def _check(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
     out = _network_problems(group, path, types)
-    out += _rdma_problems(group, path)
+    out += _rdma_problems(group, path, types)
     out += _spot_problems(group, path, catalog)
     out += _schedule_problems(group, path)
     return out
 
 
-def _rdma_problems(group: GroupSpec, path: str) -> list[Problem]:
+def _rdma_problems(group: GroupSpec, path: str, types: list[InstanceType]) -> list[Problem]:
     """eRDMA groups sit in one zone and use ESS ``PRIORITY`` (scaling.py).
 
     One zone keeps a training job's nodes on one short path, like AWS EFA and Azure
@@ -73,6 +74,18 @@ def _rdma_problems(group: GroupSpec, path: str) -> list[Problem]:
                 f"{path}.zones",
                 f"rdma (eRDMA) needs exactly one zone, got {list(group.zones)}: a training group's nodes must "
                 f"share a zone for low-latency eRDMA; e.g. zones: ['{group.region}-l']",
+            )
+        )
+    multi = sorted(t.name for t in types if ERI_INTERFACES.get(t.name, PRIMARY_ONLY) > PRIMARY_ONLY)
+    if multi:
+        out.append(
+            Problem(
+                f"{path}.gpu.instanceTypes",
+                f"{', '.join(multi)} take their extra eRDMA interfaces on a second network card, and ESS cannot "
+                "say which card a secondary interface goes on (its NetworkInterfaces have no NetworkCardIndex), so "
+                "where it lands cannot be checked without a launch. Use a single-interface eRDMA type through ESS, "
+                "e.g. ecs.gn8is-4x.16xlarge; a fixed-size cluster of ecs.Instance nodes (which take "
+                "network_card_index) is not built yet (docs/alicloud.md, eRDMA)",
             )
         )
     subnets = group.network.subnet_ids or ()
