@@ -297,6 +297,18 @@ def _node_file(user_data_b64: str, path: str) -> str:
     raise AssertionError(f"{path} is not in the user data")
 
 
+def test_erdma_settings_reach_the_node_env_in_the_user_data(make_ctx: MakeCtx) -> None:
+    # Issue 16 item 7: the Alibaba builders fill the typed handoff, and the renderer writes it
+    # where the node scripts read it (the user data itself, not the NodeContext).
+    ctx = make_ctx(GN8IS_ERDMA)
+    env = _node_file(launch.user_data(ctx, image_for(ctx)), "/etc/gpufleet/node.env")
+    lines = dict(line.split("=", 1) for line in env.splitlines() if "=" in line)
+    assert lines["GPUFLEET_ERDMA_INTERFACES"] == "1"
+    assert "NCCL_IB_HCA=erdma" in lines["GPUFLEET_NCCL_SETTINGS"]
+    assert lines["GPUFLEET_ESS_ENDPOINT"] == "https://ess.aliyuncs.com/"  # cn-beijing (item 10)
+    assert lines["GPUFLEET_SCALING_GROUP_NAME"] == ctx.name
+
+
 def test_every_type_of_a_two_type_group_is_in_the_node_types_table(make_ctx: MakeCtx) -> None:
     # ESS may launch the second type; its node must find its own GPU count etc.
     ctx = make_ctx()
