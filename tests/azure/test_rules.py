@@ -139,7 +139,15 @@ def _rsa_key(bits: int) -> str:
         (
             {"autoscaling": {"schedules": [{"cron": f"0 {h} * * *", "min": 1, "name": f"s{h}"} for h in range(20)]}},
             "groups[0].autoscaling.schedules",
-            "20 autoscale profiles",
+            "needs 21 autoscale profiles",
+        ),
+        # one schedule starting 20 times a day (ARM takes one hour and one minute per recurrence,
+        # so one profile each) plus the default: 21 profiles (issue 15 item 1)
+        (
+            {"autoscaling": {"schedules": [{"name": "often", "cron": "0,30 8-17 * * 1-5", "min": 1}]}},
+            "groups[0].autoscaling.schedules",
+            "needs 21 autoscale profiles (the default one plus one per start time of each schedule; start "
+            "times: 'often' 20)",
         ),
     ],
 )

@@ -82,24 +82,32 @@ _BASE = (STACKS / "Pulumi.azure-inference-a10-spot.yaml").read_text()
 _DEFECTS = yaml.safe_dump(CLOUD_DEFECT_SPECS["azure-mixed-multi-hour"])
 
 
-def test_todays_recurrences_and_flexible_identity_are_caught() -> None:
-    """Review B1 and B2 on the unfixed code: a mixed non-IB group becomes a Flexible set with a
-    SystemAssigned identity, and multi-hour/multi-minute crons become multi-value recurrences."""
+def test_todays_flexible_identity_is_caught() -> None:
+    """Review B2 on the unfixed code: a mixed non-IB group becomes a Flexible set with a
+    SystemAssigned identity."""
     findings = _check(_capture("azure-inference-a10-spot", _DEFECTS))
-    one = "azure.autoscale.recurrence-one-hour-one-minute"
     assert_fires(findings, "azure.vmss.flexible-no-system-assigned-identity", "identity.type")
-    assert_fires(
-        findings, "azure.autoscale.recurrence-one-hour-one-minute", "properties.profiles[1].recurrence.schedule.hours"
-    )
     found = [(f.field, f.rule) for f in findings]
-    assert sorted(found) == sorted(
-        [
-            ("identity.type", "azure.vmss.flexible-no-system-assigned-identity"),  # issue 15
-            ("properties.profiles[1].recurrence.schedule.hours", one),  # issue 15: 0 8,20
-            ("properties.profiles[2].recurrence.schedule.hours", one),  # issue 15: */30 9-17
-            ("properties.profiles[2].recurrence.schedule.minutes", one),
-        ]
-    ), found
+    assert found == [("identity.type", "azure.vmss.flexible-no-system-assigned-identity")], found  # issue 15
+
+
+def test_multi_hour_and_multi_minute_crons_become_one_profile_per_start_time() -> None:
+    """Issue 15 item 1: ARM takes one hour and one minute per recurrence. '0 8,20 * * 1-5' is two
+    profiles, '*/30 9-16 * * *' sixteen; each starts once, at one of the cron's times."""
+    resources = _capture("azure-inference-a10-spot", _DEFECTS)
+    findings = _check(resources)
+    assert not [f for f in findings if f.rule == "azure.autoscale.recurrence-one-hour-one-minute"]
+    (setting,) = [r for r in resources if r.type == "azure-native:monitor:AutoscaleSetting"]
+    starts = {
+        (p["name"], tuple(p["recurrence"]["schedule"]["hours"]), tuple(p["recurrence"]["schedule"]["minutes"]))
+        for p in setting.inputs["profiles"]
+        if "recurrence" in p
+    }
+    expected_starts = {("twice-daily-0800", (8,), (0,)), ("twice-daily-2000", (20,), (0,))} | {
+        (f"half-hourly-{h:02d}{m:02d}", (h,), (m,)) for h in range(9, 17) for m in (0, 30)
+    }
+    assert starts == expected_starts
+    assert len(setting.inputs["profiles"]) == 19 <= 20
 
 
 # --- negative tests: each mapping and each model check can fail --------------------------------

@@ -2,8 +2,9 @@
 
 - A default profile with the group's min/initial/max and, with ``gpuUtilizationTarget``,
   a scale-out and a scale-in rule on GPU utilisation.
-- One recurrence profile per schedule (``azure/schedule.py`` converts cron and zone).
-  Each keeps the GPU rules, so scaling goes on inside the schedule's bounds.
+- One recurrence profile per start time of each schedule (``azure/schedule.py`` converts
+  cron and zone; ARM takes one hour and one minute per recurrence). Each keeps the GPU
+  rules, so scaling goes on inside the schedule's bounds.
 
 The metric is the custom metric the bootstrap's agent publishes on the scale set
 (:data:`gpufleet.metrics.AZURE_GPU_UTILIZATION`, written down once there).
@@ -20,6 +21,7 @@ from gpufleet.azure.schedule import (
     MAX_RULES_PER_PROFILE,
     ProfileCapacity,
     cron_to_recurrence,
+    profile_name,
     schedule_capacity,
 )
 from gpufleet.context import GroupContext
@@ -105,27 +107,27 @@ def _capacity(c: ProfileCapacity) -> monitor.ScaleCapacityArgs:
 def profiles(
     autoscaling: AutoscalingSpec, capacity: CapacitySpec, plan: ScaleSetPlan, scale_set_id: pulumi.Input[str]
 ) -> list[monitor.AutoscaleProfileArgs]:
-    """The default profile, then one recurrence profile per schedule (validated by ``azure/rules.py``)."""
+    """The default profile, then one recurrence profile per start time of each schedule (validated,
+    within the profile limit, by ``azure/rules.py``)."""
     rules = gpu_rules(autoscaling, scale_set_id)
     out = [monitor.AutoscaleProfileArgs(name=DEFAULT_PROFILE, capacity=_capacity(plan.capacity), rules=rules)]
     for i, schedule in enumerate(autoscaling.schedules):
         when = cron_to_recurrence(schedule.cron, schedule.timezone)
-        out.append(
-            monitor.AutoscaleProfileArgs(
-                name=schedule.label(i),
-                capacity=_capacity(schedule_capacity(schedule, capacity, plan.base)),
-                rules=rules,
-                recurrence=monitor.RecurrenceArgs(
-                    frequency=monitor.RecurrenceFrequency.WEEK,
-                    schedule=monitor.RecurrentScheduleArgs(
-                        days=list(when.days),
-                        hours=list(when.hours),
-                        minutes=list(when.minutes),
-                        time_zone=when.time_zone,
+        counts = _capacity(schedule_capacity(schedule, capacity, plan.base))
+        for hour, minute in when.start_times():
+            out.append(
+                monitor.AutoscaleProfileArgs(
+                    name=profile_name(schedule.label(i), when, hour, minute),
+                    capacity=counts,
+                    rules=rules,
+                    recurrence=monitor.RecurrenceArgs(
+                        frequency=monitor.RecurrenceFrequency.WEEK,
+                        schedule=monitor.RecurrentScheduleArgs(
+                            days=list(when.days), hours=[hour], minutes=[minute], time_zone=when.time_zone
+                        ),
                     ),
-                ),
+                )
             )
-        )
     return out
 
 

@@ -178,14 +178,7 @@ def _schedule_problems(group: GroupSpec, path: str) -> list[Problem]:
         return []
     out: list[Problem] = []
     schedules = group.autoscaling.schedules
-    if 1 + len(schedules) > MAX_PROFILES:
-        out.append(
-            Problem(
-                f"{path}.autoscaling.schedules",
-                f"{len(schedules)} schedules plus the default profile exceed Azure's {MAX_PROFILES} autoscale "
-                f"profiles; keep at most {MAX_PROFILES - 1}",
-            )
-        )
+    needed = 1  # the default profile
     for i, s in enumerate(schedules):
         label = s.label(i)
         where = f"{path}.autoscaling.schedules[{i}]"
@@ -198,14 +191,35 @@ def _schedule_problems(group: GroupSpec, path: str) -> list[Problem]:
                 )
             )
         try:
-            cron_to_recurrence(s.cron)
+            needed += len(cron_to_recurrence(s.cron).start_times())
         except ScheduleError as e:
             out.append(Problem(f"{where}.cron", f"Azure cannot express schedule '{label}': {e}"))
         try:
             windows_zone(s.timezone)
         except ScheduleError as e:
             out.append(Problem(f"{where}.timezone", f"Azure cannot express schedule '{label}': {e}"))
+    if needed > MAX_PROFILES:
+        starts = ", ".join(
+            f"'{s.label(i)}' {n}"
+            for i, s in enumerate(schedules)
+            if (n := _start_count(s.cron)) > 1
+        )
+        out.append(
+            Problem(
+                f"{path}.autoscaling.schedules",
+                f"needs {needed} autoscale profiles (the default one plus one per start time of each schedule"
+                f"{'; start times: ' + starts if starts else ''}), over Azure's {MAX_PROFILES}: ARM takes one hour "
+                "and one minute per recurrence; use fewer schedules or fewer hours/minutes per cron",
+            )
+        )
     return out
+
+
+def _start_count(cron: str) -> int:
+    try:
+        return len(cron_to_recurrence(cron).start_times())
+    except ScheduleError:
+        return 0
 
 
 def _check(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
