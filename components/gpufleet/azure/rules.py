@@ -199,11 +199,7 @@ def _schedule_problems(group: GroupSpec, path: str) -> list[Problem]:
         except ScheduleError as e:
             out.append(Problem(f"{where}.timezone", f"Azure cannot express schedule '{label}': {e}"))
     if needed > MAX_PROFILES:
-        starts = ", ".join(
-            f"'{s.label(i)}' {n}"
-            for i, s in enumerate(schedules)
-            if (n := _start_count(s.cron)) > 1
-        )
+        starts = ", ".join(f"'{s.label(i)}' {n}" for i, s in enumerate(schedules) if (n := _start_count(s.cron)) > 1)
         out.append(
             Problem(
                 f"{path}.autoscaling.schedules",
