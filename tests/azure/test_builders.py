@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 from azuregroups import A10_TYPE, IB_GROUP, IB_TYPE
-from pulumi_azure_native.compute.outputs import VirtualMachineScaleSetIdentityResponse
 
-from gpufleet.azure import autoscale, component, layout, names, network, schedule, vmss
+from gpufleet.azure import autoscale, layout, names, network, schedule, vmss
 from gpufleet.azure.image import BASE_IMAGES, HPC_IMAGES, image_for, image_problem
 from gpufleet.azure.schedule import ProfileCapacity
 from gpufleet.context import GroupContext
@@ -183,19 +182,3 @@ def test_schedule_profiles_take_the_zone_of_the_converted_recurrence(
     recurrence: Any = day.recurrence  # plain Args objects (inputs are typed as Input[...])
     assert recurrence.schedule.time_zone == "Marked Standard Time"
     assert converted.time_zone == "W. Europe Standard Time"  # the real conversion, for the record
-
-
-@pytest.mark.parametrize(
-    "identity",
-    [None, VirtualMachineScaleSetIdentityResponse(type="SystemAssigned", principal_id="", tenant_id="t")],
-)
-def test_a_scale_set_without_a_principal_id_is_an_error_not_an_empty_role_assignee(
-    identity: VirtualMachineScaleSetIdentityResponse | None,
-) -> None:
-    with pytest.raises(ValueError, match=r"demo-nodes.*no system-assigned identity principal id"):
-        component._principal_id(identity, scale_set="demo-nodes")
-
-
-def test_a_scale_set_principal_id_passes_through() -> None:
-    identity = VirtualMachineScaleSetIdentityResponse(type="SystemAssigned", principal_id="p-1", tenant_id="t")
-    assert component._principal_id(identity, scale_set="demo-nodes") == "p-1"

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import base64
+import gzip
+import io
+import shlex
+import tarfile
 from typing import Any
 
 import pulumi
@@ -10,6 +14,7 @@ import pytest
 import yaml
 from azuregroups import A10_TYPE, IB_GROUP, IB_TYPE, KEY, azure_fleet
 
+from gpufleet.azure import mock_outputs
 from gpufleet.azure.autoscale import METRICS_PUBLISHER_ROLE_ID
 from gpufleet.catalog import Catalog
 from gpufleet.metrics import AZURE_GPU_UTILIZATION
@@ -22,6 +27,7 @@ PPG = "azure-native:compute:ProximityPlacementGroup"
 NSG = "azure-native:network:NetworkSecurityGroup"
 AUTOSCALE = "azure-native:monitor:AutoscaleSetting"
 ROLE = "azure-native:authorization:RoleAssignment"
+IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 SUBNET = "/subscriptions/0000/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/gpu"
 # Types without a location property (children of a located parent, or scoped to one).
 NO_LOCATION = {"azure-native:network:Subnet", ROLE}
@@ -213,7 +219,11 @@ def test_nodes_are_private_encrypted_and_key_only(ib: ProgramRun) -> None:
     assert linux["disablePasswordAuthentication"] is True
     assert [k["keyData"] for k in linux["ssh"]["publicKeys"]] == [KEY]
     assert base64.b64decode(os_profile["customData"]).decode().startswith("#cloud-config")
-    assert vmss["identity"] == {"type": "SystemAssigned"}
+    # the group's user-assigned identity (Flexible sets take no system-assigned one; issue 15 item 2)
+    (ident,) = ib.of_type(IDENTITY)
+    assert vmss["identity"]["type"] == "UserAssigned"
+    (identity_id,) = vmss["identity"]["userAssignedIdentities"]
+    assert identity_id.endswith(f"UserAssignedIdentity/{ident.name}")  # the mock engine's id of that resource
 
 
 def test_rolling_upgrades_gated_by_the_health_extension(ib: ProgramRun) -> None:
@@ -312,7 +322,27 @@ def test_gpu_autoscaling_grants_the_metrics_role_on_the_scale_set_only(spot: Pro
     role = spot.one(ROLE).inputs
     assert role["scope"] == outputs(spot, "nodes")["scaleSetId"]
     assert role["roleDefinitionId"].endswith(f"/roleDefinitions/{METRICS_PUBLISHER_ROLE_ID}")
-    assert role["principalId"]
+    # granted to the group's identity, whose client id the node's metrics agent logs in with
+    vmss = spot.one(VMSS).inputs
+    (identity_id,) = vmss["identity"]["userAssignedIdentities"]
+    assert role["principalId"] == mock_outputs._uuid("principal", identity_id)
+    env = _node_env(vmss["virtualMachineProfile"]["osProfile"]["customData"])
+    assert env["GPUFLEET_AZURE_CLIENT_ID"] == mock_outputs._uuid("clientId", identity_id)
+
+
+def _node_env(custom_data: str) -> dict[str, str]:
+    """``/etc/gpufleet/node.env`` of a node's custom data (it rides in the gzip bundle)."""
+    doc = yaml.safe_load(base64.b64decode(custom_data))
+    (bundle,) = [f for f in doc["write_files"] if f.get("encoding") == "gz+b64"]
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(base64.b64decode(bundle["content"])))) as tar:
+        member = tar.extractfile("etc/gpufleet/node.env")
+        assert member is not None
+        text = member.read().decode()
+    env = {}
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        (env[key],) = shlex.split(value) or [""]
+    return env
 
 
 def test_no_role_assignment_and_no_setting_without_gpu_autoscaling() -> None:

@@ -82,13 +82,17 @@ _BASE = (STACKS / "Pulumi.azure-inference-a10-spot.yaml").read_text()
 _DEFECTS = yaml.safe_dump(CLOUD_DEFECT_SPECS["azure-mixed-multi-hour"])
 
 
-def test_todays_flexible_identity_is_caught() -> None:
-    """Review B2 on the unfixed code: a mixed non-IB group becomes a Flexible set with a
-    SystemAssigned identity."""
-    findings = _check(_capture("azure-inference-a10-spot", _DEFECTS))
-    assert_fires(findings, "azure.vmss.flexible-no-system-assigned-identity", "identity.type")
-    found = [(f.field, f.rule) for f in findings]
-    assert found == [("identity.type", "azure.vmss.flexible-no-system-assigned-identity")], found  # issue 15
+def test_the_mixed_flexible_multi_hour_spec_is_contract_clean() -> None:
+    """Review B1 and B2, fixed (issue 15 items 1, 2): the mixed non-IB group is a Flexible set with
+    the group's user-assigned identity, and its crons are one profile per start time."""
+    resources = _capture("azure-inference-a10-spot", _DEFECTS)
+    assert _check(resources) == []
+    (vmss,) = [r for r in resources if r.type == "azure-native:compute:VirtualMachineScaleSet"]
+    assert vmss.inputs["orchestrationMode"] == "Flexible"
+    assert vmss.inputs["identity"]["type"] == "UserAssigned"
+    # the ARM body the rule reads carries the map ARM wants, not azure-native's list
+    (req,) = [q for q in azure.requests(resources) if q.operation == azure.VMSS_OP]
+    assert list(req.params["identity"]["userAssignedIdentities"].values()) == [{}]
 
 
 def test_multi_hour_and_multi_minute_crons_become_one_profile_per_start_time() -> None:

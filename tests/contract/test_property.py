@@ -24,7 +24,6 @@ KNOWN_OPEN_DEFECTS: dict[str, int] = {
     "aws.ec2.network-card-interface": 14,  # p6-b300: EFA on the ENA-only card 0 (issue 14 item 1)
     "aws.ec2.subnet-zone": 14,  # created network without zones defaults to <region>b (issue 14 item 2)
     "aws.autoscaling.schedule-within-group": 14,  # schedule desired above max validates (issue 14 item 6)
-    "azure.vmss.flexible-no-system-assigned-identity": 15,  # mixed non-IB -> Flexible + SystemAssigned (item 2)
     "alicloud.ess.cron-question-mark": 16,  # '0 13 * * 1-5' has no '?' (issue 16 item 1)
     "alicloud.ess.cron-once-per-hour": 16,  # '0,30 9 * * *' validates (issue 16 item 1)
     "alicloud.ess.scheduled-task-sets-desired": 16,  # min-only schedule on a group sent with desired (item 2)
@@ -36,7 +35,6 @@ REPRODUCERS: dict[str, str] = {
     "aws.ec2.network-card-interface": "p6-b300-rdma",
     "aws.ec2.subnet-zone": "tokyo-no-zones",
     "aws.autoscaling.schedule-within-group": "schedule-above-max",
-    "azure.vmss.flexible-no-system-assigned-identity": "azure-mixed-multi-hour",
     "alicloud.ess.cron-question-mark": "alicloud-min-only-schedule",
     "alicloud.ess.cron-once-per-hour": "alicloud-desired-zero-half-hourly",
     "alicloud.ess.scheduled-task-sets-desired": "alicloud-min-only-schedule",

@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import compute
 
+from gpufleet.azure.identity import scale_set_identity
 from gpufleet.azure.image import AzureImage
 from gpufleet.azure.layout import ScaleSetPlan
 from gpufleet.azure.names import computer_name_prefix, scale_set_name
@@ -121,7 +122,9 @@ def image_reference(image: AzureImage) -> compute.ImageReferenceArgs:
     return compute.ImageReferenceArgs(publisher=publisher, offer=offer, sku=sku, version=version)
 
 
-def _os_profile(name: str, access: AccessSpec, custom_data: str) -> compute.VirtualMachineScaleSetOSProfileArgs:
+def _os_profile(
+    name: str, access: AccessSpec, custom_data: pulumi.Input[str]
+) -> compute.VirtualMachineScaleSetOSProfileArgs:
     user = access.admin_username
     return compute.VirtualMachineScaleSetOSProfileArgs(
         computer_name_prefix=computer_name_prefix(name),
@@ -167,7 +170,8 @@ def scale_set_args(
     plan: ScaleSetPlan,
     *,
     image: AzureImage,
-    custom_data: str,
+    custom_data: pulumi.Input[str],
+    identity_id: pulumi.Input[str],
     rg_name: pulumi.Input[str],
     subnet_id: pulumi.Input[str],
     nic_nsg_id: pulumi.Input[str] | None,
@@ -241,9 +245,10 @@ def scale_set_args(
         automatic_repairs_policy=compute.AutomaticRepairsPolicyArgs(
             enabled=True, grace_period=REPAIR_GRACE_PERIOD, repair_action="Replace"
         ),
-        # System-assigned identity, no role assignments here (the autoscale module adds the
-        # one metrics role that GPU autoscaling needs, scoped to this scale set).
-        identity=compute.VirtualMachineScaleSetIdentityArgs(type=compute.ResourceIdentityType.SYSTEM_ASSIGNED),
+        # The group's user-assigned identity (Flexible sets take no system-assigned one: see
+        # gpufleet.azure.identity); no role assignments here (the component grants the one
+        # metrics role that GPU autoscaling needs, scoped to this scale set).
+        identity=scale_set_identity(identity_id),
         virtual_machine_profile=vm_profile,
     )
 

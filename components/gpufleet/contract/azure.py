@@ -168,6 +168,18 @@ def _autoscale_maximum(resources: Sequence[Resource]) -> dict[str, int]:
     return out
 
 
+def _identity_map(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """azure-native takes ``identity.userAssignedIdentities`` as a list of resource ids and sends
+    ARM's map ``{id: {}}`` [SDK: pulumi-azure-native VirtualMachineScaleSetIdentityArgs.
+    user_assigned_identities is a sequence of str; ARM: VirtualMachineScaleSetIdentity.
+    userAssignedIdentities is a map]. The model walk sees what ARM receives."""
+    identity = inputs.get("identity")
+    if not isinstance(identity, Mapping) or not isinstance(identity.get("userAssignedIdentities"), list):
+        return dict(inputs)
+    ids = identity["userAssignedIdentities"]
+    return {**inputs, "identity": {**identity, "userAssignedIdentities": {str(i): {} for i in ids}}}
+
+
 def requests(resources: Sequence[Resource]) -> list[Request]:
     """The ARM PUT of each azure-native resource, dependencies first."""
     mine = [r for r in resources if r.type.startswith(PREFIX)]
@@ -175,7 +187,7 @@ def requests(resources: Sequence[Resource]) -> list[Request]:
     out: list[Request] = []
     for r in dependency_order(mine):
         m = MAPPINGS.get(r.type)
-        inputs = _num(r.inputs)
+        inputs = _identity_map(_num(r.inputs))
         if r.type == RESOURCE_GROUP:
             body = {k: v for k, v in inputs.items() if k in ("location", "tags", "managedBy")}
             out.append(Request("azure", "Microsoft.Resources/resourceGroups:PUT", body, r.name, r.type))
