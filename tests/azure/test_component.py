@@ -179,12 +179,27 @@ def test_mixed_group_without_ib_is_one_flexible_set_with_a_priority_mix() -> Non
 # -- Safe updates and security defaults -------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["ib", "mixed_ib", "spot"])
-def test_capacity_is_left_to_the_autoscaler(name: str, request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize("name", ["mixed_ib", "spot"])
+def test_capacity_is_left_to_the_autoscaler_only_on_the_set_it_scales(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    # issue 15 item 7: the fixed '-regular' base of a mixed IB group keeps its count under Pulumi,
+    # so a change of market.onDemandBase reaches Azure; the autoscaled set's count is left alone.
     r: ProgramRun = request.getfixturevalue(name)
-    assert r.of_type(VMSS)
+    (setting,) = r.of_type(AUTOSCALE)
     for s in r.of_type(VMSS):
-        assert "sku.capacity" in s.ignore_changes
+        scaled = setting.inputs["targetResourceUri"].endswith("/" + s.name)
+        assert ("sku.capacity" in s.ignore_changes) == scaled, (s.name, s.ignore_changes)
+    assert any("sku.capacity" in s.ignore_changes for s in r.of_type(VMSS))
+    if name == "mixed_ib":
+        regular = [s for s in r.of_type(VMSS) if s.name.endswith("-regular-vmss")]
+        assert len(regular) == 1 and regular[0].ignore_changes == ()
+
+
+def test_without_rules_or_schedules_pulumi_keeps_the_count(ib: ProgramRun) -> None:
+    # nothing else changes the count of a group without autoscaling, so `pulumi up` must
+    assert ib.of_type(AUTOSCALE) == []
+    assert all(s.ignore_changes == () for s in ib.of_type(VMSS))
 
 
 def _inbound_allows(nsg: CapturedResource) -> list[dict[str, Any]]:

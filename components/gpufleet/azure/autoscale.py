@@ -26,7 +26,7 @@ from gpufleet.azure.schedule import (
 )
 from gpufleet.context import GroupContext
 from gpufleet.metrics import AZURE_GPU_UTILIZATION
-from gpufleet.spec import AutoscalingSpec, CapacitySpec
+from gpufleet.spec import AutoscalingSpec, CapacitySpec, GroupSpec
 
 # Metric windows: time grain 1 minute to 12 hours, time window 5 minutes to 12 hours [SDK:
 # monitor.MetricTriggerArgs docstrings]. Ten minutes smooths short spikes.
@@ -44,6 +44,13 @@ SCALE_IN_MARGIN = 20.0
 # [DOC: influxdata/telegraf plugins/outputs/azure_monitor README]. Built-in role id
 # [DOC: Microsoft Learn "Azure built-in roles", Monitoring Metrics Publisher].
 METRICS_PUBLISHER_ROLE_ID = "3913510d-42f4-4e42-8a64-420c390055eb"
+
+
+def owns_capacity(group: GroupSpec) -> bool:
+    """Autoscale changes the count of the autoscaled set (GPU rules or schedules), so Pulumi must
+    leave ``sku.capacity`` to it; every other set's count is Pulumi's to keep."""
+    scaling = group.autoscaling
+    return scaling is not None and (scaling.gpu_utilization_target is not None or bool(scaling.schedules))
 
 
 def iso_seconds(seconds: int) -> str:

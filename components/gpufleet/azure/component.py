@@ -104,11 +104,14 @@ class AzureGpuGroup(pulumi.ComponentResource):
         )
         custom_data = self.identity.client_id.apply(lambda client_id: launch.user_data(ctx, image, client_id))
 
-        # Scale sets. The autoscaler owns capacity after creation; replace by deleting first,
-        # since GPU quota rarely covers old and new side by side.
+        # Scale sets. Where an autoscaler owns capacity, Pulumi ignores it after creation; elsewhere
+        # (the fixed '-regular' base of a mixed IB group, groups without rules or schedules) a change
+        # of the spec's counts must reach Azure. Replace by deleting first, since GPU quota rarely
+        # covers old and new side by side.
         self.scale_sets = {}
         plans = layout.scale_sets(group)
         for plan in plans:
+            ignore = ["sku.capacity"] if plan.autoscaled and autoscale.owns_capacity(group) else []
             self.scale_sets[plan.role] = compute.VirtualMachineScaleSet(
                 f"{name}{plan.suffix()}-vmss",
                 vmss.scale_set_args(
@@ -123,7 +126,7 @@ class AzureGpuGroup(pulumi.ComponentResource):
                     ppg_id=ppg_id,
                 ),
                 opts=pulumi.ResourceOptions.merge(
-                    child, pulumi.ResourceOptions(ignore_changes=["sku.capacity"], delete_before_replace=True)
+                    child, pulumi.ResourceOptions(ignore_changes=ignore, delete_before_replace=True)
                 ),
             )
         autoscaled = next(p for p in plans if p.autoscaled)
@@ -131,7 +134,7 @@ class AzureGpuGroup(pulumi.ComponentResource):
 
         self.autoscale_setting = None
         scaling = group.autoscaling
-        if scaling is not None and (scaling.gpu_utilization_target is not None or scaling.schedules):
+        if autoscale.owns_capacity(group):
             self.autoscale_setting = monitor.AutoscaleSetting(
                 f"{name}-autoscale",
                 autoscale.autoscale_setting_args(ctx, autoscaled, scale_set_id=target_set.id, rg_name=rg_name),
