@@ -198,8 +198,18 @@ def test_capacity_is_left_to_the_autoscaler_only_on_the_set_it_scales(
 
 def test_without_rules_or_schedules_pulumi_keeps_the_count(ib: ProgramRun) -> None:
     # nothing else changes the count of a group without autoscaling, so `pulumi up` must
-    assert ib.of_type(AUTOSCALE) == []
+    assert ib.one(AUTOSCALE).inputs["profiles"][0]["rules"] == []
     assert all(s.ignore_changes == () for s in ib.of_type(VMSS))
+
+
+def test_a_range_without_autoscaling_reaches_azure_as_a_rule_less_setting(ib: ProgramRun) -> None:
+    # A scale set has no min or max; capacity.max reaches Azure only in an autoscale setting, and the
+    # budget policy reads its maximum (tests/test_properties.py compares it with the cost table).
+    (setting,) = ib.of_type(AUTOSCALE)
+    (default,) = setting.inputs["profiles"]
+    assert default == {"name": "default", "capacity": {"minimum": "0", "default": "0", "maximum": "4"}, "rules": []}
+    assert setting.inputs["targetResourceUri"] == outputs(ib, "train")["scaleSetId"]
+    assert ib.one(VMSS).inputs["sku"]["capacity"] == 2  # desired stays the count
 
 
 def _inbound_allows(nsg: CapturedResource) -> list[dict[str, Any]]:
@@ -361,7 +371,8 @@ def _node_env(custom_data: str) -> dict[str, str]:
 
 
 def test_no_role_assignment_and_no_setting_without_gpu_autoscaling() -> None:
-    r = run({"autoscaling": None})
+    # a fixed-size group: nothing to scale, no range to hold
+    r = run({"autoscaling": None, "capacity": {"min": 2, "desired": 2, "max": 2}})
     assert r.of_type(ROLE) == [] and r.of_type(AUTOSCALE) == []
     r = run({"autoscaling": {"schedules": [{"cron": "0 8 * * *", "min": 1}]}})
     assert r.of_type(ROLE) == []

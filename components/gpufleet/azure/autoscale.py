@@ -2,6 +2,10 @@
 
 - A default profile with the group's min/initial/max and, with ``gpuUtilizationTarget``,
   a scale-out and a scale-in rule on GPU utilisation.
+- Without GPU rules or schedules but with a range (``capacity.min < capacity.max``), the
+  default profile alone, no rules: a scale set has no min or max of its own, so this is
+  what carries ``capacity.max`` to Azure (and what the budget policy reads, as the plan's
+  cost table prices ``capacity.max``).
 - One recurrence profile per start time of each schedule (``azure/schedule.py`` converts
   cron and zone; ARM takes one hour and one minute per recurrence). Each keeps the GPU
   rules, so scaling goes on inside the schedule's bounds.
@@ -51,6 +55,14 @@ def owns_capacity(group: GroupSpec) -> bool:
     leave ``sku.capacity`` to it; every other set's count is Pulumi's to keep."""
     scaling = group.autoscaling
     return scaling is not None and (scaling.gpu_utilization_target is not None or bool(scaling.schedules))
+
+
+def needs_setting(group: GroupSpec) -> bool:
+    """An autoscale setting: to scale (:func:`owns_capacity`), or to hold a declared range. With
+    no rules, autoscale only keeps the count between the profile's minimum and maximum [DOC:
+    MicrosoftDocs azure-docs autoscale-understanding-settings.md, capacity; that a rule-less
+    profile changes nothing inside the bounds is UNVERIFIED]."""
+    return owns_capacity(group) or group.capacity.min < group.capacity.max
 
 
 def iso_seconds(seconds: int) -> str:
@@ -112,13 +124,17 @@ def _capacity(c: ProfileCapacity) -> monitor.ScaleCapacityArgs:
 
 
 def profiles(
-    autoscaling: AutoscalingSpec, capacity: CapacitySpec, plan: ScaleSetPlan, scale_set_id: pulumi.Input[str]
+    autoscaling: AutoscalingSpec | None,
+    capacity: CapacitySpec,
+    plan: ScaleSetPlan,
+    scale_set_id: pulumi.Input[str],
 ) -> list[monitor.AutoscaleProfileArgs]:
     """The default profile, then one recurrence profile per start time of each schedule (validated,
-    within the profile limit, by ``azure/rules.py``)."""
-    rules = gpu_rules(autoscaling, scale_set_id)
+    within the profile limit, by ``azure/rules.py``); the default profile alone, without rules,
+    when the group has no ``autoscaling``."""
+    rules = gpu_rules(autoscaling, scale_set_id) if autoscaling is not None else []
     out = [monitor.AutoscaleProfileArgs(name=DEFAULT_PROFILE, capacity=_capacity(plan.capacity), rules=rules)]
-    for i, schedule in enumerate(autoscaling.schedules):
+    for i, schedule in enumerate(autoscaling.schedules if autoscaling is not None else ()):
         when = cron_to_recurrence(schedule.cron, schedule.timezone)
         counts = _capacity(schedule_capacity(schedule, capacity, plan.base))
         for hour, minute in when.start_times():
@@ -141,10 +157,8 @@ def profiles(
 def autoscale_setting_args(
     ctx: GroupContext, plan: ScaleSetPlan, *, scale_set_id: pulumi.Input[str], rg_name: pulumi.Input[str]
 ) -> monitor.AutoscaleSettingArgs:
-    """The group's autoscale setting on the autoscaled scale set ``plan`` (needs ``autoscaling``)."""
+    """The group's autoscale setting on the autoscaled scale set ``plan`` (see :func:`needs_setting`)."""
     group, location = ctx.group, ctx.group.region
-    if group.autoscaling is None:
-        raise ValueError(f"group '{group.name}' has no autoscaling")
     return monitor.AutoscaleSettingArgs(
         resource_group_name=rg_name,
         location=location,

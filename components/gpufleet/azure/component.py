@@ -45,7 +45,8 @@ class AzureGpuGroup(pulumi.ComponentResource):
     scale_sets: dict[str, compute.VirtualMachineScaleSet]
     """Scale sets by role: ``main``, or ``regular`` and ``spot`` for a mixed InfiniBand group."""
     autoscale_setting: monitor.AutoscaleSetting | None
-    """The autoscale setting of the autoscaled scale set; None without autoscaling."""
+    """The autoscale setting of the autoscaled scale set; None for a fixed-size group (min = max)
+    without autoscaling."""
     outputs: dict[str, Any]
     """What the component registers (and GpuFleet exports)."""
 
@@ -134,7 +135,7 @@ class AzureGpuGroup(pulumi.ComponentResource):
 
         self.autoscale_setting = None
         scaling = group.autoscaling
-        if autoscale.owns_capacity(group):
+        if autoscale.needs_setting(group):
             self.autoscale_setting = monitor.AutoscaleSetting(
                 f"{name}-autoscale",
                 autoscale.autoscale_setting_args(ctx, autoscaled, scale_set_id=target_set.id, rg_name=rg_name),
