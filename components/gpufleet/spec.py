@@ -338,6 +338,11 @@ class GroupSpec(_Model):
     """Extra tags for this group's resources (merged over the fleet's)."""
     access: AccessSpec | None = None
     """Azure only: SSH login to the nodes (required there: Linux scale sets need a key)."""
+    encryption_at_host: bool = True
+    """Azure only: encrypt temp disks and disk caches on the host (``securityProfile.encryptionAtHost``).
+    Needs the subscription feature: ``az feature register --namespace Microsoft.Compute --name
+    EncryptionAtHost``, then ``az provider register -n Microsoft.Compute``. ``false`` keeps managed-disk
+    encryption at rest (platform-managed keys) only."""
 
     _name = field_validator("name")(_check_name)
 

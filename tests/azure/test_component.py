@@ -231,6 +231,18 @@ def test_nsg_has_no_inbound_rule_from_the_internet(ib: ProgramRun) -> None:
     assert "natGateway" in subnet
 
 
+def test_encryption_at_host_off_still_sends_the_security_profile() -> None:
+    # issue 15 item 4: the opt-out is explicit (false, not absent), and the security type stays
+    # (Trusted Launch with Secure Boot off on the A10 size; item 5)
+    r = run({"encryptionAtHost": False})
+    profile = r.one(VMSS).inputs["virtualMachineProfile"]["securityProfile"]
+    assert profile == {
+        "encryptionAtHost": False,
+        "securityType": "TrustedLaunch",
+        "uefiSettings": {"secureBootEnabled": False, "vTpmEnabled": True},
+    }
+
+
 def test_nodes_are_private_encrypted_and_key_only(ib: ProgramRun) -> None:
     vmss = ib.one(VMSS).inputs
     profile = vmss["virtualMachineProfile"]

@@ -171,6 +171,8 @@ def test_azure_only_keys_are_refused_on_other_clouds(catalog: Catalog) -> None:
     assert "'access' is Azure only" in found["groups[0].access"]
     found = problems(fleet({"network": {"create": True, "resourceGroup": "rg"}}), catalog)
     assert "'network.resourceGroup' is Azure only" in found["groups[0].network.resourceGroup"]
+    found = problems(fleet({"encryptionAtHost": False}), catalog)
+    assert "'encryptionAtHost' is Azure only" in found["groups[0].encryptionAtHost"]
 
 
 def test_byo_network_and_resource_group_pass(catalog: Catalog) -> None:

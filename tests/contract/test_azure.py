@@ -244,6 +244,12 @@ def _vmss_req(props: dict[str, Any], capacity: int = 1, identity: str | None = N
     return Request("azure", azure.VMSS_OP, body, "vmss", "azure-native:compute:VirtualMachineScaleSet", ctx)
 
 
+def _vmss_sized(size: str, security_type: str) -> Request:
+    profile = {"securityProfile": {"securityType": security_type}}
+    body = {"location": "x", "sku": {"name": size, "capacity": 1}, "properties": {"virtualMachineProfile": profile}}
+    return Request("azure", azure.VMSS_OP, body, "vmss", "azure-native:compute:VirtualMachineScaleSet")
+
+
 RULE_CASES: dict[str, tuple[Request, Request]] = {
     # rule id: (a request it must flag, a close request it must pass)
     "azure.autoscale.recurrence-one-hour-one-minute": (_autoscale([8, 20], [0]), _autoscale([8], [0])),
@@ -254,6 +260,10 @@ RULE_CASES: dict[str, tuple[Request, Request]] = {
     "azure.vmss.single-placement-group-100": (
         _vmss_req({"orchestrationMode": "Uniform", "singlePlacementGroup": True}, autoscaleMaximum=101),
         _vmss_req({"orchestrationMode": "Uniform", "singlePlacementGroup": False}, capacity=150),
+    ),
+    "azure.vmss.trusted-launch-size": (
+        _vmss_sized("Standard_ND96asr_v4", "TrustedLaunch"),
+        _vmss_sized("Standard_ND96isr_H100_v5", "TrustedLaunch"),
     ),
     "azure.tags.max-50": (
         Request("azure", azure.VMSS_OP, {"tags": {f"k{i}": "v" for i in range(51)}}, "v", "t"),
@@ -282,6 +292,49 @@ def test_each_rule_fires_on_its_wrong_input() -> None:
     )
     assert_fires(_fired("azure.vmss.single-placement-group-100"), "azure.vmss.single-placement-group-100")
     assert_fires(_fired("azure.tags.max-50"), "azure.tags.max-50", "tags")
+    assert_fires(
+        _fired("azure.vmss.trusted-launch-size"),
+        "azure.vmss.trusted-launch-size",
+        "properties.virtualMachineProfile.securityProfile.securityType",
+    )
+
+
+def test_standard_is_not_a_security_type_at_the_api_version_sent() -> None:
+    # Why gpufleet expresses Standard by leaving securityType unset: the 2024-11-01 model (what
+    # azure-native 3.29 sends) declares TrustedLaunch and ConfidentialVM only.
+    req = _vmss_sized("Standard_ND96asr_v4", "Standard")
+    found = azure.model_findings([req])
+    hit = assert_fires(found, "azure.model", "properties.virtualMachineProfile.securityProfile.securityType")
+    assert "TrustedLaunch, ConfidentialVM" in hit.message
+
+
+@pytest.mark.parametrize(
+    ("size", "secure_type"),
+    [
+        ("Standard_ND96isr_H100_v5", "TrustedLaunch"),  # ND family: supported
+        ("Standard_NV36ads_A10_v5", "TrustedLaunch"),  # NV family (GRID driver): supported, Secure Boot off
+        ("Standard_ND96asr_v4", None),  # NDasrA100_v4: not supported -> Standard (unset)
+        ("Standard_ND96amsr_A100_v4", None),  # NDm_A100_v4: not supported
+    ],
+)
+def test_security_type_per_size_is_contract_clean(size: str, secure_type: str | None) -> None:
+    """Issue 15 item 5: securityType is explicit per size; Secure Boot is off where it is set (the
+    node loads an NVIDIA driver not signed for Secure Boot), and the request passes the checks."""
+    model = {"Standard_ND96isr_H100_v5": "H100-80GB", "Standard_NV36ads_A10_v5": "A10-24GB"}.get(size, "A100-80GB")
+    if size == "Standard_ND96asr_v4":
+        model = "A100-40GB"
+    fleet = yaml.safe_load(_BASE)["config"]["gpufleet:fleet"]
+    g = fleet["groups"][0]
+    gpu = {"model": model, "count": 1 if "NV" in size else 8, "instanceTypes": [size]}
+    fleet["groups"] = [{**g, "gpu": gpu, "market": {"type": "on-demand"}}]
+    resources = _capture("azure-inference-a10-spot", yaml.safe_dump(fleet))
+    assert _check(resources) == []
+    (vmss,) = [r for r in resources if r.type == "azure-native:compute:VirtualMachineScaleSet"]
+    profile = vmss.inputs["virtualMachineProfile"]["securityProfile"]
+    assert profile.get("securityType") == secure_type
+    assert profile["encryptionAtHost"] is True
+    if secure_type is not None:
+        assert profile["uefiSettings"] == {"secureBootEnabled": False, "vTpmEnabled": True}
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULE_CASES))

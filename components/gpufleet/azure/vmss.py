@@ -11,6 +11,7 @@ from gpufleet.azure.identity import scale_set_identity
 from gpufleet.azure.image import AzureImage
 from gpufleet.azure.layout import ScaleSetPlan
 from gpufleet.azure.names import computer_name_prefix, scale_set_name
+from gpufleet.azure.security import security_profile
 from gpufleet.context import GroupContext
 from gpufleet.pricing import spot_caps
 from gpufleet.resolve import ResolvedGroup
@@ -201,7 +202,7 @@ def scale_set_args(
             ),
         ),
         network_profile=_network_profile(name, plan, subnet_id, nic_nsg_id),
-        security_profile=compute.SecurityProfileArgs(encryption_at_host=True),
+        security_profile=security_profile(resolved.primary.instance.name, image, group.encryption_at_host),
         extension_profile=compute.VirtualMachineScaleSetExtensionProfileArgs(extensions=[health_extension()]),
         # Boot diagnostics in managed storage: the serial log shows cloud-init failures.
         diagnostics_profile=compute.DiagnosticsProfileArgs(boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)),

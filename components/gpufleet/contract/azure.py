@@ -20,6 +20,7 @@ skipped instead of passing it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -274,6 +275,37 @@ def _flexible_identity(req: Request) -> Iterator[tuple[str, str]]:
         " ", ""
     ):
         yield "identity.type", f"{kind!r} on a Flexible scale set; ARM allows UserAssigned or None"
+
+
+TRUSTED_LAUNCH_UNSUPPORTED = (
+    re.compile(r"^Standard_ND\d+asr_v4$", re.I),  # NDasrA100_v4
+    re.compile(r"^Standard_ND\d+amsr_A100_v4$", re.I),  # NDm_A100_v4
+    re.compile(r"^Standard_N[CVP]\d+r?(_Promo)?$", re.I),  # NC-, NV-, NP-series (Gen1 only)
+)
+"""Sizes Trusted Launch does not support (trusted-launch.md, GPU row). Written out here rather
+than imported from gpufleet.azure.security so the rule does not share the builder's decision."""
+
+
+@rule(
+    "azure.vmss.trusted-launch-size",
+    "azure",
+    [VMSS_OP],
+    "securityType TrustedLaunch only on a VM size that supports it",
+    "MicrosoftDocs/azure-compute-docs articles/virtual-machines/trusted-launch.md (ms.date 2025-04-21), GPU row: "
+    "NDasrA100_v4 and NDm_A100_v4 'currently not supported', NC/NV/NP series 'not supported'; ARM error 'The VM "
+    "size ... is not supported for creation of VMs and Virtual Machine Scale Set with 'TrustedLaunch' security "
+    "type' quoted in Azure/azure-cli#28005; read 2026-11-29",
+)
+def _trusted_launch_size(req: Request) -> Iterator[tuple[str, str]]:
+    profile = ((req.params.get("properties") or {}).get("virtualMachineProfile") or {}).get("securityProfile") or {}
+    size = str((req.params.get("sku") or {}).get("name", ""))
+    if str(profile.get("securityType", "")).lower() == "trustedlaunch" and any(
+        p.match(size) for p in TRUSTED_LAUNCH_UNSUPPORTED
+    ):
+        yield (
+            "properties.virtualMachineProfile.securityProfile.securityType",
+            f"TrustedLaunch on {size}, a size Trusted Launch does not support; leave securityType unset (Standard)",
+        )
 
 
 SINGLE_PLACEMENT_GROUP_MAX = 100
