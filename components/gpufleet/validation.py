@@ -356,6 +356,8 @@ def _group_problems(
         problems += subnet_problems(g, path, types)
         if rules.check is not None:
             problems += rules.check(g, path, types, cat)
+        if rules.warnings is not None:
+            warnings += rules.warnings(g, path, types, cat)
         problems += check_bootstrap(g, types, path)  # driver / CUDA / fabric manager matrix
         warnings += bootstrap_warnings(g, types, path)  # an image driver newer than the pin
         if region_ok and not any(is_priced(cat, g.cloud, t.name, g.region) for t in types):

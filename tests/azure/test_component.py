@@ -56,6 +56,7 @@ def mixed_ib() -> ProgramRun:
             "market": {"type": "mixed", "onDemandBase": 2, "maxPricePercent": 70},
             "autoscaling": {
                 "gpuUtilizationTarget": 70,
+                "metricPublished": True,
                 "schedules": [{"name": "weekend", "cron": "0 0 * * SAT", "timezone": "Europe/Berlin", "min": 3}],
             },
         }
@@ -69,6 +70,7 @@ def spot() -> ProgramRun:
             "market": {"type": "spot", "maxPricePercent": 60},
             "autoscaling": {
                 "gpuUtilizationTarget": 60,
+                "metricPublished": True,
                 "scaleInCooldownSeconds": 900,
                 "schedules": [
                     {"name": "office-hours", "cron": "0 8 * * 1-5", "timezone": "America/New_York", "min": 1},
@@ -380,6 +382,25 @@ def _node_env(custom_data: str) -> dict[str, str]:
         key, _, value = line.partition("=")
         (env[key],) = shlex.split(value) or [""]
     return env
+
+
+def test_gpu_rules_wait_for_the_metric_but_the_role_does_not() -> None:
+    # issue 15 item 3, phase 1: ARM refuses a rule on a custom metric that does not exist yet, so the
+    # first `up` creates the setting (bounds only) and the metrics role, and nodes start publishing.
+    r = run({"capacity": {"min": 1, "desired": 1, "max": 4}, "autoscaling": {"gpuUtilizationTarget": 60}})
+    (default,) = r.one(AUTOSCALE).inputs["profiles"]
+    assert default["rules"] == [] and default["capacity"]["maximum"] == "4"
+    assert r.one(ROLE).inputs["roleDefinitionId"].endswith(METRICS_PUBLISHER_ROLE_ID)
+    assert r.one(VMSS).ignore_changes == ()  # nothing scales yet, so `up` keeps the count
+    # phase 2: the same spec with metricPublished adds the rules and hands the count to autoscale
+    r2 = run(
+        {
+            "capacity": {"min": 1, "desired": 1, "max": 4},
+            "autoscaling": {"gpuUtilizationTarget": 60, "metricPublished": True},
+        }
+    )
+    assert len(r2.one(AUTOSCALE).inputs["profiles"][0]["rules"]) == 2
+    assert "sku.capacity" in r2.one(VMSS).ignore_changes
 
 
 def test_no_role_assignment_and_no_setting_without_gpu_autoscaling() -> None:

@@ -255,3 +255,36 @@ def test_a_spot_cap_in_another_currency_is_refused(catalog: Catalog, market: dic
     types = [t.instance for t in resolve_group(group, catalog).types]
     found = {p.path: p.message for p in cap_problems(group, "groups[0]", types, cast(Catalog, InEuro()))}
     assert "spot max price is in USD" in found[path], found
+
+
+def _warnings(raw: Any, catalog: Catalog) -> dict[str, str]:
+    return {w.path: w.message for w in validate_fleet(raw, catalog).warnings}
+
+
+def test_gpu_autoscaling_at_min_zero_without_a_way_out_warns(catalog: Catalog) -> None:
+    # issue 15 item 6: no node, no metric; the burst template's old 0/0/8 shape
+    w = _warnings(
+        azure_fleet({"capacity": {"min": 0, "desired": 0, "max": 8}, "autoscaling": {"gpuUtilizationTarget": 70}}),
+        catalog,
+    )
+    assert "cannot scale out from zero nodes" in w["groups[0].capacity.min"]
+    assert "No node will publish it" in w["groups[0].autoscaling.metricPublished"]
+    # a way out: min 1, or a schedule that starts nodes
+    for way_out in (
+        {"capacity": {"min": 1, "desired": 1, "max": 8}, "autoscaling": {"gpuUtilizationTarget": 70}},
+        {
+            "capacity": {"min": 0, "desired": 0, "max": 8},
+            "autoscaling": {"gpuUtilizationTarget": 70, "schedules": [{"cron": "0 8 * * 1-5", "min": 1}]},
+        },
+    ):
+        assert "groups[0].capacity.min" not in _warnings(azure_fleet(way_out), catalog)
+
+
+def test_published_metric_silences_the_two_phase_warning(catalog: Catalog) -> None:
+    on = {
+        "capacity": {"min": 1, "desired": 1, "max": 4},
+        "autoscaling": {"gpuUtilizationTarget": 70, "metricPublished": True},
+    }
+    assert "groups[0].autoscaling.metricPublished" not in _warnings(azure_fleet(on), catalog)
+    found = problems(fleet({"autoscaling": {"gpuUtilizationTarget": 70, "metricPublished": True}}), catalog)
+    assert "is Azure only" in found["groups[0].autoscaling.metricPublished"]

@@ -50,11 +50,22 @@ SCALE_IN_MARGIN = 20.0
 METRICS_PUBLISHER_ROLE_ID = "3913510d-42f4-4e42-8a64-420c390055eb"
 
 
+def gpu_rules_active(autoscaling: AutoscalingSpec | None) -> bool:
+    """The GPU rules go into the setting: a target, and the metric exists (``metricPublished``).
+
+    ARM validates that a custom metric exists on the resource when an autoscale rule names it
+    ("UnsupportedMetric"): an Azure autoscale engineer in MicrosoftDocs/azure-docs#16061 (2021-06-20:
+    "for custom metrics ... we are validating the metric metadata does exist"), the error in
+    Azure/azure-cli#13908 and #25986 (2023-03-30). No later source says the check was relaxed
+    (searched 2026-11-29), so the rules wait for the metric: two phases, see docs/azure.md."""
+    return autoscaling is not None and autoscaling.gpu_utilization_target is not None and autoscaling.metric_published
+
+
 def owns_capacity(group: GroupSpec) -> bool:
     """Autoscale changes the count of the autoscaled set (GPU rules or schedules), so Pulumi must
     leave ``sku.capacity`` to it; every other set's count is Pulumi's to keep."""
     scaling = group.autoscaling
-    return scaling is not None and (scaling.gpu_utilization_target is not None or bool(scaling.schedules))
+    return scaling is not None and (gpu_rules_active(scaling) or bool(scaling.schedules))
 
 
 def needs_setting(group: GroupSpec) -> bool:
@@ -62,7 +73,9 @@ def needs_setting(group: GroupSpec) -> bool:
     no rules, autoscale only keeps the count between the profile's minimum and maximum [DOC:
     MicrosoftDocs azure-docs autoscale-understanding-settings.md, capacity; that a rule-less
     profile changes nothing inside the bounds is UNVERIFIED]."""
-    return owns_capacity(group) or group.capacity.min < group.capacity.max
+    scaling = group.autoscaling
+    deferred = scaling is not None and scaling.gpu_utilization_target is not None  # rules come in phase 2
+    return owns_capacity(group) or deferred or group.capacity.min < group.capacity.max
 
 
 def iso_seconds(seconds: int) -> str:
@@ -75,9 +88,10 @@ def scale_in_threshold(target: float) -> float:
 
 
 def gpu_rules(autoscaling: AutoscalingSpec, scale_set_id: pulumi.Input[str]) -> list[monitor.ScaleRuleArgs]:
-    """Scale out above the GPU utilisation target, in below it by a margin; none without a target."""
+    """Scale out above the GPU utilisation target, in below it by a margin; none without a target or
+    before the metric exists (:func:`gpu_rules_active`)."""
     target = autoscaling.gpu_utilization_target
-    if target is None:
+    if target is None or not gpu_rules_active(autoscaling):
         return []
     metric = AZURE_GPU_UTILIZATION
 

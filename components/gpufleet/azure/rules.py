@@ -11,6 +11,7 @@ from gpufleet.azure.schedule import DEFAULT_PROFILE, MAX_PROFILES, ScheduleError
 from gpufleet.azure.ssh import DISALLOWED_ADMIN_NAMES, key_problem
 from gpufleet.catalog import Catalog, InstanceType
 from gpufleet.errors import Problem
+from gpufleet.metrics import AZURE_GPU_UTILIZATION
 from gpufleet.rules import CloudRules, generic_tag_problem
 from gpufleet.spec import GroupSpec
 
@@ -230,6 +231,48 @@ def _check(group: GroupSpec, path: str, types: list[InstanceType], catalog: Cata
     return out
 
 
+def _can_leave_zero(group: GroupSpec) -> bool:
+    """Some profile starts nodes with no metric to read: min >= 1, or a schedule's min or desired."""
+    scaling = group.autoscaling
+    schedules = scaling.schedules if scaling is not None else ()
+    return group.capacity.min >= 1 or any((s.min or 0) >= 1 or (s.desired or 0) >= 1 for s in schedules)
+
+
+def _autoscale_warnings(group: GroupSpec, path: str) -> list[Problem]:
+    scaling = group.autoscaling
+    if scaling is None or scaling.gpu_utilization_target is None:
+        return []
+    out: list[Problem] = []
+    if not _can_leave_zero(group):
+        # A metric rule needs a node to report: at 0 nodes there is no GPU metric, and the default
+        # profile's default is the minimum (0), so nothing starts a node again.
+        out.append(
+            Problem(
+                f"{path}.capacity.min",
+                "0 with a GPU utilisation target on Azure: a metric-only profile cannot scale out from zero nodes "
+                "(no node, no metric), so once the group scales in to 0 it stays there; set capacity.min to 1, or "
+                "add a schedule with min or desired >= 1 for the hours it must serve",
+            )
+        )
+    if not scaling.metric_published:
+        never = " No node will publish it while the group starts at 0 nodes." if group.capacity.desired == 0 else ""
+        out.append(
+            Problem(
+                f"{path}.autoscaling.metricPublished",
+                "false: the GPU rules are left out of the autoscale setting for now, because Azure refuses a rule on "
+                f"a custom metric that does not exist yet ('UnsupportedMetric'), and {AZURE_GPU_UTILIZATION.namespace}"
+                f"/{AZURE_GPU_UTILIZATION.name} exists only after a node has published it.{never} After the first "
+                "`pulumi up`, once the scale set shows the metric (portal: Metrics, that namespace), set "
+                "autoscaling.metricPublished: true and run `pulumi up` again (docs/azure.md, 'GPU rules in two phases')",
+            )
+        )
+    return out
+
+
+def _warnings(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
+    return _autoscale_warnings(group, path)
+
+
 RULES = CloudRules(
     cloud="azure",
     # Linux VM scale set names are 1-64 characters [DOC: Microsoft Learn "Naming rules and
@@ -242,4 +285,5 @@ RULES = CloudRules(
     zone_ok=_zone_ok,
     tag_problems=_tag_problem,
     check=_check,
+    warnings=_warnings,
 )
