@@ -263,7 +263,8 @@ def _autoscale_warnings(group: GroupSpec, path: str) -> list[Problem]:
                 f"a custom metric that does not exist yet ('UnsupportedMetric'), and {AZURE_GPU_UTILIZATION.namespace}"
                 f"/{AZURE_GPU_UTILIZATION.name} exists only after a node has published it.{never} After the first "
                 "`pulumi up`, once the scale set shows the metric (portal: Metrics, that namespace), set "
-                "autoscaling.metricPublished: true and run `pulumi up` again (docs/azure.md, 'GPU rules in two phases')",
+                "autoscaling.metricPublished: true and run `pulumi up` again "
+                "(docs/azure.md, 'GPU rules in two phases')",
             )
         )
     return out
