@@ -367,10 +367,18 @@ def test_missing_model_package_raises_import_error(monkeypatch: pytest.MonkeyPat
         sys.modules["gpufleet.contract.azure"] = azure
 
 
-def test_todays_tag_count_is_caught() -> None:
-    """No spec rule counts tags today (issue 15, review m6): 49 fleet tags + gpufleet's 2 exceed 50."""
+def test_too_many_tags_are_refused_at_spec_time_before_any_request() -> None:
+    """Issue 15 item 12 (review m6): 49 fleet tags + gpufleet's 2 exceed Azure's 50 per resource. The
+    spec refuses it with the count; the contract rule (tested above on a raw request) agrees."""
+    import specgen
+    from gpufleet.errors import ConfigError
+    from gpufleet.validation import validate_fleet
+
     fleet = yaml.safe_load(_BASE)["config"]["gpufleet:fleet"]
     fleet["tags"] = {**fleet["tags"], **{f"t{i}": "x" for i in range(46)}}
-    found = {(f.resource, f.rule) for f in _check(_capture("azure-inference-a10-spot", yaml.safe_dump(fleet)))}
-    assert ("infer-a10-servers-vmss", "azure.tags.max-50") in found, found
-    assert {rule for _, rule in found} == {"azure.tags.max-50"}
+    with pytest.raises(ConfigError) as err:
+        validate_fleet(fleet, specgen.catalog())
+    (problem,) = [p for p in err.value.problems if p.path == "groups[0].tags"]
+    assert problem.message.startswith("51 tags per resource") and "at most 50" in problem.message
+    fleet["tags"] = dict(list(fleet["tags"].items())[:48])  # 48 + 2 = 50: allowed
+    validate_fleet(fleet, specgen.catalog())

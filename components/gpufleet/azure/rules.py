@@ -18,8 +18,9 @@ from gpufleet.spec import GroupSpec
 # The InfiniBand network of RDMA sizes reserves this range [DOC: Microsoft Learn "High
 # performance computing VM sizes"].
 IB_RESERVED = ipaddress.ip_network("172.16.0.0/16")
-# A single placement group holds at most 100 VMs by default [SDK: VirtualMachineScaleSetArgs
-# docstring "single placement group, of max size 100 VMs"].
+# A single placement group holds at most 100 VMs by default, raisable to 300 by a support
+# request [SDK: VirtualMachineScaleSetArgs docstring "single placement group, of max size 100
+# VMs"; DOC: MicrosoftDocs/azure-compute-docs sizes-hpc, "100 VMs by default ... increased to 300"].
 SINGLE_PLACEMENT_GROUP_MAX = 100
 # With singlePlacementGroup false a scale set holds 0-1,000 VMs [DOC: Microsoft Learn
 # "Virtual Machine Scale Sets and placement groups"; infra-facts 5c. The same 1,000 for
@@ -57,7 +58,8 @@ def _rdma_problems(group: GroupSpec, path: str) -> list[Problem]:
             Problem(
                 f"{path}.capacity.max",
                 f"{group.capacity.max} is over {SINGLE_PLACEMENT_GROUP_MAX}: InfiniBand needs a single "
-                "placement group, which holds at most 100 VMs; split the group",
+                "placement group, which holds 100 VMs by default; Azure raises it to 300 on a support request "
+                "(HPC sizes doc), which gpufleet cannot see, so split the group",
             )
         )
     if group.network.create and ipaddress.ip_network(group.network.address_space).overlaps(IB_RESERVED):
@@ -287,4 +289,9 @@ RULES = CloudRules(
     tag_problems=_tag_problem,
     check=_check,
     warnings=_warnings,
+    # At most 50 tag name/value pairs per resource, resource group or subscription [DOC: Microsoft
+    # Learn azure-resource-manager/management/tag-resources, Limitations; contract rule
+    # azure.tags.max-50].
+    max_tags=50,
+    max_tags_source="Azure Resource Manager tag limit",
 )

@@ -328,12 +328,18 @@ def _single_placement_group(req: Request) -> Iterator[tuple[str, str]]:
         return
     capacity = _int((req.params.get("sku") or {}).get("capacity"))
     if capacity > SINGLE_PLACEMENT_GROUP_MAX:
-        yield "sku.capacity", f"{capacity} VMs in a single placement group; at most {SINGLE_PLACEMENT_GROUP_MAX}"
+        yield (
+            "sku.capacity",
+            f"{capacity} VMs in a single placement group; at most {SINGLE_PLACEMENT_GROUP_MAX} by default (300 "
+            "after a support request)",
+        )
     most = _int(req.context.get("autoscaleMaximum"))
     if most > SINGLE_PLACEMENT_GROUP_MAX:
         yield (
             "sku.capacity",
-            f"autoscale may grow this single-placement-group set to {most} VMs; at most {SINGLE_PLACEMENT_GROUP_MAX}",
+            f"autoscale may grow this single-placement-group set to {most} VMs; "
+            f"at most {SINGLE_PLACEMENT_GROUP_MAX} by "
+            "default (300 after a support request)",
         )
 
 
