@@ -14,6 +14,7 @@ from gpufleet.azure.image import BASE_IMAGES, HPC_IMAGES, image_for, image_probl
 from gpufleet.azure.schedule import ProfileCapacity
 from gpufleet.context import GroupContext
 from gpufleet.spec import BootstrapSpec
+from helpers import ROOT
 
 MakeCtx = Callable[..., GroupContext]
 
@@ -130,11 +131,14 @@ def test_health_endpoint_matches_the_bootstrap() -> None:
     # probe exactly what the node serves, with the states it answers (rich: 2.0).
     from gpufleet.bootstrap import health
 
-    assert (vmss.HEALTH_PROTOCOL, vmss.HEALTH_PORT, vmss.HEALTH_PATH) == (
-        health.HEALTH_PROTOCOL,
-        health.HEALTH_PORT,
-        health.HEALTH_PATH,
-    )
+    settings = vmss.health_extension().settings
+    assert isinstance(settings, dict)
+    # one source (gpufleet.bootstrap.health), and it is what the node's daemon serves by default
+    assert (settings["protocol"], settings["port"], settings["requestPath"]) == ("http", 8787, "/healthz")
+    assert (health.HEALTH_PROTOCOL, health.HEALTH_PORT, health.HEALTH_PATH) == ("http", 8787, "/healthz")
+    daemon = (ROOT / "components/gpufleet/bootstrap/scripts/gpufleet_healthd.py").read_text()
+    assert 'os.environ.get("GPUFLEET_HEALTH_PORT", "8787")' in daemon
+    assert 'os.environ.get("GPUFLEET_HEALTH_PATH", "/healthz")' in daemon
     # Azure answers "unhealthy" with HTTP 200 + body, which only Rich Health States read.
     assert health.UNHEALTHY_STATUS["azure"] == 200 and vmss.HEALTH_EXTENSION["version"] == "2.0"
     # The extension's grace outlasts the bootstrap's own deadline, so the node can report first.

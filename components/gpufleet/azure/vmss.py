@@ -12,17 +12,14 @@ from gpufleet.azure.image import AzureImage
 from gpufleet.azure.layout import ScaleSetPlan
 from gpufleet.azure.names import computer_name_prefix, scale_set_name
 from gpufleet.azure.security import security_profile
+from gpufleet.bootstrap import health
 from gpufleet.context import GroupContext
 from gpufleet.pricing import spot_caps
 from gpufleet.resolve import ResolvedGroup
 from gpufleet.spec import AccessSpec
 
-# The bootstrap's health endpoint on every node: plain HTTP on localhost. Same values as
-# gpufleet.bootstrap.health (HEALTH_PORT, HEALTH_PATH, HEALTH_PROTOCOL), which owns the
-# node side; tests/azure/test_builders.py fails if the two drift apart.
-HEALTH_PROTOCOL = "http"
-HEALTH_PORT = 8787
-HEALTH_PATH = "/healthz"
+# The bootstrap's health endpoint on every node (plain HTTP on localhost) is defined once, in
+# gpufleet.bootstrap.health (HEALTH_PORT, HEALTH_PATH, HEALTH_PROTOCOL), which owns the node side.
 
 # Application Health extension, Rich Health States (2.0) [DOC: MicrosoftDocs/azure-compute-docs
 # virtual-machine-scale-sets-health-extension.md]. The endpoint answers 2xx with
@@ -32,12 +29,12 @@ HEALTH_PATH = "/healthz"
 # until the grace period ends.
 HEALTH_EXTENSION = {"publisher": "Microsoft.ManagedServices", "type": "ApplicationHealthLinux", "version": "2.0"}
 # intervalInSeconds 5-60, numberOfProbes 1-24, gracePeriod up to 14400 s [same doc]. A state
-# flips after 3 x 10 s. Grace: the bootstrap gives up after 60 minutes
-# (gpufleet.bootstrap.health.BOOTSTRAP_DEADLINE_MINUTES) and then reports unhealthy itself;
-# 70 minutes leaves it room to say so.
+# flips after 3 x 10 s. Grace: the bootstrap gives up after its deadline
+# (health.BOOTSTRAP_DEADLINE_MINUTES, 60) and then reports unhealthy itself; 10 more minutes
+# leave it room to say so.
 HEALTH_INTERVAL_SECONDS = 10
 HEALTH_PROBES = 3
-HEALTH_GRACE_SECONDS = 70 * 60
+HEALTH_GRACE_SECONDS = (health.BOOTSTRAP_DEADLINE_MINUTES + 10) * 60
 
 # Rolling upgrades move model changes (image, cloud-init) through the set in batches
 # and stop when too many upgraded nodes turn unhealthy. Defaults are 20/20/20/PT0S; the
@@ -99,9 +96,9 @@ def spot_max_price(resolved: ResolvedGroup) -> float:
 def health_extension() -> compute.VirtualMachineScaleSetExtensionArgs:
     """The Application Health extension, probing the bootstrap's health endpoint on localhost."""
     settings: dict[str, Any] = {
-        "protocol": HEALTH_PROTOCOL,
-        "port": HEALTH_PORT,
-        "requestPath": HEALTH_PATH,
+        "protocol": health.HEALTH_PROTOCOL,
+        "port": health.HEALTH_PORT,
+        "requestPath": health.HEALTH_PATH,
         "intervalInSeconds": HEALTH_INTERVAL_SECONDS,
         "numberOfProbes": HEALTH_PROBES,
         "gracePeriod": HEALTH_GRACE_SECONDS,
