@@ -284,6 +284,16 @@ def test_rolling_upgrades_gated_by_the_health_extension(ib: ProgramRun) -> None:
     assert vmss["automaticRepairsPolicy"]["enabled"] is True
 
 
+@pytest.mark.parametrize(("max_nodes", "percent"), [(2, 50), (3, 34), (4, 25), (5, 20), (40, 20)])
+def test_one_unhealthy_node_never_blocks_a_rollout(max_nodes: int, percent: int) -> None:
+    # issue 15 item 11: a fixed 20 % on 2-4 nodes let one bad node (25-50 %) stop every rollout
+    r = run({"capacity": {"min": 1, "desired": 1, "max": max_nodes}})
+    policy = r.one(VMSS).inputs["upgradePolicy"]["rollingUpgradePolicy"]
+    assert policy["maxUnhealthyInstancePercent"] == percent
+    assert policy["maxUnhealthyUpgradedInstancePercent"] == percent
+    assert percent * max_nodes >= 100 or percent == 20  # one node of the set always fits
+
+
 @pytest.mark.parametrize("name", ["ib", "mixed_ib", "spot"])
 def test_location_is_explicit_everywhere(name: str, request: pytest.FixtureRequest) -> None:
     r: ProgramRun = request.getfixturevalue(name)

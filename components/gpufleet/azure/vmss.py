@@ -44,13 +44,19 @@ ROLLING_MAX_BATCH_PERCENT = 20
 ROLLING_MAX_UNHEALTHY_PERCENT = 20
 ROLLING_MAX_UNHEALTHY_UPGRADED_PERCENT = 20
 ROLLING_PAUSE = "PT2M"
+# maxUnhealthyInstancePercent takes 5-100 [SDK: RollingUpgradePolicy _validation in
+# azure-mgmt-compute v2024_11_01; the contract model walk checks it].
+ROLLING_PERCENT_MAX = 100
 
 # Automatic repairs replace a node the health extension reports Unhealthy or Unknown (never
-# Initializing), after a grace period of 10-90 minutes (default 10) that starts with each
-# create, reimage or other state change [DOC: azure-compute-docs
-# virtual-machine-scale-sets-automatic-instance-repairs.md]. 45 minutes on top of the
-# extension's Initializing state: GPU nodes install drivers and run checks at boot.
-REPAIR_GRACE_PERIOD = "PT45M"
+# Initializing), after a grace period of 10-90 minutes (default 10) that "starts after the state
+# change has completed" (create, reimage, ...) [DOC: azure-compute-docs
+# virtual-machine-scale-sets-automatic-instance-repairs.md; SDK: AutomaticRepairsPolicy.
+# grace_period docstring]. The extension's Initializing window (HEALTH_GRACE_SECONDS) already
+# covers the boot, so the repair grace is the minimum: whether Azure counts it from the end of
+# the create or from the end of Initializing (UNVERIFIED), a node that never turns healthy is
+# repaired 70 to 80 minutes after it boots (docs/azure.md).
+REPAIR_GRACE_PERIOD = "PT10M"
 
 # Spot try-and-restore; PT1H as in the REST spec example "CreateAScaleSetWithSpotRestorePolicy"
 # (allowed range UNVERIFIED). Azure disables it in scale sets that use autoscale [DOC:
@@ -91,6 +97,14 @@ def spot_max_price(resolved: ResolvedGroup) -> float:
     if primary.on_demand is not None and primary.on_demand.currency != caps.currency:
         raise ValueError(f"Azure spot max price is in USD, the catalog says {primary.on_demand.currency}")
     return cap
+
+
+def max_unhealthy_percent(nodes: int) -> int:
+    """The share of a set that may be unhealthy before a rolling upgrade stops: 20 %, raised so
+    one node always fits. With 20 % on 2-4 nodes a single bad node (25-50 %) would block every
+    rollout, including the one that fixes it."""
+    one_node = -(-100 // max(nodes, 1))  # ceil(100 / nodes)
+    return min(max(ROLLING_MAX_UNHEALTHY_PERCENT, one_node), ROLLING_PERCENT_MAX)
 
 
 def health_extension() -> compute.VirtualMachineScaleSetExtensionArgs:
@@ -234,8 +248,10 @@ def scale_set_args(
             mode=compute.UpgradeMode.ROLLING,
             rolling_upgrade_policy=compute.RollingUpgradePolicyArgs(
                 max_batch_instance_percent=ROLLING_MAX_BATCH_PERCENT,
-                max_unhealthy_instance_percent=ROLLING_MAX_UNHEALTHY_PERCENT,
-                max_unhealthy_upgraded_instance_percent=ROLLING_MAX_UNHEALTHY_UPGRADED_PERCENT,
+                max_unhealthy_instance_percent=max_unhealthy_percent(plan.capacity.maximum),
+                max_unhealthy_upgraded_instance_percent=max(
+                    ROLLING_MAX_UNHEALTHY_UPGRADED_PERCENT, max_unhealthy_percent(plan.capacity.maximum)
+                ),
                 pause_time_between_batches=ROLLING_PAUSE,
                 prioritize_unhealthy_instances=True,
             ),
