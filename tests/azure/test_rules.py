@@ -288,3 +288,29 @@ def test_published_metric_silences_the_two_phase_warning(catalog: Catalog) -> No
     assert "groups[0].autoscaling.metricPublished" not in _warnings(azure_fleet(on), catalog)
     found = problems(fleet({"autoscaling": {"gpuUtilizationTarget": 70, "metricPublished": True}}), catalog)
     assert "is Azure only" in found["groups[0].autoscaling.metricPublished"]
+
+
+@pytest.mark.parametrize(
+    ("iana", "windows"),
+    [("America/Vancouver", "British Columbia Standard Time"), ("America/Edmonton", "Alberta Standard Time")],
+)
+def test_a_windows_zone_on_neither_autoscale_list_warns_and_names_it(catalog: Catalog, iana: str, windows: str) -> None:
+    # issue 15 item 9: CLDR (tzlocal) knows names newer than the autoscale API's lists; a hint, not a refusal
+    spec = {"autoscaling": {"schedules": [{"name": "am", "cron": "0 8 * * 1-5", "timezone": iana, "min": 1}]}}
+    w = _warnings(azure_fleet(spec), catalog)
+    msg = w["groups[0].autoscaling.schedules[0].timezone"]
+    assert f"'{iana}' maps to the Windows zone '{windows}'" in msg
+    ok = {"autoscaling": {"schedules": [{"cron": "0 8 * * 1-5", "timezone": "America/Los_Angeles", "min": 1}]}}
+    assert "groups[0].autoscaling.schedules[0].timezone" not in _warnings(azure_fleet(ok), catalog)
+
+
+def test_the_rest_zone_list_is_the_monitor_models_own() -> None:
+    # the copy in gpufleet.azure.tzlists against the azure-mgmt-monitor docstring it was taken from
+    from azure.mgmt.monitor.v2021_05_01_preview import models
+
+    from gpufleet.azure.tzlists import CLI_ZONES, REST_API_ZONES
+
+    doc = " ".join((models.RecurrentSchedule.__doc__ or "").split())
+    listed = doc.split("Some examples of valid time zones are: ", 1)[1].split(". Required.", 1)[0]
+    assert tuple(x.strip() for x in listed.split(",")) == REST_API_ZONES
+    assert len(CLI_ZONES) == 136  # what Azure CLI's own live test expects of list-timezones

@@ -9,6 +9,7 @@ from gpufleet.azure.image import image_problem
 from gpufleet.azure.layout import is_mixed
 from gpufleet.azure.schedule import DEFAULT_PROFILE, MAX_PROFILES, ScheduleError, cron_to_recurrence, windows_zone
 from gpufleet.azure.ssh import DISALLOWED_ADMIN_NAMES, key_problem
+from gpufleet.azure.tzlists import KNOWN_ZONES
 from gpufleet.catalog import Catalog, InstanceType
 from gpufleet.errors import Problem
 from gpufleet.metrics import AZURE_GPU_UTILIZATION
@@ -272,8 +273,29 @@ def _autoscale_warnings(group: GroupSpec, path: str) -> list[Problem]:
     return out
 
 
+def _zone_warnings(group: GroupSpec, path: str) -> list[Problem]:
+    """A Windows zone name on neither of the autoscale API's lists (azure/tzlists.py): a hint."""
+    out: list[Problem] = []
+    for i, s in enumerate(group.autoscaling.schedules if group.autoscaling is not None else ()):
+        try:
+            name = windows_zone(s.timezone)
+        except ScheduleError:
+            continue  # refused by _schedule_problems
+        if name not in KNOWN_ZONES:
+            out.append(
+                Problem(
+                    f"{path}.autoscaling.schedules[{i}].timezone",
+                    f"'{s.timezone}' maps to the Windows zone '{name}' (CLDR, via tzlocal), which is on neither the "
+                    "autoscale REST API's list of time zones nor Azure CLI's; Azure may refuse it. A zone with the "
+                    "same offsets and an older Windows name avoids the risk (e.g. 'America/Los_Angeles' for "
+                    "'America/Vancouver')",
+                )
+            )
+    return out
+
+
 def _warnings(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
-    return _autoscale_warnings(group, path)
+    return _autoscale_warnings(group, path) + _zone_warnings(group, path)
 
 
 RULES = CloudRules(
