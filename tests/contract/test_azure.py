@@ -382,3 +382,44 @@ def test_too_many_tags_are_refused_at_spec_time_before_any_request() -> None:
     assert problem.message.startswith("51 tags per resource") and "at most 50" in problem.message
     fleet["tags"] = dict(list(fleet["tags"].items())[:48])  # 48 + 2 = 50: allowed
     validate_fleet(fleet, specgen.catalog())
+
+
+_A10 = yaml.safe_load(_BASE)["config"]["gpufleet:fleet"]["groups"][0]
+_IB = {
+    **_A10,
+    "gpu": {"model": "H100-80GB", "count": 8, "instanceTypes": ["Standard_ND96isr_H100_v5"]},
+    "rdma": True,
+    "zones": ["1"],
+    "network": {"create": True, "cidr": "10.50.0.0/16"},
+    "bootstrap": {"driver": "580"},  # the HPC image's driver
+    "market": {"type": "on-demand"},
+}
+DONE_WHEN_SPECS: dict[str, dict[str, Any]] = {
+    # issue 15 "Done when": a test spec per item, each contract-clean
+    "mixed-flexible": {"market": {"type": "mixed", "onDemandBase": 1, "maxPricePercent": 60}},
+    "mixed-ib": {
+        **_IB,
+        "capacity": {"min": 1, "desired": 3, "max": 6},
+        "market": {"type": "mixed", "onDemandBase": 2},
+        "autoscaling": {"gpuUtilizationTarget": 70, "metricPublished": True},
+    },
+    "min-0-gpu-autoscaling": {
+        "capacity": {"min": 0, "desired": 0, "max": 8},
+        "autoscaling": {
+            "gpuUtilizationTarget": 70,
+            "metricPublished": True,
+            "schedules": [{"name": "day", "cron": "0 8 * * 1-5", "timezone": "Europe/Berlin", "desired": 1}],
+        },
+    },
+    "encryption-at-host-off": {"encryptionAtHost": False},
+    "no-autoscaling-range": {"autoscaling": None, "capacity": {"min": 0, "desired": 1, "max": 4}},
+}
+
+
+@pytest.mark.parametrize("name", sorted(DONE_WHEN_SPECS))
+def test_each_issue_15_spec_is_contract_clean(name: str) -> None:
+    fleet = yaml.safe_load(_BASE)["config"]["gpufleet:fleet"]
+    fleet["groups"] = [{k: v for k, v in {**_A10, **DONE_WHEN_SPECS[name]}.items() if v is not None}]
+    resources = _capture("azure-inference-a10-spot", yaml.safe_dump(fleet))
+    assert any(r.type == "azure-native:compute:VirtualMachineScaleSet" for r in resources)
+    assert _check(resources) == []
