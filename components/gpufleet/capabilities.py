@@ -125,7 +125,15 @@ CAPABILITIES: Mapping[Cloud, CloudCapabilities] = {
         # are a separate fabric and take no VNet address.
         addresses_per_node=_one_address,
         identity="user-assigned managed identity",
-        keys=frozenset({"access", "network.resourceGroup", "market.evictionPolicy"}),
+        keys=frozenset(
+            {
+                "access",
+                "network.resourceGroup",
+                "market.evictionPolicy",
+                "encryptionAtHost",
+                "autoscaling.metricPublished",
+            }
+        ),
     ),
     "alicloud": CloudCapabilities(
         cloud="alicloud",

@@ -31,6 +31,11 @@ class CloudRules:
     """Message for a bad tag key/value, or None."""
     check: GroupCheck | None
     """Cloud-specific checks on a group and its candidate instance types."""
+    warnings: GroupCheck | None = None
+    """Cloud-specific warnings: what deploys but will not behave as the spec reads (never blocking)."""
+    max_tags: int | None = None
+    """Most tags one resource takes (fleet + group + gpufleet's own); None: not checked here."""
+    max_tags_source: str = ""
 
 
 def generic_tag_problem(key: str, value: str) -> str | None:

@@ -213,6 +213,10 @@ class AutoscalingSpec(_Model):
     """First day (UTC) the schedules run, e.g. ``2026-12-01``. Required on Alibaba Cloud: an ESS
     recurring task must start within 90 days and end within 365 days of its creation, so the
     window is pinned here (plans stay reproducible) and renewed by moving this date."""
+    metric_published: bool = False
+    """Azure only: the GPU metric already exists on the scale set (a node has published it). Until then
+    the autoscale setting carries no GPU rules, because Azure refuses a rule on a custom metric that does
+    not exist yet; set it true after the first nodes report and run ``pulumi up`` again (docs/azure.md)."""
 
 
 class NetworkSpec(_Model):
@@ -338,6 +342,11 @@ class GroupSpec(_Model):
     """Extra tags for this group's resources (merged over the fleet's)."""
     access: AccessSpec | None = None
     """Azure only: SSH login to the nodes (required there: Linux scale sets need a key)."""
+    encryption_at_host: bool = True
+    """Azure only: encrypt temp disks and disk caches on the host (``securityProfile.encryptionAtHost``).
+    Needs the subscription feature: ``az feature register --namespace Microsoft.Compute --name
+    EncryptionAtHost``, then ``az provider register -n Microsoft.Compute``. ``false`` keeps managed-disk
+    encryption at rest (platform-managed keys) only."""
 
     _name = field_validator("name")(_check_name)
 

@@ -345,6 +345,18 @@ def _group_problems(
         msg = rules.tag_problems(str(k), str(v))
         if msg:
             problems.append(Problem(f"{path}.tags" if k in g.tags else "tags", msg))
+    # every resource carries the fleet's and the group's tags plus gpufleet-fleet and gpufleet-group
+    # (gpufleet.context.GroupContext.tags)
+    tag_count = len({**dict(fleet_tags), **g.tags, "gpufleet-fleet": "", "gpufleet-group": ""})
+    if rules.max_tags is not None and tag_count > rules.max_tags:
+        problems.append(
+            Problem(
+                f"{path}.tags",
+                f"{tag_count} tags per resource (fleet {len(fleet_tags)}, group {len(g.tags)}, plus gpufleet-fleet and "
+                f"gpufleet-group); {g.cloud} allows at most {rules.max_tags} ({rules.max_tags_source}). Drop "
+                f"{tag_count - rules.max_tags}",
+            )
+        )
 
     names = [s.label(i) for i, s in enumerate(g.autoscaling.schedules)] if g.autoscaling else []
     for i, n in enumerate(names):
@@ -360,6 +372,8 @@ def _group_problems(
         problems += subnet_problems(g, path, types)
         if rules.check is not None:
             problems += rules.check(g, path, types, cat)
+        if rules.warnings is not None:
+            warnings += rules.warnings(g, path, types, cat)
         problems += check_bootstrap(g, types, path)  # driver / CUDA / fabric manager matrix
         warnings += bootstrap_warnings(g, types, path)  # an image driver newer than the pin
         if region_ok and not any(is_priced(cat, g.cloud, t.name, g.region) for t in types):

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from azuregroups import A10_TYPE, IB_GROUP, IB_TYPE
-from pulumi_azure_native.compute.outputs import VirtualMachineScaleSetIdentityResponse
 
-from gpufleet.azure import autoscale, component, layout, names, network, schedule, vmss
+from gpufleet.azure import autoscale, layout, names, network, schedule, vmss
 from gpufleet.azure.image import BASE_IMAGES, HPC_IMAGES, image_for, image_problem
 from gpufleet.azure.schedule import ProfileCapacity
 from gpufleet.context import GroupContext
 from gpufleet.spec import BootstrapSpec
+from helpers import ROOT
 
 MakeCtx = Callable[..., GroupContext]
 
@@ -131,11 +131,14 @@ def test_health_endpoint_matches_the_bootstrap() -> None:
     # probe exactly what the node serves, with the states it answers (rich: 2.0).
     from gpufleet.bootstrap import health
 
-    assert (vmss.HEALTH_PROTOCOL, vmss.HEALTH_PORT, vmss.HEALTH_PATH) == (
-        health.HEALTH_PROTOCOL,
-        health.HEALTH_PORT,
-        health.HEALTH_PATH,
-    )
+    settings = vmss.health_extension().settings
+    assert isinstance(settings, dict)
+    # one source (gpufleet.bootstrap.health), and it is what the node's daemon serves by default
+    assert (settings["protocol"], settings["port"], settings["requestPath"]) == ("http", 8787, "/healthz")
+    assert (health.HEALTH_PROTOCOL, health.HEALTH_PORT, health.HEALTH_PATH) == ("http", 8787, "/healthz")
+    daemon = (ROOT / "components/gpufleet/bootstrap/scripts/gpufleet_healthd.py").read_text()
+    assert 'os.environ.get("GPUFLEET_HEALTH_PORT", "8787")' in daemon
+    assert 'os.environ.get("GPUFLEET_HEALTH_PATH", "/healthz")' in daemon
     # Azure answers "unhealthy" with HTTP 200 + body, which only Rich Health States read.
     assert health.UNHEALTHY_STATUS["azure"] == 200 and vmss.HEALTH_EXTENSION["version"] == "2.0"
     # The extension's grace outlasts the bootstrap's own deadline, so the node can report first.
@@ -183,19 +186,3 @@ def test_schedule_profiles_take_the_zone_of_the_converted_recurrence(
     recurrence: Any = day.recurrence  # plain Args objects (inputs are typed as Input[...])
     assert recurrence.schedule.time_zone == "Marked Standard Time"
     assert converted.time_zone == "W. Europe Standard Time"  # the real conversion, for the record
-
-
-@pytest.mark.parametrize(
-    "identity",
-    [None, VirtualMachineScaleSetIdentityResponse(type="SystemAssigned", principal_id="", tenant_id="t")],
-)
-def test_a_scale_set_without_a_principal_id_is_an_error_not_an_empty_role_assignee(
-    identity: VirtualMachineScaleSetIdentityResponse | None,
-) -> None:
-    with pytest.raises(ValueError, match=r"demo-nodes.*no system-assigned identity principal id"):
-        component._principal_id(identity, scale_set="demo-nodes")
-
-
-def test_a_scale_set_principal_id_passes_through() -> None:
-    identity = VirtualMachineScaleSetIdentityResponse(type="SystemAssigned", principal_id="p-1", tenant_id="t")
-    assert component._principal_id(identity, scale_set="demo-nodes") == "p-1"

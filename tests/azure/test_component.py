@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import base64
+import gzip
+import io
+import shlex
+import tarfile
 from typing import Any
 
 import pulumi
@@ -10,6 +14,7 @@ import pytest
 import yaml
 from azuregroups import A10_TYPE, IB_GROUP, IB_TYPE, KEY, azure_fleet
 
+from gpufleet.azure import mock_outputs
 from gpufleet.azure.autoscale import METRICS_PUBLISHER_ROLE_ID
 from gpufleet.catalog import Catalog
 from gpufleet.metrics import AZURE_GPU_UTILIZATION
@@ -22,6 +27,7 @@ PPG = "azure-native:compute:ProximityPlacementGroup"
 NSG = "azure-native:network:NetworkSecurityGroup"
 AUTOSCALE = "azure-native:monitor:AutoscaleSetting"
 ROLE = "azure-native:authorization:RoleAssignment"
+IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 SUBNET = "/subscriptions/0000/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/gpu"
 # Types without a location property (children of a located parent, or scoped to one).
 NO_LOCATION = {"azure-native:network:Subnet", ROLE}
@@ -50,6 +56,7 @@ def mixed_ib() -> ProgramRun:
             "market": {"type": "mixed", "onDemandBase": 2, "maxPricePercent": 70},
             "autoscaling": {
                 "gpuUtilizationTarget": 70,
+                "metricPublished": True,
                 "schedules": [{"name": "weekend", "cron": "0 0 * * SAT", "timezone": "Europe/Berlin", "min": 3}],
             },
         }
@@ -63,6 +70,7 @@ def spot() -> ProgramRun:
             "market": {"type": "spot", "maxPricePercent": 60},
             "autoscaling": {
                 "gpuUtilizationTarget": 60,
+                "metricPublished": True,
                 "scaleInCooldownSeconds": 900,
                 "schedules": [
                     {"name": "office-hours", "cron": "0 8 * * 1-5", "timezone": "America/New_York", "min": 1},
@@ -173,12 +181,37 @@ def test_mixed_group_without_ib_is_one_flexible_set_with_a_priority_mix() -> Non
 # -- Safe updates and security defaults -------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["ib", "mixed_ib", "spot"])
-def test_capacity_is_left_to_the_autoscaler(name: str, request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize("name", ["mixed_ib", "spot"])
+def test_capacity_is_left_to_the_autoscaler_only_on_the_set_it_scales(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    # issue 15 item 7: the fixed '-regular' base of a mixed IB group keeps its count under Pulumi,
+    # so a change of market.onDemandBase reaches Azure; the autoscaled set's count is left alone.
     r: ProgramRun = request.getfixturevalue(name)
-    assert r.of_type(VMSS)
+    (setting,) = r.of_type(AUTOSCALE)
     for s in r.of_type(VMSS):
-        assert "sku.capacity" in s.ignore_changes
+        scaled = setting.inputs["targetResourceUri"].endswith("/" + s.name)
+        assert ("sku.capacity" in s.ignore_changes) == scaled, (s.name, s.ignore_changes)
+    assert any("sku.capacity" in s.ignore_changes for s in r.of_type(VMSS))
+    if name == "mixed_ib":
+        regular = [s for s in r.of_type(VMSS) if s.name.endswith("-regular-vmss")]
+        assert len(regular) == 1 and regular[0].ignore_changes == ()
+
+
+def test_without_rules_or_schedules_pulumi_keeps_the_count(ib: ProgramRun) -> None:
+    # nothing else changes the count of a group without autoscaling, so `pulumi up` must
+    assert ib.one(AUTOSCALE).inputs["profiles"][0]["rules"] == []
+    assert all(s.ignore_changes == () for s in ib.of_type(VMSS))
+
+
+def test_a_range_without_autoscaling_reaches_azure_as_a_rule_less_setting(ib: ProgramRun) -> None:
+    # A scale set has no min or max; capacity.max reaches Azure only in an autoscale setting, and the
+    # budget policy reads its maximum (tests/test_properties.py compares it with the cost table).
+    (setting,) = ib.of_type(AUTOSCALE)
+    (default,) = setting.inputs["profiles"]
+    assert default == {"name": "default", "capacity": {"minimum": "0", "default": "0", "maximum": "4"}, "rules": []}
+    assert setting.inputs["targetResourceUri"] == outputs(ib, "train")["scaleSetId"]
+    assert ib.one(VMSS).inputs["sku"]["capacity"] == 2  # desired stays the count
 
 
 def _inbound_allows(nsg: CapturedResource) -> list[dict[str, Any]]:
@@ -200,6 +233,18 @@ def test_nsg_has_no_inbound_rule_from_the_internet(ib: ProgramRun) -> None:
     assert "natGateway" in subnet
 
 
+def test_encryption_at_host_off_still_sends_the_security_profile() -> None:
+    # issue 15 item 4: the opt-out is explicit (false, not absent), and the security type stays
+    # (Trusted Launch with Secure Boot off on the A10 size; item 5)
+    r = run({"encryptionAtHost": False})
+    profile = r.one(VMSS).inputs["virtualMachineProfile"]["securityProfile"]
+    assert profile == {
+        "encryptionAtHost": False,
+        "securityType": "TrustedLaunch",
+        "uefiSettings": {"secureBootEnabled": False, "vTpmEnabled": True},
+    }
+
+
 def test_nodes_are_private_encrypted_and_key_only(ib: ProgramRun) -> None:
     vmss = ib.one(VMSS).inputs
     profile = vmss["virtualMachineProfile"]
@@ -213,7 +258,11 @@ def test_nodes_are_private_encrypted_and_key_only(ib: ProgramRun) -> None:
     assert linux["disablePasswordAuthentication"] is True
     assert [k["keyData"] for k in linux["ssh"]["publicKeys"]] == [KEY]
     assert base64.b64decode(os_profile["customData"]).decode().startswith("#cloud-config")
-    assert vmss["identity"] == {"type": "SystemAssigned"}
+    # the group's user-assigned identity (Flexible sets take no system-assigned one; issue 15 item 2)
+    (ident,) = ib.of_type(IDENTITY)
+    assert vmss["identity"]["type"] == "UserAssigned"
+    (identity_id,) = vmss["identity"]["userAssignedIdentities"]
+    assert identity_id.endswith(f"UserAssignedIdentity/{ident.name}")  # the mock engine's id of that resource
 
 
 def test_rolling_upgrades_gated_by_the_health_extension(ib: ProgramRun) -> None:
@@ -233,6 +282,16 @@ def test_rolling_upgrades_gated_by_the_health_extension(ib: ProgramRun) -> None:
         "/healthz",
     )
     assert vmss["automaticRepairsPolicy"]["enabled"] is True
+
+
+@pytest.mark.parametrize(("max_nodes", "percent"), [(2, 50), (3, 34), (4, 25), (5, 20), (40, 20)])
+def test_one_unhealthy_node_never_blocks_a_rollout(max_nodes: int, percent: int) -> None:
+    # issue 15 item 11: a fixed 20 % on 2-4 nodes let one bad node (25-50 %) stop every rollout
+    r = run({"capacity": {"min": 1, "desired": 1, "max": max_nodes}})
+    policy = r.one(VMSS).inputs["upgradePolicy"]["rollingUpgradePolicy"]
+    assert policy["maxUnhealthyInstancePercent"] == percent
+    assert policy["maxUnhealthyUpgradedInstancePercent"] == percent
+    assert percent * max_nodes >= 100 or percent == 20  # one node of the set always fits
 
 
 @pytest.mark.parametrize("name", ["ib", "mixed_ib", "spot"])
@@ -312,11 +371,51 @@ def test_gpu_autoscaling_grants_the_metrics_role_on_the_scale_set_only(spot: Pro
     role = spot.one(ROLE).inputs
     assert role["scope"] == outputs(spot, "nodes")["scaleSetId"]
     assert role["roleDefinitionId"].endswith(f"/roleDefinitions/{METRICS_PUBLISHER_ROLE_ID}")
-    assert role["principalId"]
+    # granted to the group's identity, whose client id the node's metrics agent logs in with
+    vmss = spot.one(VMSS).inputs
+    (identity_id,) = vmss["identity"]["userAssignedIdentities"]
+    assert role["principalId"] == mock_outputs._uuid("principal", identity_id)
+    env = _node_env(vmss["virtualMachineProfile"]["osProfile"]["customData"])
+    assert env["GPUFLEET_AZURE_CLIENT_ID"] == mock_outputs._uuid("clientId", identity_id)
+
+
+def _node_env(custom_data: str) -> dict[str, str]:
+    """``/etc/gpufleet/node.env`` of a node's custom data (it rides in the gzip bundle)."""
+    doc = yaml.safe_load(base64.b64decode(custom_data))
+    (bundle,) = [f for f in doc["write_files"] if f.get("encoding") == "gz+b64"]
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(base64.b64decode(bundle["content"])))) as tar:
+        member = tar.extractfile("etc/gpufleet/node.env")
+        assert member is not None
+        text = member.read().decode()
+    env = {}
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        (env[key],) = shlex.split(value) or [""]
+    return env
+
+
+def test_gpu_rules_wait_for_the_metric_but_the_role_does_not() -> None:
+    # issue 15 item 3, phase 1: ARM refuses a rule on a custom metric that does not exist yet, so the
+    # first `up` creates the setting (bounds only) and the metrics role, and nodes start publishing.
+    r = run({"capacity": {"min": 1, "desired": 1, "max": 4}, "autoscaling": {"gpuUtilizationTarget": 60}})
+    (default,) = r.one(AUTOSCALE).inputs["profiles"]
+    assert default["rules"] == [] and default["capacity"]["maximum"] == "4"
+    assert r.one(ROLE).inputs["roleDefinitionId"].endswith(METRICS_PUBLISHER_ROLE_ID)
+    assert r.one(VMSS).ignore_changes == ()  # nothing scales yet, so `up` keeps the count
+    # phase 2: the same spec with metricPublished adds the rules and hands the count to autoscale
+    r2 = run(
+        {
+            "capacity": {"min": 1, "desired": 1, "max": 4},
+            "autoscaling": {"gpuUtilizationTarget": 60, "metricPublished": True},
+        }
+    )
+    assert len(r2.one(AUTOSCALE).inputs["profiles"][0]["rules"]) == 2
+    assert "sku.capacity" in r2.one(VMSS).ignore_changes
 
 
 def test_no_role_assignment_and_no_setting_without_gpu_autoscaling() -> None:
-    r = run({"autoscaling": None})
+    # a fixed-size group: nothing to scale, no range to hold
+    r = run({"autoscaling": None, "capacity": {"min": 2, "desired": 2, "max": 2}})
     assert r.of_type(ROLE) == [] and r.of_type(AUTOSCALE) == []
     r = run({"autoscaling": {"schedules": [{"cron": "0 8 * * *", "min": 1}]}})
     assert r.of_type(ROLE) == []

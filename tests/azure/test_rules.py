@@ -139,7 +139,15 @@ def _rsa_key(bits: int) -> str:
         (
             {"autoscaling": {"schedules": [{"cron": f"0 {h} * * *", "min": 1, "name": f"s{h}"} for h in range(20)]}},
             "groups[0].autoscaling.schedules",
-            "20 autoscale profiles",
+            "needs 21 autoscale profiles",
+        ),
+        # one schedule starting 20 times a day (ARM takes one hour and one minute per recurrence,
+        # so one profile each) plus the default: 21 profiles (issue 15 item 1)
+        (
+            {"autoscaling": {"schedules": [{"name": "often", "cron": "0,30 8-17 * * 1-5", "min": 1}]}},
+            "groups[0].autoscaling.schedules",
+            "needs 21 autoscale profiles (the default one plus one per start time of each schedule; start "
+            "times: 'often' 20)",
         ),
     ],
 )
@@ -163,6 +171,8 @@ def test_azure_only_keys_are_refused_on_other_clouds(catalog: Catalog) -> None:
     assert "'access' is Azure only" in found["groups[0].access"]
     found = problems(fleet({"network": {"create": True, "resourceGroup": "rg"}}), catalog)
     assert "'network.resourceGroup' is Azure only" in found["groups[0].network.resourceGroup"]
+    found = problems(fleet({"encryptionAtHost": False}), catalog)
+    assert "'encryptionAtHost' is Azure only" in found["groups[0].encryptionAtHost"]
 
 
 def test_byo_network_and_resource_group_pass(catalog: Catalog) -> None:
@@ -245,3 +255,62 @@ def test_a_spot_cap_in_another_currency_is_refused(catalog: Catalog, market: dic
     types = [t.instance for t in resolve_group(group, catalog).types]
     found = {p.path: p.message for p in cap_problems(group, "groups[0]", types, cast(Catalog, InEuro()))}
     assert "spot max price is in USD" in found[path], found
+
+
+def _warnings(raw: Any, catalog: Catalog) -> dict[str, str]:
+    return {w.path: w.message for w in validate_fleet(raw, catalog).warnings}
+
+
+def test_gpu_autoscaling_at_min_zero_without_a_way_out_warns(catalog: Catalog) -> None:
+    # issue 15 item 6: no node, no metric; the burst template's old 0/0/8 shape
+    w = _warnings(
+        azure_fleet({"capacity": {"min": 0, "desired": 0, "max": 8}, "autoscaling": {"gpuUtilizationTarget": 70}}),
+        catalog,
+    )
+    assert "cannot scale out from zero nodes" in w["groups[0].capacity.min"]
+    assert "No node will publish it" in w["groups[0].autoscaling.metricPublished"]
+    # a way out: min 1, or a schedule that starts nodes
+    for way_out in (
+        {"capacity": {"min": 1, "desired": 1, "max": 8}, "autoscaling": {"gpuUtilizationTarget": 70}},
+        {
+            "capacity": {"min": 0, "desired": 0, "max": 8},
+            "autoscaling": {"gpuUtilizationTarget": 70, "schedules": [{"cron": "0 8 * * 1-5", "min": 1}]},
+        },
+    ):
+        assert "groups[0].capacity.min" not in _warnings(azure_fleet(way_out), catalog)
+
+
+def test_published_metric_silences_the_two_phase_warning(catalog: Catalog) -> None:
+    on = {
+        "capacity": {"min": 1, "desired": 1, "max": 4},
+        "autoscaling": {"gpuUtilizationTarget": 70, "metricPublished": True},
+    }
+    assert "groups[0].autoscaling.metricPublished" not in _warnings(azure_fleet(on), catalog)
+    found = problems(fleet({"autoscaling": {"gpuUtilizationTarget": 70, "metricPublished": True}}), catalog)
+    assert "is Azure only" in found["groups[0].autoscaling.metricPublished"]
+
+
+@pytest.mark.parametrize(
+    ("iana", "windows"),
+    [("America/Vancouver", "British Columbia Standard Time"), ("America/Edmonton", "Alberta Standard Time")],
+)
+def test_a_windows_zone_on_neither_autoscale_list_warns_and_names_it(catalog: Catalog, iana: str, windows: str) -> None:
+    # issue 15 item 9: CLDR (tzlocal) knows names newer than the autoscale API's lists; a hint, not a refusal
+    spec = {"autoscaling": {"schedules": [{"name": "am", "cron": "0 8 * * 1-5", "timezone": iana, "min": 1}]}}
+    w = _warnings(azure_fleet(spec), catalog)
+    msg = w["groups[0].autoscaling.schedules[0].timezone"]
+    assert f"'{iana}' maps to the Windows zone '{windows}'" in msg
+    ok = {"autoscaling": {"schedules": [{"cron": "0 8 * * 1-5", "timezone": "America/Los_Angeles", "min": 1}]}}
+    assert "groups[0].autoscaling.schedules[0].timezone" not in _warnings(azure_fleet(ok), catalog)
+
+
+def test_the_rest_zone_list_is_the_monitor_models_own() -> None:
+    # the copy in gpufleet.azure.tzlists against the azure-mgmt-monitor docstring it was taken from
+    from azure.mgmt.monitor.v2021_05_01_preview import models
+
+    from gpufleet.azure.tzlists import CLI_ZONES, REST_API_ZONES
+
+    doc = " ".join((models.RecurrentSchedule.__doc__ or "").split())
+    listed = doc.split("Some examples of valid time zones are: ", 1)[1].split(". Required.", 1)[0]
+    assert tuple(x.strip() for x in listed.split(",")) == REST_API_ZONES
+    assert len(CLI_ZONES) == 136  # what Azure CLI's own live test expects of list-timezones

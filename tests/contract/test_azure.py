@@ -82,24 +82,36 @@ _BASE = (STACKS / "Pulumi.azure-inference-a10-spot.yaml").read_text()
 _DEFECTS = yaml.safe_dump(CLOUD_DEFECT_SPECS["azure-mixed-multi-hour"])
 
 
-def test_todays_recurrences_and_flexible_identity_are_caught() -> None:
-    """Review B1 and B2 on the unfixed code: a mixed non-IB group becomes a Flexible set with a
-    SystemAssigned identity, and multi-hour/multi-minute crons become multi-value recurrences."""
-    findings = _check(_capture("azure-inference-a10-spot", _DEFECTS))
-    one = "azure.autoscale.recurrence-one-hour-one-minute"
-    assert_fires(findings, "azure.vmss.flexible-no-system-assigned-identity", "identity.type")
-    assert_fires(
-        findings, "azure.autoscale.recurrence-one-hour-one-minute", "properties.profiles[1].recurrence.schedule.hours"
-    )
-    found = [(f.field, f.rule) for f in findings]
-    assert sorted(found) == sorted(
-        [
-            ("identity.type", "azure.vmss.flexible-no-system-assigned-identity"),  # issue 15
-            ("properties.profiles[1].recurrence.schedule.hours", one),  # issue 15: 0 8,20
-            ("properties.profiles[2].recurrence.schedule.hours", one),  # issue 15: */30 9-17
-            ("properties.profiles[2].recurrence.schedule.minutes", one),
-        ]
-    ), found
+def test_the_mixed_flexible_multi_hour_spec_is_contract_clean() -> None:
+    """Review B1 and B2, fixed (issue 15 items 1, 2): the mixed non-IB group is a Flexible set with
+    the group's user-assigned identity, and its crons are one profile per start time."""
+    resources = _capture("azure-inference-a10-spot", _DEFECTS)
+    assert _check(resources) == []
+    (vmss,) = [r for r in resources if r.type == "azure-native:compute:VirtualMachineScaleSet"]
+    assert vmss.inputs["orchestrationMode"] == "Flexible"
+    assert vmss.inputs["identity"]["type"] == "UserAssigned"
+    # the ARM body the rule reads carries the map ARM wants, not azure-native's list
+    (req,) = [q for q in azure.requests(resources) if q.operation == azure.VMSS_OP]
+    assert list(req.params["identity"]["userAssignedIdentities"].values()) == [{}]
+
+
+def test_multi_hour_and_multi_minute_crons_become_one_profile_per_start_time() -> None:
+    """Issue 15 item 1: ARM takes one hour and one minute per recurrence. '0 8,20 * * 1-5' is two
+    profiles, '*/30 9-16 * * *' sixteen; each starts once, at one of the cron's times."""
+    resources = _capture("azure-inference-a10-spot", _DEFECTS)
+    findings = _check(resources)
+    assert not [f for f in findings if f.rule == "azure.autoscale.recurrence-one-hour-one-minute"]
+    (setting,) = [r for r in resources if r.type == "azure-native:monitor:AutoscaleSetting"]
+    starts = {
+        (p["name"], tuple(p["recurrence"]["schedule"]["hours"]), tuple(p["recurrence"]["schedule"]["minutes"]))
+        for p in setting.inputs["profiles"]
+        if "recurrence" in p
+    }
+    expected_starts = {("twice-daily-0800", (8,), (0,)), ("twice-daily-2000", (20,), (0,))} | {
+        (f"half-hourly-{h:02d}{m:02d}", (h,), (m,)) for h in range(9, 17) for m in (0, 30)
+    }
+    assert starts == expected_starts
+    assert len(setting.inputs["profiles"]) == 19 <= 20
 
 
 # --- negative tests: each mapping and each model check can fail --------------------------------
@@ -232,6 +244,12 @@ def _vmss_req(props: dict[str, Any], capacity: int = 1, identity: str | None = N
     return Request("azure", azure.VMSS_OP, body, "vmss", "azure-native:compute:VirtualMachineScaleSet", ctx)
 
 
+def _vmss_sized(size: str, security_type: str) -> Request:
+    profile = {"securityProfile": {"securityType": security_type}}
+    body = {"location": "x", "sku": {"name": size, "capacity": 1}, "properties": {"virtualMachineProfile": profile}}
+    return Request("azure", azure.VMSS_OP, body, "vmss", "azure-native:compute:VirtualMachineScaleSet")
+
+
 RULE_CASES: dict[str, tuple[Request, Request]] = {
     # rule id: (a request it must flag, a close request it must pass)
     "azure.autoscale.recurrence-one-hour-one-minute": (_autoscale([8, 20], [0]), _autoscale([8], [0])),
@@ -242,6 +260,10 @@ RULE_CASES: dict[str, tuple[Request, Request]] = {
     "azure.vmss.single-placement-group-100": (
         _vmss_req({"orchestrationMode": "Uniform", "singlePlacementGroup": True}, autoscaleMaximum=101),
         _vmss_req({"orchestrationMode": "Uniform", "singlePlacementGroup": False}, capacity=150),
+    ),
+    "azure.vmss.trusted-launch-size": (
+        _vmss_sized("Standard_ND96asr_v4", "TrustedLaunch"),
+        _vmss_sized("Standard_ND96isr_H100_v5", "TrustedLaunch"),
     ),
     "azure.tags.max-50": (
         Request("azure", azure.VMSS_OP, {"tags": {f"k{i}": "v" for i in range(51)}}, "v", "t"),
@@ -270,6 +292,49 @@ def test_each_rule_fires_on_its_wrong_input() -> None:
     )
     assert_fires(_fired("azure.vmss.single-placement-group-100"), "azure.vmss.single-placement-group-100")
     assert_fires(_fired("azure.tags.max-50"), "azure.tags.max-50", "tags")
+    assert_fires(
+        _fired("azure.vmss.trusted-launch-size"),
+        "azure.vmss.trusted-launch-size",
+        "properties.virtualMachineProfile.securityProfile.securityType",
+    )
+
+
+def test_standard_is_not_a_security_type_at_the_api_version_sent() -> None:
+    # Why gpufleet expresses Standard by leaving securityType unset: the 2024-11-01 model (what
+    # azure-native 3.29 sends) declares TrustedLaunch and ConfidentialVM only.
+    req = _vmss_sized("Standard_ND96asr_v4", "Standard")
+    found = azure.model_findings([req])
+    hit = assert_fires(found, "azure.model", "properties.virtualMachineProfile.securityProfile.securityType")
+    assert "TrustedLaunch, ConfidentialVM" in hit.message
+
+
+@pytest.mark.parametrize(
+    ("size", "secure_type"),
+    [
+        ("Standard_ND96isr_H100_v5", "TrustedLaunch"),  # ND family: supported
+        ("Standard_NV36ads_A10_v5", "TrustedLaunch"),  # NV family (GRID driver): supported, Secure Boot off
+        ("Standard_ND96asr_v4", None),  # NDasrA100_v4: not supported -> Standard (unset)
+        ("Standard_ND96amsr_A100_v4", None),  # NDm_A100_v4: not supported
+    ],
+)
+def test_security_type_per_size_is_contract_clean(size: str, secure_type: str | None) -> None:
+    """Issue 15 item 5: securityType is explicit per size; Secure Boot is off where it is set (the
+    node loads an NVIDIA driver not signed for Secure Boot), and the request passes the checks."""
+    model = {"Standard_ND96isr_H100_v5": "H100-80GB", "Standard_NV36ads_A10_v5": "A10-24GB"}.get(size, "A100-80GB")
+    if size == "Standard_ND96asr_v4":
+        model = "A100-40GB"
+    fleet = yaml.safe_load(_BASE)["config"]["gpufleet:fleet"]
+    g = fleet["groups"][0]
+    gpu = {"model": model, "count": 1 if "NV" in size else 8, "instanceTypes": [size]}
+    fleet["groups"] = [{**g, "gpu": gpu, "market": {"type": "on-demand"}}]
+    resources = _capture("azure-inference-a10-spot", yaml.safe_dump(fleet))
+    assert _check(resources) == []
+    (vmss,) = [r for r in resources if r.type == "azure-native:compute:VirtualMachineScaleSet"]
+    profile = vmss.inputs["virtualMachineProfile"]["securityProfile"]
+    assert profile.get("securityType") == secure_type
+    assert profile["encryptionAtHost"] is True
+    if secure_type is not None:
+        assert profile["uefiSettings"] == {"secureBootEnabled": False, "vTpmEnabled": True}
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULE_CASES))
@@ -302,10 +367,59 @@ def test_missing_model_package_raises_import_error(monkeypatch: pytest.MonkeyPat
         sys.modules["gpufleet.contract.azure"] = azure
 
 
-def test_todays_tag_count_is_caught() -> None:
-    """No spec rule counts tags today (issue 15, review m6): 49 fleet tags + gpufleet's 2 exceed 50."""
+def test_too_many_tags_are_refused_at_spec_time_before_any_request() -> None:
+    """Issue 15 item 12 (review m6): 49 fleet tags + gpufleet's 2 exceed Azure's 50 per resource. The
+    spec refuses it with the count; the contract rule (tested above on a raw request) agrees."""
+    import specgen
+    from gpufleet.errors import ConfigError
+    from gpufleet.validation import validate_fleet
+
     fleet = yaml.safe_load(_BASE)["config"]["gpufleet:fleet"]
     fleet["tags"] = {**fleet["tags"], **{f"t{i}": "x" for i in range(46)}}
-    found = {(f.resource, f.rule) for f in _check(_capture("azure-inference-a10-spot", yaml.safe_dump(fleet)))}
-    assert ("infer-a10-servers-vmss", "azure.tags.max-50") in found, found
-    assert {rule for _, rule in found} == {"azure.tags.max-50"}
+    with pytest.raises(ConfigError) as err:
+        validate_fleet(fleet, specgen.catalog())
+    (problem,) = [p for p in err.value.problems if p.path == "groups[0].tags"]
+    assert problem.message.startswith("51 tags per resource") and "at most 50" in problem.message
+    fleet["tags"] = dict(list(fleet["tags"].items())[:48])  # 48 + 2 = 50: allowed
+    validate_fleet(fleet, specgen.catalog())
+
+
+_A10 = yaml.safe_load(_BASE)["config"]["gpufleet:fleet"]["groups"][0]
+_IB = {
+    **_A10,
+    "gpu": {"model": "H100-80GB", "count": 8, "instanceTypes": ["Standard_ND96isr_H100_v5"]},
+    "rdma": True,
+    "zones": ["1"],
+    "network": {"create": True, "cidr": "10.50.0.0/16"},
+    "bootstrap": {"driver": "580"},  # the HPC image's driver
+    "market": {"type": "on-demand"},
+}
+DONE_WHEN_SPECS: dict[str, dict[str, Any]] = {
+    # issue 15 "Done when": a test spec per item, each contract-clean
+    "mixed-flexible": {"market": {"type": "mixed", "onDemandBase": 1, "maxPricePercent": 60}},
+    "mixed-ib": {
+        **_IB,
+        "capacity": {"min": 1, "desired": 3, "max": 6},
+        "market": {"type": "mixed", "onDemandBase": 2},
+        "autoscaling": {"gpuUtilizationTarget": 70, "metricPublished": True},
+    },
+    "min-0-gpu-autoscaling": {
+        "capacity": {"min": 0, "desired": 0, "max": 8},
+        "autoscaling": {
+            "gpuUtilizationTarget": 70,
+            "metricPublished": True,
+            "schedules": [{"name": "day", "cron": "0 8 * * 1-5", "timezone": "Europe/Berlin", "desired": 1}],
+        },
+    },
+    "encryption-at-host-off": {"encryptionAtHost": False},
+    "no-autoscaling-range": {"autoscaling": None, "capacity": {"min": 0, "desired": 1, "max": 4}},
+}
+
+
+@pytest.mark.parametrize("name", sorted(DONE_WHEN_SPECS))
+def test_each_issue_15_spec_is_contract_clean(name: str) -> None:
+    fleet = yaml.safe_load(_BASE)["config"]["gpufleet:fleet"]
+    fleet["groups"] = [{k: v for k, v in {**_A10, **DONE_WHEN_SPECS[name]}.items() if v is not None}]
+    resources = _capture("azure-inference-a10-spot", yaml.safe_dump(fleet))
+    assert any(r.type == "azure-native:compute:VirtualMachineScaleSet" for r in resources)
+    assert _check(resources) == []

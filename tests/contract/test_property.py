@@ -24,8 +24,6 @@ KNOWN_OPEN_DEFECTS: dict[str, int] = {
     "aws.ec2.network-card-interface": 14,  # p6-b300: EFA on the ENA-only card 0 (issue 14 item 1)
     "aws.ec2.subnet-zone": 14,  # created network without zones defaults to <region>b (issue 14 item 2)
     "aws.autoscaling.schedule-within-group": 14,  # schedule desired above max validates (issue 14 item 6)
-    "azure.autoscale.recurrence-one-hour-one-minute": 15,  # '0 8,20 ...' -> hours [8, 20] (issue 15 item 1)
-    "azure.vmss.flexible-no-system-assigned-identity": 15,  # mixed non-IB -> Flexible + SystemAssigned (item 2)
 }
 """Contract rule id -> the open issue whose fix removes it. Remove an entry with its fix."""
 
@@ -33,8 +31,6 @@ REPRODUCERS: dict[str, str] = {
     "aws.ec2.network-card-interface": "p6-b300-rdma",
     "aws.ec2.subnet-zone": "tokyo-no-zones",
     "aws.autoscaling.schedule-within-group": "schedule-above-max",
-    "azure.autoscale.recurrence-one-hour-one-minute": "azure-mixed-multi-hour",
-    "azure.vmss.flexible-no-system-assigned-identity": "azure-mixed-multi-hour",
 }
 """Known defect -> the spec of contract_cases.NAMED_SPECS or CLOUD_DEFECT_SPECS that shows it on today's code."""
 

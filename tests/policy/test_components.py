@@ -187,7 +187,7 @@ WEAKENED: list[tuple[str, str, Breaker, dict[str, Any]]] = [
     ("aws", "no-secrets-in-user-data", lambda g: patch(g, LT, {"userData": LEAK}), {}),
     ("aws", "rdma-consistency", lambda g: patch(g, AWS_PG, {"strategy": "spread"}), {}),
     ("azure", "encrypted-disks",
-     lambda g: patch(g, VMSS, {"virtualMachineProfile": {"securityProfile": {"encryptionAtHost": False}}}), {}),
+     lambda g: patch(g, VMSS, {"virtualMachineProfile": {"securityProfile": {"encryptionAtHost": DROP}}}), {}),
     ("azure", "no-public-ip", _azure_public_ip, {}),
     ("azure", "no-open-ingress", _azure_open_rule, {}),
     ("azure", "no-secrets-in-user-data",

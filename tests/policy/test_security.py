@@ -85,8 +85,8 @@ DISK_FAILURES: list[tuple[str, Any, str]] = [
     ("aws", lambda g: patch(g, LT, {"blockDeviceMappings": DROP}), "declares no blockDeviceMappings"),
     (
         "azure",
-        lambda g: patch(g, VMSS, {"virtualMachineProfile": {"securityProfile": {"encryptionAtHost": False}}}),
-        "encryptionAtHost is not true",
+        lambda g: patch(g, VMSS, {"virtualMachineProfile": {"securityProfile": {"encryptionAtHost": DROP}}}),
+        "encryptionAtHost is not set",
     ),
     (
         "azure",
@@ -121,6 +121,20 @@ def test_unencrypted_disks_fail(cloud: str, breaker: Any, expected: str) -> None
 def test_alicloud_launch_template_system_disk() -> None:
     graph = patch(alicloud_graph(launch_template=True), ALI_LT, {"systemDisk": {"encrypted": False}})
     assert "set systemDisk.encrypted true" in check(graph, "encrypted-disks")[0].message
+
+
+def test_an_explicit_opt_out_passes_on_encryption_at_rest_and_the_message_says_so() -> None:
+    # issue 15 item 4: encryptionAtHost false (the spec's opt-out) is the documented alternative
+    # (managed disks are encrypted at rest); unset is still a violation, which names both ways.
+    off = patch(BUILDERS["azure"](), VMSS, {"virtualMachineProfile": {"securityProfile": {"encryptionAtHost": False}}})
+    assert check(off, "encrypted-disks") == []
+    unset = patch(BUILDERS["azure"](), VMSS, {"virtualMachineProfile": {"securityProfile": DROP}})
+    (found,) = check(unset, "encrypted-disks")
+    assert "az feature register --namespace Microsoft.Compute --name EncryptionAtHost" in found.message
+    assert "encryption at rest with platform or customer keys" in found.message
+    # the opt-out does not excuse an unmanaged VHD
+    vhd = patch(off, VMSS, {"virtualMachineProfile": {"storageProfile": {"osDisk": {"vhdContainers": ["https://x"]}}}})
+    assert any("unmanaged VHD" in f.message for f in check(vhd, "encrypted-disks"))
 
 
 def test_encryption_at_host_can_be_waived_in_config() -> None:

@@ -2,8 +2,13 @@
 
 - A default profile with the group's min/initial/max and, with ``gpuUtilizationTarget``,
   a scale-out and a scale-in rule on GPU utilisation.
-- One recurrence profile per schedule (``azure/schedule.py`` converts cron and zone).
-  Each keeps the GPU rules, so scaling goes on inside the schedule's bounds.
+- Without GPU rules or schedules but with a range (``capacity.min < capacity.max``), the
+  default profile alone, no rules: a scale set has no min or max of its own, so this is
+  what carries ``capacity.max`` to Azure (and what the budget policy reads, as the plan's
+  cost table prices ``capacity.max``).
+- One recurrence profile per start time of each schedule (``azure/schedule.py`` converts
+  cron and zone; ARM takes one hour and one minute per recurrence). Each keeps the GPU
+  rules, so scaling goes on inside the schedule's bounds.
 
 The metric is the custom metric the bootstrap's agent publishes on the scale set
 (:data:`gpufleet.metrics.AZURE_GPU_UTILIZATION`, written down once there).
@@ -20,11 +25,12 @@ from gpufleet.azure.schedule import (
     MAX_RULES_PER_PROFILE,
     ProfileCapacity,
     cron_to_recurrence,
+    profile_name,
     schedule_capacity,
 )
 from gpufleet.context import GroupContext
 from gpufleet.metrics import AZURE_GPU_UTILIZATION
-from gpufleet.spec import AutoscalingSpec, CapacitySpec
+from gpufleet.spec import AutoscalingSpec, CapacitySpec, GroupSpec
 
 # Metric windows: time grain 1 minute to 12 hours, time window 5 minutes to 12 hours [SDK:
 # monitor.MetricTriggerArgs docstrings]. Ten minutes smooths short spikes.
@@ -44,6 +50,34 @@ SCALE_IN_MARGIN = 20.0
 METRICS_PUBLISHER_ROLE_ID = "3913510d-42f4-4e42-8a64-420c390055eb"
 
 
+def gpu_rules_active(autoscaling: AutoscalingSpec | None) -> bool:
+    """The GPU rules go into the setting: a target, and the metric exists (``metricPublished``).
+
+    ARM validates that a custom metric exists on the resource when an autoscale rule names it
+    ("UnsupportedMetric"): an Azure autoscale engineer in MicrosoftDocs/azure-docs#16061 (2021-06-20:
+    "for custom metrics ... we are validating the metric metadata does exist"), the error in
+    Azure/azure-cli#13908 and #25986 (2023-03-30). No later source says the check was relaxed
+    (searched 2026-11-29), so the rules wait for the metric: two phases, see docs/azure.md."""
+    return autoscaling is not None and autoscaling.gpu_utilization_target is not None and autoscaling.metric_published
+
+
+def owns_capacity(group: GroupSpec) -> bool:
+    """Autoscale changes the count of the autoscaled set (GPU rules or schedules), so Pulumi must
+    leave ``sku.capacity`` to it; every other set's count is Pulumi's to keep."""
+    scaling = group.autoscaling
+    return scaling is not None and (gpu_rules_active(scaling) or bool(scaling.schedules))
+
+
+def needs_setting(group: GroupSpec) -> bool:
+    """An autoscale setting: to scale (:func:`owns_capacity`), or to hold a declared range. With
+    no rules, autoscale only keeps the count between the profile's minimum and maximum [DOC:
+    MicrosoftDocs azure-docs autoscale-understanding-settings.md, capacity; that a rule-less
+    profile changes nothing inside the bounds is UNVERIFIED]."""
+    scaling = group.autoscaling
+    deferred = scaling is not None and scaling.gpu_utilization_target is not None  # rules come in phase 2
+    return owns_capacity(group) or deferred or group.capacity.min < group.capacity.max
+
+
 def iso_seconds(seconds: int) -> str:
     """An ISO 8601 duration, in whole minutes when it divides evenly."""
     return f"PT{seconds // 60}M" if seconds % 60 == 0 else f"PT{seconds}S"
@@ -54,9 +88,10 @@ def scale_in_threshold(target: float) -> float:
 
 
 def gpu_rules(autoscaling: AutoscalingSpec, scale_set_id: pulumi.Input[str]) -> list[monitor.ScaleRuleArgs]:
-    """Scale out above the GPU utilisation target, in below it by a margin; none without a target."""
+    """Scale out above the GPU utilisation target, in below it by a margin; none without a target or
+    before the metric exists (:func:`gpu_rules_active`)."""
     target = autoscaling.gpu_utilization_target
-    if target is None:
+    if target is None or not gpu_rules_active(autoscaling):
         return []
     metric = AZURE_GPU_UTILIZATION
 
@@ -103,39 +138,41 @@ def _capacity(c: ProfileCapacity) -> monitor.ScaleCapacityArgs:
 
 
 def profiles(
-    autoscaling: AutoscalingSpec, capacity: CapacitySpec, plan: ScaleSetPlan, scale_set_id: pulumi.Input[str]
+    autoscaling: AutoscalingSpec | None,
+    capacity: CapacitySpec,
+    plan: ScaleSetPlan,
+    scale_set_id: pulumi.Input[str],
 ) -> list[monitor.AutoscaleProfileArgs]:
-    """The default profile, then one recurrence profile per schedule (validated by ``azure/rules.py``)."""
-    rules = gpu_rules(autoscaling, scale_set_id)
+    """The default profile, then one recurrence profile per start time of each schedule (validated,
+    within the profile limit, by ``azure/rules.py``); the default profile alone, without rules,
+    when the group has no ``autoscaling``."""
+    rules = gpu_rules(autoscaling, scale_set_id) if autoscaling is not None else []
     out = [monitor.AutoscaleProfileArgs(name=DEFAULT_PROFILE, capacity=_capacity(plan.capacity), rules=rules)]
-    for i, schedule in enumerate(autoscaling.schedules):
+    for i, schedule in enumerate(autoscaling.schedules if autoscaling is not None else ()):
         when = cron_to_recurrence(schedule.cron, schedule.timezone)
-        out.append(
-            monitor.AutoscaleProfileArgs(
-                name=schedule.label(i),
-                capacity=_capacity(schedule_capacity(schedule, capacity, plan.base)),
-                rules=rules,
-                recurrence=monitor.RecurrenceArgs(
-                    frequency=monitor.RecurrenceFrequency.WEEK,
-                    schedule=monitor.RecurrentScheduleArgs(
-                        days=list(when.days),
-                        hours=list(when.hours),
-                        minutes=list(when.minutes),
-                        time_zone=when.time_zone,
+        counts = _capacity(schedule_capacity(schedule, capacity, plan.base))
+        for hour, minute in when.start_times():
+            out.append(
+                monitor.AutoscaleProfileArgs(
+                    name=profile_name(schedule.label(i), when, hour, minute),
+                    capacity=counts,
+                    rules=rules,
+                    recurrence=monitor.RecurrenceArgs(
+                        frequency=monitor.RecurrenceFrequency.WEEK,
+                        schedule=monitor.RecurrentScheduleArgs(
+                            days=list(when.days), hours=[hour], minutes=[minute], time_zone=when.time_zone
+                        ),
                     ),
-                ),
+                )
             )
-        )
     return out
 
 
 def autoscale_setting_args(
     ctx: GroupContext, plan: ScaleSetPlan, *, scale_set_id: pulumi.Input[str], rg_name: pulumi.Input[str]
 ) -> monitor.AutoscaleSettingArgs:
-    """The group's autoscale setting on the autoscaled scale set ``plan`` (needs ``autoscaling``)."""
+    """The group's autoscale setting on the autoscaled scale set ``plan`` (see :func:`needs_setting`)."""
     group, location = ctx.group, ctx.group.region
-    if group.autoscaling is None:
-        raise ValueError(f"group '{group.name}' has no autoscaling")
     return monitor.AutoscaleSettingArgs(
         resource_group_name=rg_name,
         location=location,

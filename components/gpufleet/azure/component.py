@@ -5,14 +5,13 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pulumi
 import pulumi_azure_native as azure_native
-from pulumi_azure_native import authorization, compute, monitor, network, resources
+from pulumi_azure_native import authorization, compute, managedidentity, monitor, network, resources
 
-from gpufleet.azure import autoscale, launch, layout, names, vmss
+from gpufleet.azure import autoscale, identity, launch, layout, vmss
 from gpufleet.azure import network as net
 from gpufleet.azure.image import image_for
 from gpufleet.context import GroupContext
@@ -30,16 +29,6 @@ def build(ctx: GroupContext, provider: pulumi.ProviderResource, opts: pulumi.Res
     return AzureGpuGroup(ctx.name, GroupArgs(ctx, provider), opts)
 
 
-def _principal_id(identity: compute.outputs.VirtualMachineScaleSetIdentityResponse | None, scale_set: str) -> str:
-    """The scale set's system-assigned principal; its absence is an impossible state (the builder asks for one)."""
-    if identity is None or not identity.principal_id:
-        raise ValueError(
-            f"scale set '{scale_set}' has no system-assigned identity principal id; the metrics role assignment "
-            "needs one (vmss.scale_set_args requests SystemAssigned)"
-        )
-    return identity.principal_id
-
-
 class AzureGpuGroup(pulumi.ComponentResource):
     """The scale set(s) of one Azure group with their network, placement and autoscaling."""
 
@@ -51,10 +40,13 @@ class AzureGpuGroup(pulumi.ComponentResource):
     """The subnet the nodes sit in (created, or the spec's)."""
     proximity_placement_group: compute.ProximityPlacementGroup | None
     """The InfiniBand group's proximity placement group; None without RDMA."""
+    identity: managedidentity.UserAssignedIdentity
+    """The group's user-assigned identity, attached to every scale set of the group."""
     scale_sets: dict[str, compute.VirtualMachineScaleSet]
     """Scale sets by role: ``main``, or ``regular`` and ``spot`` for a mixed InfiniBand group."""
     autoscale_setting: monitor.AutoscaleSetting | None
-    """The autoscale setting of the autoscaled scale set; None without autoscaling."""
+    """The autoscale setting of the autoscaled scale set; None for a fixed-size group (min = max)
+    without autoscaling."""
     outputs: dict[str, Any]
     """What the component registers (and GpuFleet exports)."""
 
@@ -108,13 +100,19 @@ class AzureGpuGroup(pulumi.ComponentResource):
         ppg_id = self.proximity_placement_group.id if self.proximity_placement_group is not None else None
 
         image = image_for(ctx)
-        custom_data = launch.user_data(ctx, image)
+        self.identity = managedidentity.UserAssignedIdentity(
+            f"{name}-identity", identity.identity_args(ctx, rg_name), opts=child
+        )
+        custom_data = self.identity.client_id.apply(lambda client_id: launch.user_data(ctx, image, client_id))
 
-        # Scale sets. The autoscaler owns capacity after creation; replace by deleting first,
-        # since GPU quota rarely covers old and new side by side.
+        # Scale sets. Where an autoscaler owns capacity, Pulumi ignores it after creation; elsewhere
+        # (the fixed '-regular' base of a mixed IB group, groups without rules or schedules) a change
+        # of the spec's counts must reach Azure. Replace by deleting first, since GPU quota rarely
+        # covers old and new side by side.
         self.scale_sets = {}
         plans = layout.scale_sets(group)
         for plan in plans:
+            ignore = ["sku.capacity"] if plan.autoscaled and autoscale.owns_capacity(group) else []
             self.scale_sets[plan.role] = compute.VirtualMachineScaleSet(
                 f"{name}{plan.suffix()}-vmss",
                 vmss.scale_set_args(
@@ -122,13 +120,14 @@ class AzureGpuGroup(pulumi.ComponentResource):
                     plan,
                     image=image,
                     custom_data=custom_data,
+                    identity_id=self.identity.id,
                     rg_name=rg_name,
                     subnet_id=self.subnet_id,
                     nic_nsg_id=nic_nsg_id,
                     ppg_id=ppg_id,
                 ),
                 opts=pulumi.ResourceOptions.merge(
-                    child, pulumi.ResourceOptions(ignore_changes=["sku.capacity"], delete_before_replace=True)
+                    child, pulumi.ResourceOptions(ignore_changes=ignore, delete_before_replace=True)
                 ),
             )
         autoscaled = next(p for p in plans if p.autoscaled)
@@ -136,21 +135,18 @@ class AzureGpuGroup(pulumi.ComponentResource):
 
         self.autoscale_setting = None
         scaling = group.autoscaling
-        if scaling is not None and (scaling.gpu_utilization_target is not None or scaling.schedules):
+        if autoscale.needs_setting(group):
             self.autoscale_setting = monitor.AutoscaleSetting(
                 f"{name}-autoscale",
                 autoscale.autoscale_setting_args(ctx, autoscaled, scale_set_id=target_set.id, rg_name=rg_name),
                 opts=child,
             )
         if scaling is not None and scaling.gpu_utilization_target is not None:
-            # The GPU metric is written by each node with its scale set's identity.
+            # Each node writes the GPU metric onto its own scale set with the group's identity.
             for plan in plans:
-                scale_set = self.scale_sets[plan.role]
-                set_name = names.scale_set_name(ctx, plan)
-                principal = scale_set.identity.apply(functools.partial(_principal_id, scale_set=set_name))
                 authorization.RoleAssignment(
                     f"{name}{plan.suffix()}-metrics-publisher",
-                    autoscale.metrics_publisher_args(scale_set.id, principal),
+                    autoscale.metrics_publisher_args(self.scale_sets[plan.role].id, self.identity.principal_id),
                     opts=child,
                 )
 

@@ -11,8 +11,9 @@ from gpufleet.bootstrap import AzureNode, NodeContext, encode_user_data, render_
 from gpufleet.context import GroupContext
 
 
-def node_context(ctx: GroupContext, image: AzureImage) -> NodeContext:
-    """What the bootstrap renderer needs. A scale set runs one VM size, the resolved primary."""
+def node_context(ctx: GroupContext, image: AzureImage, identity_client_id: str = "") -> NodeContext:
+    """What the bootstrap renderer needs. A scale set runs one VM size, the resolved primary.
+    ``identity_client_id`` is the group's user-assigned identity (the metrics agent's login)."""
     group = ctx.group
     return NodeContext(
         cloud="azure",
@@ -22,10 +23,11 @@ def node_context(ctx: GroupContext, image: AzureImage) -> NodeContext:
         rdma=group.rdma,
         image_has_driver=image.has_driver,
         image_driver_branch=image.base.driver_branch,
-        cloud_node=AzureNode(),
+        cloud_node=AzureNode(identity_client_id=identity_client_id),
     )
 
 
-def user_data(ctx: GroupContext, image: AzureImage) -> str:
+def user_data(ctx: GroupContext, image: AzureImage, identity_client_id: str = "") -> str:
     """Base64 custom data from the shared renderer (size-checked there)."""
-    return encode_user_data(render_cloud_config(ctx.group.bootstrap, node_context(ctx, image)), "azure")
+    node = node_context(ctx, image, identity_client_id)
+    return encode_user_data(render_cloud_config(ctx.group.bootstrap, node), "azure")

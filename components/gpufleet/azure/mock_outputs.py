@@ -44,6 +44,23 @@ def _scale_set(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any
             "principalId": _uuid("principal", rid),
             "tenantId": "00000000-0000-0000-0000-000000000000",
         }
+    if isinstance(identity, dict) and identity.get("type") == "UserAssigned":
+        # The response maps each identity id to its principal and client ids.
+        ids = identity.get("userAssignedIdentities") or []
+        out["identity"] = {
+            "type": "UserAssigned",
+            "userAssignedIdentities": {
+                i: {"principalId": _uuid("principal", i), "clientId": _uuid("clientId", i)} for i in ids
+            },
+        }
+    return out
+
+
+def _user_assigned_identity(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    out = _named("resourceName")(args, rid)
+    out["clientId"] = _uuid("clientId", rid)
+    out["principalId"] = _uuid("principal", rid)
+    out["tenantId"] = "00000000-0000-0000-0000-000000000000"
     return out
 
 
@@ -69,4 +86,5 @@ OUTPUTS: dict[str, OutputFn] = {
     "azure-native:compute:VirtualMachineScaleSet": _scale_set,
     "azure-native:monitor:AutoscaleSetting": _named("autoscaleSettingName"),
     "azure-native:authorization:RoleAssignment": _role_assignment,
+    "azure-native:managedidentity:UserAssignedIdentity": _user_assigned_identity,
 }

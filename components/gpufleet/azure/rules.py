@@ -9,16 +9,19 @@ from gpufleet.azure.image import image_problem
 from gpufleet.azure.layout import is_mixed
 from gpufleet.azure.schedule import DEFAULT_PROFILE, MAX_PROFILES, ScheduleError, cron_to_recurrence, windows_zone
 from gpufleet.azure.ssh import DISALLOWED_ADMIN_NAMES, key_problem
+from gpufleet.azure.tzlists import KNOWN_ZONES
 from gpufleet.catalog import Catalog, InstanceType
 from gpufleet.errors import Problem
+from gpufleet.metrics import AZURE_GPU_UTILIZATION
 from gpufleet.rules import CloudRules, generic_tag_problem
 from gpufleet.spec import GroupSpec
 
 # The InfiniBand network of RDMA sizes reserves this range [DOC: Microsoft Learn "High
 # performance computing VM sizes"].
 IB_RESERVED = ipaddress.ip_network("172.16.0.0/16")
-# A single placement group holds at most 100 VMs by default [SDK: VirtualMachineScaleSetArgs
-# docstring "single placement group, of max size 100 VMs"].
+# A single placement group holds at most 100 VMs by default, raisable to 300 by a support
+# request [SDK: VirtualMachineScaleSetArgs docstring "single placement group, of max size 100
+# VMs"; DOC: MicrosoftDocs/azure-compute-docs sizes-hpc, "100 VMs by default ... increased to 300"].
 SINGLE_PLACEMENT_GROUP_MAX = 100
 # With singlePlacementGroup false a scale set holds 0-1,000 VMs [DOC: Microsoft Learn
 # "Virtual Machine Scale Sets and placement groups"; infra-facts 5c. The same 1,000 for
@@ -56,7 +59,8 @@ def _rdma_problems(group: GroupSpec, path: str) -> list[Problem]:
             Problem(
                 f"{path}.capacity.max",
                 f"{group.capacity.max} is over {SINGLE_PLACEMENT_GROUP_MAX}: InfiniBand needs a single "
-                "placement group, which holds at most 100 VMs; split the group",
+                "placement group, which holds 100 VMs by default; Azure raises it to 300 on a support request "
+                "(HPC sizes doc), which gpufleet cannot see, so split the group",
             )
         )
     if group.network.create and ipaddress.ip_network(group.network.address_space).overlaps(IB_RESERVED):
@@ -178,14 +182,7 @@ def _schedule_problems(group: GroupSpec, path: str) -> list[Problem]:
         return []
     out: list[Problem] = []
     schedules = group.autoscaling.schedules
-    if 1 + len(schedules) > MAX_PROFILES:
-        out.append(
-            Problem(
-                f"{path}.autoscaling.schedules",
-                f"{len(schedules)} schedules plus the default profile exceed Azure's {MAX_PROFILES} autoscale "
-                f"profiles; keep at most {MAX_PROFILES - 1}",
-            )
-        )
+    needed = 1  # the default profile
     for i, s in enumerate(schedules):
         label = s.label(i)
         where = f"{path}.autoscaling.schedules[{i}]"
@@ -198,14 +195,31 @@ def _schedule_problems(group: GroupSpec, path: str) -> list[Problem]:
                 )
             )
         try:
-            cron_to_recurrence(s.cron)
+            needed += len(cron_to_recurrence(s.cron).start_times())
         except ScheduleError as e:
             out.append(Problem(f"{where}.cron", f"Azure cannot express schedule '{label}': {e}"))
         try:
             windows_zone(s.timezone)
         except ScheduleError as e:
             out.append(Problem(f"{where}.timezone", f"Azure cannot express schedule '{label}': {e}"))
+    if needed > MAX_PROFILES:
+        starts = ", ".join(f"'{s.label(i)}' {n}" for i, s in enumerate(schedules) if (n := _start_count(s.cron)) > 1)
+        out.append(
+            Problem(
+                f"{path}.autoscaling.schedules",
+                f"needs {needed} autoscale profiles (the default one plus one per start time of each schedule"
+                f"{'; start times: ' + starts if starts else ''}), over Azure's {MAX_PROFILES}: ARM takes one hour "
+                "and one minute per recurrence; use fewer schedules or fewer hours/minutes per cron",
+            )
+        )
     return out
+
+
+def _start_count(cron: str) -> int:
+    try:
+        return len(cron_to_recurrence(cron).start_times())
+    except ScheduleError:
+        return 0
 
 
 def _check(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
@@ -220,6 +234,70 @@ def _check(group: GroupSpec, path: str, types: list[InstanceType], catalog: Cata
     return out
 
 
+def _can_leave_zero(group: GroupSpec) -> bool:
+    """Some profile starts nodes with no metric to read: min >= 1, or a schedule's min or desired."""
+    scaling = group.autoscaling
+    schedules = scaling.schedules if scaling is not None else ()
+    return group.capacity.min >= 1 or any((s.min or 0) >= 1 or (s.desired or 0) >= 1 for s in schedules)
+
+
+def _autoscale_warnings(group: GroupSpec, path: str) -> list[Problem]:
+    scaling = group.autoscaling
+    if scaling is None or scaling.gpu_utilization_target is None:
+        return []
+    out: list[Problem] = []
+    if not _can_leave_zero(group):
+        # A metric rule needs a node to report: at 0 nodes there is no GPU metric, and the default
+        # profile's default is the minimum (0), so nothing starts a node again.
+        out.append(
+            Problem(
+                f"{path}.capacity.min",
+                "0 with a GPU utilisation target on Azure: a metric-only profile cannot scale out from zero nodes "
+                "(no node, no metric), so once the group scales in to 0 it stays there; set capacity.min to 1, or "
+                "add a schedule with min or desired >= 1 for the hours it must serve",
+            )
+        )
+    if not scaling.metric_published:
+        never = " No node will publish it while the group starts at 0 nodes." if group.capacity.desired == 0 else ""
+        out.append(
+            Problem(
+                f"{path}.autoscaling.metricPublished",
+                "false: the GPU rules are left out of the autoscale setting for now, because Azure refuses a rule on "
+                f"a custom metric that does not exist yet ('UnsupportedMetric'), and {AZURE_GPU_UTILIZATION.namespace}"
+                f"/{AZURE_GPU_UTILIZATION.name} exists only after a node has published it.{never} After the first "
+                "`pulumi up`, once the scale set shows the metric (portal: Metrics, that namespace), set "
+                "autoscaling.metricPublished: true and run `pulumi up` again "
+                "(docs/azure.md, 'GPU rules in two phases')",
+            )
+        )
+    return out
+
+
+def _zone_warnings(group: GroupSpec, path: str) -> list[Problem]:
+    """A Windows zone name on neither of the autoscale API's lists (azure/tzlists.py): a hint."""
+    out: list[Problem] = []
+    for i, s in enumerate(group.autoscaling.schedules if group.autoscaling is not None else ()):
+        try:
+            name = windows_zone(s.timezone)
+        except ScheduleError:
+            continue  # refused by _schedule_problems
+        if name not in KNOWN_ZONES:
+            out.append(
+                Problem(
+                    f"{path}.autoscaling.schedules[{i}].timezone",
+                    f"'{s.timezone}' maps to the Windows zone '{name}' (CLDR, via tzlocal), which is on neither the "
+                    "autoscale REST API's list of time zones nor Azure CLI's; Azure may refuse it. A zone with the "
+                    "same offsets and an older Windows name avoids the risk (e.g. 'America/Los_Angeles' for "
+                    "'America/Vancouver')",
+                )
+            )
+    return out
+
+
+def _warnings(group: GroupSpec, path: str, types: list[InstanceType], catalog: Catalog) -> list[Problem]:
+    return _autoscale_warnings(group, path) + _zone_warnings(group, path)
+
+
 RULES = CloudRules(
     cloud="azure",
     # Linux VM scale set names are 1-64 characters [DOC: Microsoft Learn "Naming rules and
@@ -232,4 +310,10 @@ RULES = CloudRules(
     zone_ok=_zone_ok,
     tag_problems=_tag_problem,
     check=_check,
+    warnings=_warnings,
+    # At most 50 tag name/value pairs per resource, resource group or subscription [DOC: Microsoft
+    # Learn azure-resource-manager/management/tag-resources, Limitations; contract rule
+    # azure.tags.max-50].
+    max_tags=50,
+    max_tags_source="Azure Resource Manager tag limit",
 )

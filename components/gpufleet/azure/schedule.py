@@ -9,6 +9,11 @@ Azure's ``RecurrentSchedule`` repeats weekly: a list of day names, a list of hou
 A profile only says when it *starts*; it runs until the next profile starts
 [DOC: Azure/azure-rest-api-specs monitor autoscale_API.json (2022-10-01), definitions
 RecurrentSchedule / Recurrence; MicrosoftDocs azure-docs autoscale-multiprofile.md].
+The model types hours and minutes as lists, but ARM takes exactly one of each ("invalid
+count for minutes specified. Specify only one value for minutes", quoted in
+Azure/azure-sdk-for-python#41643; MicrosoftDocs/azure-docs#42655; the azurerm provider
+limits both to one): a cron with several start times becomes one profile per start time
+(:meth:`WeeklyRecurrence.start_times`), rule ``azure.autoscale.recurrence-one-hour-one-minute``.
 """
 
 from __future__ import annotations
@@ -48,6 +53,17 @@ class WeeklyRecurrence:
     minutes: tuple[int, ...]
     time_zone: str
     """Windows time zone name, e.g. ``W. Europe Standard Time``."""
+
+    def start_times(self) -> tuple[tuple[int, int], ...]:
+        """Every (hour, minute) the cron starts at, in order: one Azure profile each."""
+        return tuple((h, m) for h in self.hours for m in self.minutes)
+
+
+def profile_name(label: str, recurrence: WeeklyRecurrence, hour: int, minute: int) -> str:
+    """The schedule's label for a single start time, ``<label>-HHMM`` for each of several."""
+    if len(recurrence.start_times()) == 1:
+        return label
+    return f"{label}-{hour:02d}{minute:02d}"
 
 
 def windows_zone(iana: str) -> str:

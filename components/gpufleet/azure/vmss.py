@@ -7,20 +7,19 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import compute
 
+from gpufleet.azure.identity import scale_set_identity
 from gpufleet.azure.image import AzureImage
 from gpufleet.azure.layout import ScaleSetPlan
 from gpufleet.azure.names import computer_name_prefix, scale_set_name
+from gpufleet.azure.security import security_profile
+from gpufleet.bootstrap import health
 from gpufleet.context import GroupContext
 from gpufleet.pricing import spot_caps
 from gpufleet.resolve import ResolvedGroup
 from gpufleet.spec import AccessSpec
 
-# The bootstrap's health endpoint on every node: plain HTTP on localhost. Same values as
-# gpufleet.bootstrap.health (HEALTH_PORT, HEALTH_PATH, HEALTH_PROTOCOL), which owns the
-# node side; tests/azure/test_builders.py fails if the two drift apart.
-HEALTH_PROTOCOL = "http"
-HEALTH_PORT = 8787
-HEALTH_PATH = "/healthz"
+# The bootstrap's health endpoint on every node (plain HTTP on localhost) is defined once, in
+# gpufleet.bootstrap.health (HEALTH_PORT, HEALTH_PATH, HEALTH_PROTOCOL), which owns the node side.
 
 # Application Health extension, Rich Health States (2.0) [DOC: MicrosoftDocs/azure-compute-docs
 # virtual-machine-scale-sets-health-extension.md]. The endpoint answers 2xx with
@@ -30,12 +29,12 @@ HEALTH_PATH = "/healthz"
 # until the grace period ends.
 HEALTH_EXTENSION = {"publisher": "Microsoft.ManagedServices", "type": "ApplicationHealthLinux", "version": "2.0"}
 # intervalInSeconds 5-60, numberOfProbes 1-24, gracePeriod up to 14400 s [same doc]. A state
-# flips after 3 x 10 s. Grace: the bootstrap gives up after 60 minutes
-# (gpufleet.bootstrap.health.BOOTSTRAP_DEADLINE_MINUTES) and then reports unhealthy itself;
-# 70 minutes leaves it room to say so.
+# flips after 3 x 10 s. Grace: the bootstrap gives up after its deadline
+# (health.BOOTSTRAP_DEADLINE_MINUTES, 60) and then reports unhealthy itself; 10 more minutes
+# leave it room to say so.
 HEALTH_INTERVAL_SECONDS = 10
 HEALTH_PROBES = 3
-HEALTH_GRACE_SECONDS = 70 * 60
+HEALTH_GRACE_SECONDS = (health.BOOTSTRAP_DEADLINE_MINUTES + 10) * 60
 
 # Rolling upgrades move model changes (image, cloud-init) through the set in batches
 # and stop when too many upgraded nodes turn unhealthy. Defaults are 20/20/20/PT0S; the
@@ -45,13 +44,19 @@ ROLLING_MAX_BATCH_PERCENT = 20
 ROLLING_MAX_UNHEALTHY_PERCENT = 20
 ROLLING_MAX_UNHEALTHY_UPGRADED_PERCENT = 20
 ROLLING_PAUSE = "PT2M"
+# maxUnhealthyInstancePercent takes 5-100 [SDK: RollingUpgradePolicy _validation in
+# azure-mgmt-compute v2024_11_01; the contract model walk checks it].
+ROLLING_PERCENT_MAX = 100
 
 # Automatic repairs replace a node the health extension reports Unhealthy or Unknown (never
-# Initializing), after a grace period of 10-90 minutes (default 10) that starts with each
-# create, reimage or other state change [DOC: azure-compute-docs
-# virtual-machine-scale-sets-automatic-instance-repairs.md]. 45 minutes on top of the
-# extension's Initializing state: GPU nodes install drivers and run checks at boot.
-REPAIR_GRACE_PERIOD = "PT45M"
+# Initializing), after a grace period of 10-90 minutes (default 10) that "starts after the state
+# change has completed" (create, reimage, ...) [DOC: azure-compute-docs
+# virtual-machine-scale-sets-automatic-instance-repairs.md; SDK: AutomaticRepairsPolicy.
+# grace_period docstring]. The extension's Initializing window (HEALTH_GRACE_SECONDS) already
+# covers the boot, so the repair grace is the minimum: whether Azure counts it from the end of
+# the create or from the end of Initializing (UNVERIFIED), a node that never turns healthy is
+# repaired 70 to 80 minutes after it boots (docs/azure.md).
+REPAIR_GRACE_PERIOD = "PT10M"
 
 # Spot try-and-restore; PT1H as in the REST spec example "CreateAScaleSetWithSpotRestorePolicy"
 # (allowed range UNVERIFIED). Azure disables it in scale sets that use autoscale [DOC:
@@ -94,12 +99,20 @@ def spot_max_price(resolved: ResolvedGroup) -> float:
     return cap
 
 
+def max_unhealthy_percent(nodes: int) -> int:
+    """The share of a set that may be unhealthy before a rolling upgrade stops: 20 %, raised so
+    one node always fits. With 20 % on 2-4 nodes a single bad node (25-50 %) would block every
+    rollout, including the one that fixes it."""
+    one_node = -(-100 // max(nodes, 1))  # ceil(100 / nodes)
+    return min(max(ROLLING_MAX_UNHEALTHY_PERCENT, one_node), ROLLING_PERCENT_MAX)
+
+
 def health_extension() -> compute.VirtualMachineScaleSetExtensionArgs:
     """The Application Health extension, probing the bootstrap's health endpoint on localhost."""
     settings: dict[str, Any] = {
-        "protocol": HEALTH_PROTOCOL,
-        "port": HEALTH_PORT,
-        "requestPath": HEALTH_PATH,
+        "protocol": health.HEALTH_PROTOCOL,
+        "port": health.HEALTH_PORT,
+        "requestPath": health.HEALTH_PATH,
         "intervalInSeconds": HEALTH_INTERVAL_SECONDS,
         "numberOfProbes": HEALTH_PROBES,
         "gracePeriod": HEALTH_GRACE_SECONDS,
@@ -121,7 +134,9 @@ def image_reference(image: AzureImage) -> compute.ImageReferenceArgs:
     return compute.ImageReferenceArgs(publisher=publisher, offer=offer, sku=sku, version=version)
 
 
-def _os_profile(name: str, access: AccessSpec, custom_data: str) -> compute.VirtualMachineScaleSetOSProfileArgs:
+def _os_profile(
+    name: str, access: AccessSpec, custom_data: pulumi.Input[str]
+) -> compute.VirtualMachineScaleSetOSProfileArgs:
     user = access.admin_username
     return compute.VirtualMachineScaleSetOSProfileArgs(
         computer_name_prefix=computer_name_prefix(name),
@@ -167,7 +182,8 @@ def scale_set_args(
     plan: ScaleSetPlan,
     *,
     image: AzureImage,
-    custom_data: str,
+    custom_data: pulumi.Input[str],
+    identity_id: pulumi.Input[str],
     rg_name: pulumi.Input[str],
     subnet_id: pulumi.Input[str],
     nic_nsg_id: pulumi.Input[str] | None,
@@ -197,7 +213,7 @@ def scale_set_args(
             ),
         ),
         network_profile=_network_profile(name, plan, subnet_id, nic_nsg_id),
-        security_profile=compute.SecurityProfileArgs(encryption_at_host=True),
+        security_profile=security_profile(resolved.primary.instance.name, image, group.encryption_at_host),
         extension_profile=compute.VirtualMachineScaleSetExtensionProfileArgs(extensions=[health_extension()]),
         # Boot diagnostics in managed storage: the serial log shows cloud-init failures.
         diagnostics_profile=compute.DiagnosticsProfileArgs(boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)),
@@ -232,8 +248,10 @@ def scale_set_args(
             mode=compute.UpgradeMode.ROLLING,
             rolling_upgrade_policy=compute.RollingUpgradePolicyArgs(
                 max_batch_instance_percent=ROLLING_MAX_BATCH_PERCENT,
-                max_unhealthy_instance_percent=ROLLING_MAX_UNHEALTHY_PERCENT,
-                max_unhealthy_upgraded_instance_percent=ROLLING_MAX_UNHEALTHY_UPGRADED_PERCENT,
+                max_unhealthy_instance_percent=max_unhealthy_percent(plan.capacity.maximum),
+                max_unhealthy_upgraded_instance_percent=max(
+                    ROLLING_MAX_UNHEALTHY_UPGRADED_PERCENT, max_unhealthy_percent(plan.capacity.maximum)
+                ),
                 pause_time_between_batches=ROLLING_PAUSE,
                 prioritize_unhealthy_instances=True,
             ),
@@ -241,9 +259,10 @@ def scale_set_args(
         automatic_repairs_policy=compute.AutomaticRepairsPolicyArgs(
             enabled=True, grace_period=REPAIR_GRACE_PERIOD, repair_action="Replace"
         ),
-        # System-assigned identity, no role assignments here (the autoscale module adds the
-        # one metrics role that GPU autoscaling needs, scoped to this scale set).
-        identity=compute.VirtualMachineScaleSetIdentityArgs(type=compute.ResourceIdentityType.SYSTEM_ASSIGNED),
+        # The group's user-assigned identity (Flexible sets take no system-assigned one: see
+        # gpufleet.azure.identity); no role assignments here (the component grants the one
+        # metrics role that GPU autoscaling needs, scoped to this scale set).
+        identity=scale_set_identity(identity_id),
         virtual_machine_profile=vm_profile,
     )
 

@@ -92,9 +92,12 @@ class AwsNode:
 class AzureNode:
     """What an Azure node needs beyond the common context (built by ``gpufleet.azure.launch``).
 
-    Nothing today: the scale set's health extension probes the endpoint that
-    ``gpufleet.bootstrap.health`` defines for every cloud, and the node finds its scale set
-    in instance metadata."""
+    The scale set's health extension probes the endpoint that ``gpufleet.bootstrap.health``
+    defines for every cloud, and the node finds its scale set in instance metadata."""
+
+    identity_client_id: str = ""
+    """Client id of the group's user-assigned identity: ``GPUFLEET_AZURE_CLIENT_ID``, which the
+    node gives Telegraf as ``AZURE_CLIENT_ID`` so its managed-identity login picks that identity."""
 
 
 @dataclass(frozen=True)
@@ -261,6 +264,8 @@ def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) ->
             "GPUFLEET_INFLUX_KEY_URL": influx.key_url,
             "GPUFLEET_INFLUX_KEY_FPR": influx.key_fingerprint,
         }
+        if isinstance(c, AzureNode) and c.identity_client_id:
+            env["GPUFLEET_AZURE_CLIENT_ID"] = c.identity_client_id
     else:
         cms = m.downloads["cms-agent"]
         env |= {"GPUFLEET_CMS_URL": cms.url.format(region=node.region), "GPUFLEET_CMS_VERSION": cms.version}

@@ -20,6 +20,7 @@ skipped instead of passing it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -168,6 +169,18 @@ def _autoscale_maximum(resources: Sequence[Resource]) -> dict[str, int]:
     return out
 
 
+def _identity_map(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """azure-native takes ``identity.userAssignedIdentities`` as a list of resource ids and sends
+    ARM's map ``{id: {}}`` [SDK: pulumi-azure-native VirtualMachineScaleSetIdentityArgs.
+    user_assigned_identities is a sequence of str; ARM: VirtualMachineScaleSetIdentity.
+    userAssignedIdentities is a map]. The model walk sees what ARM receives."""
+    identity = inputs.get("identity")
+    if not isinstance(identity, Mapping) or not isinstance(identity.get("userAssignedIdentities"), list):
+        return dict(inputs)
+    ids = identity["userAssignedIdentities"]
+    return {**inputs, "identity": {**identity, "userAssignedIdentities": {str(i): {} for i in ids}}}
+
+
 def requests(resources: Sequence[Resource]) -> list[Request]:
     """The ARM PUT of each azure-native resource, dependencies first."""
     mine = [r for r in resources if r.type.startswith(PREFIX)]
@@ -175,7 +188,7 @@ def requests(resources: Sequence[Resource]) -> list[Request]:
     out: list[Request] = []
     for r in dependency_order(mine):
         m = MAPPINGS.get(r.type)
-        inputs = _num(r.inputs)
+        inputs = _identity_map(_num(r.inputs))
         if r.type == RESOURCE_GROUP:
             body = {k: v for k, v in inputs.items() if k in ("location", "tags", "managedBy")}
             out.append(Request("azure", "Microsoft.Resources/resourceGroups:PUT", body, r.name, r.type))
@@ -264,6 +277,37 @@ def _flexible_identity(req: Request) -> Iterator[tuple[str, str]]:
         yield "identity.type", f"{kind!r} on a Flexible scale set; ARM allows UserAssigned or None"
 
 
+TRUSTED_LAUNCH_UNSUPPORTED = (
+    re.compile(r"^Standard_ND\d+asr_v4$", re.I),  # NDasrA100_v4
+    re.compile(r"^Standard_ND\d+amsr_A100_v4$", re.I),  # NDm_A100_v4
+    re.compile(r"^Standard_N[CVP]\d+r?(_Promo)?$", re.I),  # NC-, NV-, NP-series (Gen1 only)
+)
+"""Sizes Trusted Launch does not support (trusted-launch.md, GPU row). Written out here rather
+than imported from gpufleet.azure.security so the rule does not share the builder's decision."""
+
+
+@rule(
+    "azure.vmss.trusted-launch-size",
+    "azure",
+    [VMSS_OP],
+    "securityType TrustedLaunch only on a VM size that supports it",
+    "MicrosoftDocs/azure-compute-docs articles/virtual-machines/trusted-launch.md (ms.date 2025-04-21), GPU row: "
+    "NDasrA100_v4 and NDm_A100_v4 'currently not supported', NC/NV/NP series 'not supported'; ARM error 'The VM "
+    "size ... is not supported for creation of VMs and Virtual Machine Scale Set with 'TrustedLaunch' security "
+    "type' quoted in Azure/azure-cli#28005; read 2026-11-29",
+)
+def _trusted_launch_size(req: Request) -> Iterator[tuple[str, str]]:
+    profile = ((req.params.get("properties") or {}).get("virtualMachineProfile") or {}).get("securityProfile") or {}
+    size = str((req.params.get("sku") or {}).get("name", ""))
+    if str(profile.get("securityType", "")).lower() == "trustedlaunch" and any(
+        p.match(size) for p in TRUSTED_LAUNCH_UNSUPPORTED
+    ):
+        yield (
+            "properties.virtualMachineProfile.securityProfile.securityType",
+            f"TrustedLaunch on {size}, a size Trusted Launch does not support; leave securityType unset (Standard)",
+        )
+
+
 SINGLE_PLACEMENT_GROUP_MAX = 100
 """HPC sizes doc: a single placement group holds 100 VMs by default, 300 via a support request."""
 
@@ -284,12 +328,18 @@ def _single_placement_group(req: Request) -> Iterator[tuple[str, str]]:
         return
     capacity = _int((req.params.get("sku") or {}).get("capacity"))
     if capacity > SINGLE_PLACEMENT_GROUP_MAX:
-        yield "sku.capacity", f"{capacity} VMs in a single placement group; at most {SINGLE_PLACEMENT_GROUP_MAX}"
+        yield (
+            "sku.capacity",
+            f"{capacity} VMs in a single placement group; at most {SINGLE_PLACEMENT_GROUP_MAX} by default (300 "
+            "after a support request)",
+        )
     most = _int(req.context.get("autoscaleMaximum"))
     if most > SINGLE_PLACEMENT_GROUP_MAX:
         yield (
             "sku.capacity",
-            f"autoscale may grow this single-placement-group set to {most} VMs; at most {SINGLE_PLACEMENT_GROUP_MAX}",
+            f"autoscale may grow this single-placement-group set to {most} VMs; "
+            f"at most {SINGLE_PLACEMENT_GROUP_MAX} by "
+            "default (300 after a support request)",
         )
 
 

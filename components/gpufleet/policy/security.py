@@ -112,7 +112,9 @@ DISKS_SCHEMA = schema(
             "default": True,
             "description": (
                 "Azure: also require securityProfile.encryptionAtHost (temp disk and caches). Managed disks are "
-                "always encrypted at rest; this covers what that leaves out. Needs the EncryptionAtHost feature."
+                "always encrypted at rest; this covers what that leaves out. Needs the EncryptionAtHost feature. "
+                "A scale set that turns it off explicitly (gpufleet encryptionAtHost: false) passes on managed "
+                "disks' encryption at rest with platform or customer keys."
             ),
         },
     }
@@ -147,10 +149,18 @@ def _azure_disks(args: ResourceValidationArgs) -> list[str]:
     if p.present(vm, "storageProfile", "osDisk", "vhdContainers"):
         out.append("its OS disk is an unmanaged VHD: use a managed disk (managed disks are encrypted at rest)")
     config = settings(args.get_config(), DISKS_SCHEMA)
-    if config["requireEncryptionAtHost"] and p.flag(vm, "securityProfile", "encryptionAtHost") is not True:
+    at_host = p.get(vm, "securityProfile", "encryptionAtHost")
+    # Explicit false is the spec's opt-out (encryptionAtHost: false): the documented alternative is
+    # server-side encryption at rest, which every managed disk has with platform-managed keys, or
+    # customer-managed keys through a disk encryption set [DOC: Microsoft Learn "Server-side
+    # encryption of Azure Disk Storage": managed disks are encrypted by default; temp disks and
+    # caches only with encryption at host]. The unmanaged-VHD check above still applies.
+    if config["requireEncryptionAtHost"] and at_host is not True and at_host is not False:
         out.append(
-            "virtualMachineProfile.securityProfile.encryptionAtHost is not true, so temp disks and disk caches are "
-            "not encrypted: set it true (or requireEncryptionAtHost: false where the SKU or subscription lacks it)"
+            "virtualMachineProfile.securityProfile.encryptionAtHost is not set, so temp disks and disk caches are "
+            "not encrypted: set it true (needs 'az feature register --namespace Microsoft.Compute --name "
+            "EncryptionAtHost'), or set it false explicitly (gpufleet: encryptionAtHost: false) to rely on managed "
+            "disks' encryption at rest with platform or customer keys, which this policy then accepts"
         )
     return out
 

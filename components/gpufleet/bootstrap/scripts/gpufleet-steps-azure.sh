@@ -37,6 +37,13 @@ step_metrics_agent() {
   id=$(gpufleet-cloud azure-resource-id) || die "cannot read the scale set id from IMDS"
   mkdir -p "$R/etc/telegraf"
   sed "s#@GPUFLEET_AZURE_RESOURCE_ID@#$id#" "$R/etc/gpufleet/telegraf.conf.in" >"$R/etc/telegraf/telegraf.conf"
+  # The group's user-assigned identity: Telegraf's environment login reads AZURE_CLIENT_ID and
+  # asks IMDS for that identity's token (go-autorest auth GetMSI; UNVERIFIED against the packaged
+  # release). The deb's unit reads /etc/default/telegraf (UNVERIFIED).
+  if [[ -n ${GPUFLEET_AZURE_CLIENT_ID:-} ]]; then
+    mkdir -p "$R/etc/default"
+    printf 'AZURE_CLIENT_ID=%s\n' "$GPUFLEET_AZURE_CLIENT_ID" >"$R/etc/default/telegraf"
+  fi
   systemctl enable telegraf
   systemctl restart telegraf
 }
