@@ -24,6 +24,14 @@ from gpufleet.contract.base import Request
 # Operations moto 5.2.5 does not implement (no create_placement_group / start_instance_refresh
 # handler): those requests are checked by the model only.
 NOT_IN_MOTO = {"ec2.CreatePlacementGroup", "autoscaling.StartInstanceRefresh"}
+# moto 5.2.5 has no EC2 Image Builder backend (it answers 404 "Not yet implemented").
+NOT_IN_MOTO |= {
+    "imagebuilder.CreateComponent",
+    "imagebuilder.CreateImageRecipe",
+    "imagebuilder.CreateInfrastructureConfiguration",
+    "imagebuilder.CreateDistributionConfiguration",
+    "imagebuilder.CreateImage",
+}
 
 # operation -> the path of the created id in its response
 CREATED_ID: dict[str, tuple[str, ...]] = {
