@@ -16,6 +16,7 @@ AMI; the old AMI stays until Image Builder's retention (docs/images.md) removes 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 
 import pulumi
@@ -232,3 +233,10 @@ def image_args(
         image_tests_configuration=aws.imagebuilder.ImageImageTestsConfigurationArgs(image_tests_enabled=False),
         tags=dict(tag_map),
     )
+
+
+def build_timeouts(image: GpuImageSpec) -> pulumi.CustomTimeouts:
+    """How long ``pulumi up`` waits for the build: the assumed hours plus one hour. The
+    provider's default is 60 minutes (terraform-provider-aws internal/service/imagebuilder/
+    image.go: ``Create: schema.DefaultTimeout(60 * time.Minute)``, then waitImageStatusAvailable)."""
+    return pulumi.CustomTimeouts(create=f"{math.ceil(image.builder.hours * 60) + 60}m")

@@ -92,7 +92,9 @@ class GpuImage(pulumi.ComponentResource):
             f"{name}-dist", awsb.distribution_args(img, args.fleet, tags), opts=child
         )
         built = aws.imagebuilder.Image(
-            f"{name}-image", awsb.image_args(recipe.arn, infra.arn, dist.arn, tags), opts=child
+            f"{name}-image",
+            awsb.image_args(recipe.arn, infra.arn, dist.arn, tags),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(custom_timeouts=awsb.build_timeouts(img))),
         )
         self.image_ids = {
             region: built.output_resources.apply(lambda rs, r=region: _ami_in(rs, r)) for region in img.all_regions
