@@ -25,6 +25,7 @@ import yaml
 
 from gpufleet.aws.names import partition
 from gpufleet.bootstrap.images import build_base_image
+from gpufleet.imagebuild.cost import BUILD_HOURS_TAG
 from gpufleet.imagebuild.script import BUILD_SCRIPT, BuildBundle
 from gpufleet.spec import GpuImageSpec
 
@@ -180,7 +181,9 @@ def infrastructure_args(
         terminate_instance_on_failure=True,
         description=f"gpufleet image {image.name}: {b.instance_type} in {b.subnet_id}",
         resource_tags=dict(tag_map),  # the build instance and its volumes
-        tags=dict(tag_map),
+        # The assumed hours ride on the resource so the budget policy can price a build
+        # (gpufleet.policy.images.build_costs).
+        tags={**tag_map, BUILD_HOURS_TAG: f"{b.hours:g}"},
     )
 
 

@@ -15,6 +15,10 @@ from gpufleet.catalog import Catalog
 from gpufleet.pricing.price import on_demand_quote, to_usd
 from gpufleet.spec import GpuImageSpec
 
+BUILD_HOURS_TAG = "gpufleet-build-hours"
+"""Tag on an image's infrastructure configuration: the build hours the spec assumes
+(``builder.hours``), so the budget policy prices a build from the resources alone."""
+
 
 @dataclass(frozen=True)
 class BuildCost:
