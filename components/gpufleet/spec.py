@@ -397,6 +397,11 @@ class GpuImageSpec(_Model):
     base image (default: the cloud's plain Ubuntu, so the pinned driver is what gets installed)."""
     builder: BuilderSpec
     """The build instance."""
+    retain: Annotated[int, Field(ge=1, le=1000)] = 3
+    """Image versions kept by the retention (lifecycle) policy: older ones are deleted with their
+    snapshots, except those launched recently (``retainLaunchedDays``)."""
+    retain_launched_days: Annotated[int, Field(ge=1, le=365)] = 30
+    """Never delete a version any instance launched from in this many days (a rollback target)."""
     tags: dict[str, str] = {}
     """Extra tags on the image and its build resources (merged over the fleet's)."""
 

@@ -60,6 +60,7 @@ def test_template_is_contract_clean_and_every_imagebuilder_type_is_mapped(planne
         "imagebuilder.CreateInfrastructureConfiguration",
         "imagebuilder.CreateDistributionConfiguration",
         "imagebuilder.CreateImage",
+        "imagebuilder.CreateLifecyclePolicy",
     } <= ops
     assert {r.type for r in planned if r.type.startswith("aws:imagebuilder/")} == set(BUILDERS)
 
@@ -111,3 +112,20 @@ def test_an_input_the_mapping_does_not_know_is_a_finding(planned: list[CapturedR
 def test_a_missing_infrastructure_configuration_is_a_shape_finding(planned: list[CapturedResource]) -> None:
     bad = mutated(planned, "aws:imagebuilder/image:Image", lambda i: i.pop("infrastructureConfigurationArn"))
     assert_fires(findings(bad), "aws.model.shape")
+
+
+def test_retention_selects_exactly_the_images_this_build_tags(planned: list[CapturedResource]) -> None:
+    reqs = {q.operation: q.params for q in aws.requests(planned) if q.operation.startswith("imagebuilder.")}
+    life = reqs["imagebuilder.CreateLifecyclePolicy"]
+    selected = life["resourceSelection"]["tagMap"]
+    assert selected.items() <= reqs["imagebuilder.CreateImage"]["tags"].items()  # the policy finds our image
+    (detail,) = life["policyDetails"]
+    assert detail["filter"] == {"type": "COUNT", "value": 3}
+    assert detail["action"] == {"type": "DELETE", "includeResources": {"amis": True, "snapshots": True}}
+    assert detail["exclusionRules"]["amis"]["lastLaunched"] == {"unit": "DAYS", "value": 30}
+
+
+def test_an_unknown_lifecycle_filter_is_an_enum_finding(planned: list[CapturedResource]) -> None:
+    t = "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy"
+    bad = mutated(planned, t, lambda i: i["policyDetails"][0]["filter"].update(type="NEWEST"))
+    assert_fires(findings(bad), "aws.model.enum", "policyDetails[0].filter.type")

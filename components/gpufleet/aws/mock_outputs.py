@@ -161,6 +161,10 @@ def imagebuilder_infrastructure(args: pulumi.runtime.MockResourceArgs, rid: str)
     }
 
 
+def imagebuilder_lifecycle(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"arn": _imagebuilder_arn(args, "lifecycle-policy", rid, version=False), "name": _name(args, rid)}
+
+
 _DISTRIBUTION_REGIONS: dict[str, list[str]] = {}
 """Distribution configuration ARN -> its regions, so the mock Image reports an AMI in each (the
 real service does; a mock Image sees only the configuration's ARN)."""
@@ -211,4 +215,5 @@ OUTPUTS: dict[str, Outputs] = {
     "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration": imagebuilder_infrastructure,
     "aws:imagebuilder/distributionConfiguration:DistributionConfiguration": imagebuilder_distribution,
     "aws:imagebuilder/image:Image": imagebuilder_image,
+    "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy": imagebuilder_lifecycle,
 }

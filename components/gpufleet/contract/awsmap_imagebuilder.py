@@ -81,11 +81,17 @@ def image(r: Resource, g: Graph) -> Mapped:
     return m
 
 
+def lifecycle_policy(r: Resource, g: Graph) -> Mapped:
+    # lifecycle_policy.go (plugin framework, AutoFlex): the inputs' names are the API's.
+    return _with_name(r, "imagebuilder.CreateLifecyclePolicy", _inputs(r), {})
+
+
 BUILDERS: dict[str, Builder] = {
     "aws:imagebuilder/component:Component": component,
     "aws:imagebuilder/imageRecipe:ImageRecipe": image_recipe,
     "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration": infrastructure_configuration,
     "aws:imagebuilder/distributionConfiguration:DistributionConfiguration": distribution_configuration,
     "aws:imagebuilder/image:Image": image,
+    "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy": lifecycle_policy,
 }
 """pulumi-aws imagebuilder type token -> the requests its create sends."""

@@ -243,3 +243,64 @@ def build_timeouts(image: GpuImageSpec) -> pulumi.CustomTimeouts:
     provider's default is 60 minutes (terraform-provider-aws internal/service/imagebuilder/
     image.go: ``Create: schema.DefaultTimeout(60 * time.Minute)``, then waitImageStatusAvailable)."""
     return pulumi.CustomTimeouts(create=f"{math.ceil(image.builder.hours * 60) + 60}m")
+
+
+LIFECYCLE_POLICY = "service-role/EC2ImageBuilderLifecycleExecutionPolicy"
+"""The AWS managed policy lifecycle management runs with (path ``/service-role/``, as moto 5.2.5's
+managed-policy data lists it) [DOC: EC2 Image Builder User Guide, "Prerequisites for lifecycle
+management"]."""
+
+
+def lifecycle_role_args(image: GpuImageSpec, tag_map: Mapping[str, str]) -> aws.iam.RoleArgs:
+    """The role Image Builder's lifecycle management assumes to delete old versions."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "imagebuilder.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    return aws.iam.RoleArgs(
+        assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}, sort_keys=True),
+        description=f"gpufleet image retention for {image.name}",
+        tags=dict(tag_map),
+    )
+
+
+def lifecycle_policy_arn(region: str) -> str:
+    return f"arn:{partition(region)}:iam::aws:policy/{LIFECYCLE_POLICY}"
+
+
+def lifecycle_args(
+    image: GpuImageSpec, role_arn: pulumi.Input[str], tag_map: Mapping[str, str]
+) -> aws.imagebuilder.LifecyclePolicyArgs:
+    """Retention: keep the ``retain`` newest images of this image (selected by its
+    ``gpufleet-image`` tag), delete older ones with their AMIs and snapshots, and never one an
+    instance launched from in ``retainLaunchedDays`` [SDK: aws.imagebuilder.LifecyclePolicy;
+    botocore imagebuilder CreateLifecyclePolicy: filter COUNT, exclusionRules.amis.lastLaunched]."""
+    return aws.imagebuilder.LifecyclePolicyArgs(
+        execution_role=role_arn,
+        resource_type="AMI_IMAGE",
+        status="ENABLED",
+        description=f"gpufleet image {image.name}: keep {image.retain} versions",
+        resource_selection=aws.imagebuilder.LifecyclePolicyResourceSelectionArgs(
+            tag_map={"gpufleet-image": image.name, "gpufleet-fleet": tag_map["gpufleet-fleet"]}
+        ),
+        policy_details=[
+            aws.imagebuilder.LifecyclePolicyPolicyDetailArgs(
+                action=aws.imagebuilder.LifecyclePolicyPolicyDetailActionArgs(
+                    type="DELETE",
+                    include_resources=aws.imagebuilder.LifecyclePolicyPolicyDetailActionIncludeResourcesArgs(
+                        amis=True, snapshots=True
+                    ),
+                ),
+                filter=aws.imagebuilder.LifecyclePolicyPolicyDetailFilterArgs(type="COUNT", value=image.retain),
+                exclusion_rules=aws.imagebuilder.LifecyclePolicyPolicyDetailExclusionRulesArgs(
+                    amis=aws.imagebuilder.LifecyclePolicyPolicyDetailExclusionRulesAmisArgs(
+                        last_launched=aws.imagebuilder.LifecyclePolicyPolicyDetailExclusionRulesAmisLastLaunchedArgs(
+                            unit="DAYS", value=image.retain_launched_days
+                        )
+                    )
+                ),
+            )
+        ],
+        tags=dict(tag_map),
+    )

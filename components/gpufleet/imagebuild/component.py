@@ -96,6 +96,14 @@ class GpuImage(pulumi.ComponentResource):
             awsb.image_args(recipe.arn, infra.arn, dist.arn, tags),
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(custom_timeouts=awsb.build_timeouts(img))),
         )
+        # Retention: Image Builder's lifecycle management deletes old versions (docs/images.md).
+        keeper = aws.iam.Role(f"{name}-retention", awsb.lifecycle_role_args(img, tags), opts=child)
+        aws.iam.RolePolicyAttachment(
+            f"{name}-retention",
+            aws.iam.RolePolicyAttachmentArgs(role=keeper.name, policy_arn=awsb.lifecycle_policy_arn(img.region)),
+            opts=child,
+        )
+        aws.imagebuilder.LifecyclePolicy(f"{name}-retention", awsb.lifecycle_args(img, keeper.arn, tags), opts=child)
         self.image_ids = {
             region: built.output_resources.apply(lambda rs, r=region: _ami_in(rs, r)) for region in img.all_regions
         }
