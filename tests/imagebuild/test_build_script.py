@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from gpufleet.context import GroupContext
 from gpufleet.imagebuild.script import build_bundle
 from gpufleet.resolve import resolve_group
 from gpufleet.validation import validate_fleet
+from helpers import require_cloud_init
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "stacks" / "Pulumi.aws-images-l4.yaml"
 
@@ -163,3 +165,17 @@ def test_an_unknown_mode_is_refused(catalog: Catalog, tmp_path: Path) -> None:
     node.set_env(GPUFLEET_MODE="rebuild")
     r = node.run("gpufleet-bootstrap", STUB_TYPE="g6.xlarge")
     assert r.returncode != 0 and "unknown GPUFLEET_MODE 'rebuild'" in r.stdout + r.stderr
+
+
+def test_baked_user_data_is_valid_cloud_config(catalog: Catalog, tmp_path: Path) -> None:
+    exe = shutil.which("cloud-init")
+    require_cloud_init(None if exe else "the 'cloud-init' command")  # never a silent pass
+    assert exe is not None
+    spec = validate_fleet(raw_fleet(), catalog).spec
+    g = spec.groups[0]
+    ctx = GroupContext(fleet=spec, resolved=resolve_group(g, catalog), catalog=catalog)
+    f = tmp_path / "baked.yaml"
+    f.write_bytes(base64.b64decode(launch.user_data(ctx, image_for(ctx, "ami-0123456789abcdef0"))))
+    out = subprocess.run([exe, "schema", "--config-file", str(f)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "Valid cloud-config" in out.stdout, (out.stdout, out.stderr)
+    assert len(f.read_bytes()) < 4096  # settings only (1,827 B measured); the default image's is ~16 KB
