@@ -129,3 +129,42 @@ def test_an_unknown_lifecycle_filter_is_an_enum_finding(planned: list[CapturedRe
     t = "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy"
     bad = mutated(planned, t, lambda i: i["policyDetails"][0]["filter"].update(type="NEWEST"))
     assert_fires(findings(bad), "aws.model.enum", "policyDetails[0].filter.type")
+
+
+VARIANTS = {
+    # EFA image for p5 (fabric manager + EFA installer in the bundle), copied to a second region.
+    "p5-efa-two-regions": (
+        {"instanceTypes": ["p5.48xlarge"], "rdma": True, "regions": ["us-west-2"], "bootstrap": {"cuda": "12.8"}},
+        {
+            "region": "us-west-2",
+            "zones": ["us-west-2a"],
+            "rdma": True,
+            "gpu": {"instanceTypes": ["p5.48xlarge"]},
+            "bootstrap": {"cuda": "12.8", "image": {"name": "l4-r580"}},
+        },
+    ),
+    "ubuntu-24.04-no-dcgm": (
+        {"bootstrap": {"os": "ubuntu-24.04", "dcgm": False}},
+        {"bootstrap": {"os": "ubuntu-24.04", "dcgm": False, "image": {"name": "l4-r580"}}},
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_image_variants_plan_contract_clean(variant: str) -> None:
+    from contract_cases import plan_fleet, template_fleet
+
+    image_over, group_over = VARIANTS[variant]
+    fleet = copy.deepcopy(template_fleet(STACK))
+    img, group = fleet["images"][0], fleet["groups"][0]
+    img.update({k: v for k, v in image_over.items() if k != "bootstrap"})
+    img["bootstrap"].update(image_over.get("bootstrap", {}))
+    group.update({k: v for k, v in group_over.items() if k != "bootstrap"})
+    group["bootstrap"].update(group_over.get("bootstrap", {}))
+    if "gpu" in group_over:
+        group.pop("market")
+    run = plan_fleet(fleet, stack=f"contract-{variant}")
+    report = check_plan(run.resources)
+    assert report.findings == [] and report.unmapped_types == []
+    lts = [r for r in run.resources if r.type == "aws:ec2/launchTemplate:LaunchTemplate"]
+    assert lts and all(str(r.inputs["imageId"]).startswith("ami-") for r in lts)
