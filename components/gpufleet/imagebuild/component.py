@@ -7,7 +7,7 @@ to the groups booting the image (``bootstrap.image.name``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,15 @@ def _ami_in(resources: Any, region: str) -> str:
                 got = ami.get("image") if isinstance(ami, Mapping) else getattr(ami, "image", None)
                 return str(got)
     raise ValueError(f"the image build distributed no AMI to {region}")
+
+
+def _ami_reader(region: str) -> Callable[[Any], str]:
+    """``outputResources`` -> the AMI id in ``region`` (a named function: mypy types it)."""
+
+    def read(resources: Any) -> str:
+        return _ami_in(resources, region)
+
+    return read
 
 
 class GpuImage(pulumi.ComponentResource):
@@ -104,9 +113,7 @@ class GpuImage(pulumi.ComponentResource):
             opts=child,
         )
         aws.imagebuilder.LifecyclePolicy(f"{name}-retention", awsb.lifecycle_args(img, keeper.arn, tags), opts=child)
-        self.image_ids = {
-            region: built.output_resources.apply(lambda rs, r=region: _ami_in(rs, r)) for region in img.all_regions
-        }
+        self.image_ids = {region: built.output_resources.apply(_ami_reader(region)) for region in img.all_regions}
         self.outputs = {
             "cloud": img.cloud,
             "imageIds": self.image_ids,
