@@ -23,3 +23,5 @@ for warning in validated.warnings:
 fleet = GpuFleet(validated.spec.name, validated.spec)
 pulumi.export("fleet", validated.spec.model_dump(mode="json", by_alias=True, exclude_none=True))
 pulumi.export("groups", fleet.groups_outputs)
+if fleet.images:
+    pulumi.export("images", {name: img.outputs for name, img in fleet.images.items()})

@@ -32,7 +32,11 @@ class CloudModule(Protocol):
     def provider(self, name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource: ...
 
     def build(
-        self, ctx: GroupContext, provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions
+        self,
+        ctx: GroupContext,
+        provider: pulumi.ProviderResource,
+        opts: pulumi.ResourceOptions,
+        baked_image_id: pulumi.Input[str] | None = None,
     ) -> pulumi.ComponentResource: ...
 
 
@@ -48,6 +52,8 @@ class GpuFleet(pulumi.ComponentResource):
     """The per-group components, by group name."""
     groups_outputs: pulumi.Output[dict[str, Any]]
     """Each group's registered outputs (ids, names), by group name."""
+    images: dict[str, Any]
+    """The baked images (``gpufleet.imagebuild.component.GpuImage``), by image name."""
 
     def __init__(
         self,
@@ -61,13 +67,31 @@ class GpuFleet(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         providers: dict[tuple[str, str], pulumi.ProviderResource] = {}
         self.groups = {}
+        self.images = {}
+
+        def provider_for(cloud: str, region: str) -> pulumi.ProviderResource:
+            if (cloud, region) not in providers:
+                providers[(cloud, region)] = cloud_module(cloud).provider(
+                    f"{spec.name}-{cloud}-{region}", region, child
+                )
+            return providers[(cloud, region)]
+
+        if spec.images:  # imports the image builders' SDKs only for fleets that bake images
+            from gpufleet.imagebuild.component import GpuImage, GpuImageArgs
+
+            for img in spec.images:
+                args = GpuImageArgs(img, spec.name, spec.tags, cat, provider_for(img.cloud, img.region))
+                self.images[img.name] = GpuImage(f"{spec.name}-{img.name}", args, child)
         for group in spec.groups:
             module = cloud_module(group.cloud)
-            key = (group.cloud, group.region)
-            if key not in providers:
-                providers[key] = module.provider(f"{spec.name}-{group.cloud}-{group.region}", group.region, child)
+            provider = provider_for(group.cloud, group.region)
             ctx = GroupContext(fleet=spec, resolved=resolve_group(group, cat), catalog=cat)
-            self.groups[group.name] = module.build(ctx, providers[key], child)
+            baked = group.bootstrap.image.name if group.bootstrap.image is not None else None
+            if baked is not None:
+                image_id = self.images[baked].image_ids[group.region]
+                self.groups[group.name] = module.build(ctx, provider, child, baked_image_id=image_id)
+            else:
+                self.groups[group.name] = module.build(ctx, provider, child)
         self.groups_outputs = pulumi.Output.from_input(
             {name: cast(GroupOutputs, comp).outputs for name, comp in self.groups.items()}
         )

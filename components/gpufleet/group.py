@@ -25,6 +25,9 @@ class GroupArgs:
     """The validated, resolved group and the fleet it belongs to."""
     provider: pulumi.ProviderResource
     """The group's explicit regional provider; every child uses it, never the ambient default."""
+    baked_image_id: pulumi.Input[str] | None = None
+    """The image id of a baked image (``bootstrap.image.name``) in the group's region: an output
+    of the fleet's ``GpuImage`` (AWS only so far)."""
 
 
 COMMON_OUTPUTS: dict[str, str] = {

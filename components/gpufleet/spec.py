@@ -273,13 +273,20 @@ class ImageSpec(_Model):
     """AMI id, Azure image URN (publisher:offer:sku:version) or Alibaba image id."""
     ssm_parameter: str | None = None
     """AWS only: an SSM parameter resolved at launch (``resolve:ssm:``)."""
+    name: str | None = None
+    """A baked image of this fleet (``images[].name``): nodes boot it and only verify and start
+    its driver stack, whose versions the group's bootstrap must match."""
     driver_included: bool = False
     """The image already ships the NVIDIA driver; bootstrap then checks instead of installing."""
 
     @model_validator(mode="after")
     def _one(self) -> ImageSpec:
-        if (self.id is None) == (self.ssm_parameter is None):
-            raise ValueError("give exactly one of 'id' or 'ssmParameter'")
+        if sum(x is not None for x in (self.id, self.ssm_parameter, self.name)) != 1:
+            raise ValueError("give exactly one of 'id', 'ssmParameter' or 'name'")
+        if self.name is not None and self.driver_included:
+            raise ValueError(
+                "'driverIncluded' applies to 'id' and 'ssmParameter'; a baked image ('name') records its stack"
+            )
         return self
 
 
@@ -372,6 +379,57 @@ class AlicloudFleetSpec(_Model):
     """Which site bills the account: ``china`` (aliyun.com, CNY) or ``international``
     (alibabacloud.com, USD). ESS reads spot price limits in the account's currency, and the
     catalog holds China-site CNY list prices, so caps are converted for ``international``."""
+class BuilderSpec(_Model):
+    """The temporary instance a cloud's image builder runs the build on."""
+
+    instance_type: Annotated[str, Field(min_length=1)]
+    """A GPU instance type priced in the image's region, e.g. ``g6.xlarge``: the build loads the
+    driver it installs, which needs a GPU (a small one is enough)."""
+    subnet_id: Annotated[str, Field(min_length=1)]
+    """A private subnet (no public IP on launch) with egress to the package repositories."""
+    security_group_ids: tuple[Annotated[str, Field(min_length=1)], ...] = Field(min_length=1)
+    """Security groups of the build instance: egress only."""
+    hours: Annotated[float, Field(gt=0, le=24)] = 1.0
+    """Assumed build duration for the cost estimate (an assumption, not a measurement: set it
+    from your builds' logs)."""
+
+
+class GpuImageSpec(_Model):
+    """A machine image baked with the pinned GPU stack, built at ``pulumi up`` by the cloud's image builder."""
+
+    name: Name
+    """Image name, unique in the fleet; groups reference it as ``bootstrap.image.name``."""
+    cloud: Literal["aws", "azure", "alicloud"]
+    """Cloud the image is built in."""
+    region: str
+    """Region the build runs in."""
+    regions: tuple[str, ...] = ()
+    """More regions the image is copied to (AWS distribution); groups may use it there too."""
+    instance_types: tuple[Annotated[str, Field(min_length=1)], ...] = Field(min_length=1)
+    """Instance types the image targets: their GPUs and families decide the driver modules,
+    fabric manager and NVLSM, checked against the driver matrix. Groups on the image must
+    launch only these."""
+    rdma: bool = False
+    """Bake the RDMA stack (AWS: EFA installer with aws-ofi-nccl)."""
+    bootstrap: BootstrapSpec = BootstrapSpec()
+    """The stack baked in: os, driver, cuda, containerToolkit, dcgm, healthCheck; ``image`` is the
+    base image (default: the cloud's plain Ubuntu, so the pinned driver is what gets installed)."""
+    builder: BuilderSpec
+    """The build instance."""
+    retain: Annotated[int, Field(ge=1, le=1000)] = 3
+    """Image versions kept by the retention (lifecycle) policy: older ones are deleted with their
+    snapshots, except those launched recently (``retainLaunchedDays``)."""
+    retain_launched_days: Annotated[int, Field(ge=1, le=365)] = 30
+    """Never delete a version any instance launched from in this many days (a rollback target)."""
+    tags: dict[str, str] = {}
+    """Extra tags on the image and its build resources (merged over the fleet's)."""
+
+    _name = field_validator("name")(_check_name)
+
+    @property
+    def all_regions(self) -> tuple[str, ...]:
+        """The build region, then each distribution region once."""
+        return tuple(dict.fromkeys((self.region, *self.regions)))
 
 
 class FleetSpec(_Model):
@@ -385,8 +443,14 @@ class FleetSpec(_Model):
     """The node groups."""
     alicloud: AlicloudFleetSpec | None = None
     """Alibaba Cloud account settings; ``billing`` is required when an Alibaba group caps spot."""
+    images: tuple[GpuImageSpec, ...] = ()
+    """Baked GPU images that groups boot from (``bootstrap.image.name``)."""
 
     _name = field_validator("name")(_check_name)
+
+    def image(self, name: str) -> GpuImageSpec | None:
+        """The fleet's baked image called ``name``, if any."""
+        return next((i for i in self.images if i.name == name), None)
 
     def group(self, name: str) -> GroupSpec:
         for g in self.groups:

@@ -25,11 +25,12 @@ from gpufleet.capabilities import capabilities, key_problems, subnet_problems
 from gpufleet.catalog import CLOUD_RDMA, Catalog, Cloud, GpuNameError, InstanceType, load_catalog
 from gpufleet.catalog.models import RdmaKind
 from gpufleet.errors import ConfigError, Problem
+from gpufleet.imagebuild.validate import group_image_problems, image_problems
 from gpufleet.pricing import cap_problems
 from gpufleet.pricing.price import is_priced
 from gpufleet.resolve import candidate_types
 from gpufleet.rules import CloudRules
-from gpufleet.spec import FleetSpec, GroupSpec
+from gpufleet.spec import FleetSpec, GpuImageSpec, GroupSpec
 from gpufleet.suggest import did_you_mean, one_of
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_:-]*$")
@@ -82,10 +83,13 @@ def validate_fleet(raw: object, catalog: Catalog | None = None, source: str | No
                 problems += _shape_bad_group_problems(raw_groups[i], i, problems, str(fleet_name), raw, cat)
         problems.sort(key=lambda p: _sort_key(p.path))
 
+    images = _images(raw.get("images"))
+    problems += image_problems(images, cat)
+
     raw_tags = raw.get("tags")
     tags: Mapping[str, Any] = raw_tags if isinstance(raw_tags, Mapping) else {}
     for i, group in groups:
-        p, w = _group_problems(group, f"groups[{i}]", str(fleet_name), tags, cat)
+        p, w = _group_problems(group, f"groups[{i}]", str(fleet_name), tags, cat, images)
         problems += p
         warnings += w
 
@@ -95,6 +99,19 @@ def validate_fleet(raw: object, catalog: Catalog | None = None, source: str | No
     if problems:
         raise ConfigError(problems, source)
     return Validated(spec=FleetSpec.model_validate(raw, by_name=False), warnings=tuple(warnings))
+
+
+def _images(raw: object) -> tuple[GpuImageSpec, ...]:
+    """The shape-valid entries of ``images`` (the others are already reported)."""
+    if not isinstance(raw, Sequence) or isinstance(raw, str):
+        return ()
+    out = []
+    for entry in raw:
+        try:
+            out.append(GpuImageSpec.model_validate(entry, by_name=False))
+        except ValidationError:
+            continue
+    return tuple(out)
 
 
 def _sort_key(path: str) -> tuple[int, str]:
@@ -131,7 +148,7 @@ def _shape_bad_group_problems(
         return _raw_group_problems(g, path, cat)
     raw_tags = raw.get("tags")
     tags: Mapping[str, Any] = raw_tags if isinstance(raw_tags, Mapping) else {}
-    problems, _ = _group_problems(group, path, fleet_name, tags, cat)
+    problems, _ = _group_problems(group, path, fleet_name, tags, cat, _images(raw.get("images")))
     # A key at the wrong level (``count`` beside ``gpu``) is reported once, where it stands: its
     # absence from the right level (``gpu.count``) is the same mistake, not a second problem.
     return [
@@ -302,7 +319,12 @@ def _show(value: object) -> str:
 
 
 def _group_problems(
-    g: GroupSpec, path: str, fleet_name: str, fleet_tags: Mapping[str, Any], cat: Catalog
+    g: GroupSpec,
+    path: str,
+    fleet_name: str,
+    fleet_tags: Mapping[str, Any],
+    cat: Catalog,
+    images: tuple[GpuImageSpec, ...] = (),
 ) -> tuple[list[Problem], list[Problem]]:
     rules = RULES[g.cloud]
     problems: list[Problem] = []
@@ -374,8 +396,11 @@ def _group_problems(
             problems += rules.check(g, path, types, cat)
         if rules.warnings is not None:
             warnings += rules.warnings(g, path, types, cat)
-        problems += check_bootstrap(g, types, path)  # driver / CUDA / fabric manager matrix
-        warnings += bootstrap_warnings(g, types, path)  # an image driver newer than the pin
+        image_ref = group_image_problems(g, path, types, images)  # a baked image: its cloud, region, stack
+        problems += image_ref
+        if not any(p.path.endswith("bootstrap.image.name") for p in image_ref):
+            problems += check_bootstrap(g, types, path, images)  # driver / CUDA / fabric manager matrix
+            warnings += bootstrap_warnings(g, types, path, images)  # an image driver newer than the pin
         if region_ok and not any(is_priced(cat, g.cloud, t.name, g.region) for t in types):
             warnings.append(
                 Problem(

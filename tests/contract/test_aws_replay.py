@@ -24,6 +24,15 @@ from gpufleet.contract.base import Request
 # Operations moto 5.2.5 does not implement (no create_placement_group / start_instance_refresh
 # handler): those requests are checked by the model only.
 NOT_IN_MOTO = {"ec2.CreatePlacementGroup", "autoscaling.StartInstanceRefresh"}
+# moto 5.2.5 has no EC2 Image Builder backend (it answers 404 "Not yet implemented").
+NOT_IN_MOTO |= {
+    "imagebuilder.CreateComponent",
+    "imagebuilder.CreateImageRecipe",
+    "imagebuilder.CreateInfrastructureConfiguration",
+    "imagebuilder.CreateDistributionConfiguration",
+    "imagebuilder.CreateImage",
+    "imagebuilder.CreateLifecyclePolicy",
+}
 
 # operation -> the path of the created id in its response
 CREATED_ID: dict[str, tuple[str, ...]] = {
@@ -41,12 +50,13 @@ CREATED_ID: dict[str, tuple[str, ...]] = {
 MANAGED = "arn:aws:iam::aws:policy/"
 
 
-def _managed_policy_names() -> set[str]:
+def _managed_policy_paths() -> dict[str, str]:
+    """Managed policy name -> its path ("/" or "/service-role/", ...) in moto's data."""
     import json
 
     from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-    return set(json.loads(aws_managed_policies_data))
+    return {name: str(p.get("Path", "/")) for name, p in json.loads(aws_managed_policies_data).items()}
 
 
 MOTO_CONFIG: Any = {"iam": {"load_aws_managed_policies": False}}
@@ -84,7 +94,9 @@ def replay(requests: list[Request]) -> tuple[list[str], dict[str, Any] | None]:
             continue
         arn = str(req.params.get("PolicyArn", ""))
         if req.operation == "iam.AttachRolePolicy" and arn.startswith(MANAGED):
-            assert arn[len(MANAGED) :] in _managed_policy_names(), arn
+            # "service-role/X" names X under the path /service-role/ (as moto's data records it).
+            path, _, name = arn[len(MANAGED) :].rpartition("/")
+            assert _managed_policy_paths().get(name) == f"/{path}/".replace("//", "/"), arn
             continue
         service, op = req.operation.split(".", 1)
         client = clients.setdefault(service, boto3.client(service, region_name=region))  # type: ignore[call-overload]

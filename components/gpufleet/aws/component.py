@@ -26,8 +26,13 @@ def provider(name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.Pro
     return aws.Provider(name, aws.ProviderArgs(region=region), opts=opts)
 
 
-def build(ctx: GroupContext, provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions) -> AwsGpuGroup:
-    return AwsGpuGroup(ctx.name, GroupArgs(ctx, provider), opts)
+def build(
+    ctx: GroupContext,
+    provider: pulumi.ProviderResource,
+    opts: pulumi.ResourceOptions,
+    baked_image_id: pulumi.Input[str] | None = None,
+) -> AwsGpuGroup:
+    return AwsGpuGroup(ctx.name, GroupArgs(ctx, provider, baked_image_id), opts)
 
 
 class AwsGpuGroup(pulumi.ComponentResource):
@@ -84,7 +89,10 @@ class AwsGpuGroup(pulumi.ComponentResource):
         lt = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             launch.launch_template_args(
-                ctx, image=image_for(ctx), instance_profile_arn=profile.arn, security_group_id=sg.id
+                ctx,
+                image=image_for(ctx, args.baked_image_id),
+                instance_profile_arn=profile.arn,
+                security_group_id=sg.id,
             ),
             opts=self._child,
         )

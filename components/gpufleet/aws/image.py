@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pulumi
+
 from gpufleet.bootstrap.images import AWS_DLAMI, BaseImage, resolve_image
 from gpufleet.context import GroupContext
 
@@ -24,8 +26,9 @@ aws.ec2.LaunchTemplate image_id docstring; DOC: SSM "Native parameter support fo
 class AwsImage:
     """The image a group's launch template boots."""
 
-    image_id: str
-    """An AMI id or ``resolve:ssm:<parameter>``."""
+    image_id: pulumi.Input[str]
+    """An AMI id or ``resolve:ssm:<parameter>``; for a baked image, its AMI id as an output of
+    the fleet's ``GpuImage`` (known at ``pulumi up``)."""
     base: BaseImage
     """The decision it translates (driver shipped, its branch, source)."""
 
@@ -35,7 +38,12 @@ class AwsImage:
         return self.base.driver_included
 
 
-def image_for(ctx: GroupContext) -> AwsImage:
-    """The image for a group: the spec's override, else the DLAMI for its OS."""
-    base = resolve_image(ctx.group.bootstrap, "aws", ctx.group.rdma)
+def image_for(ctx: GroupContext, baked_image_id: pulumi.Input[str] | None = None) -> AwsImage:
+    """The image for a group: the spec's override, else the DLAMI for its OS. A baked image
+    (``bootstrap.image.name``) needs its AMI id from the fleet's ``GpuImage``."""
+    base = resolve_image(ctx.group.bootstrap, "aws", ctx.group.rdma, ctx.fleet.images)
+    if base.kind == "baked":
+        if baked_image_id is None:
+            raise ValueError(f"{ctx.name}: baked image '{base.ref}' needs its AMI id (GpuFleet passes it)")
+        return AwsImage(baked_image_id, base)
     return AwsImage(RESOLVE_SSM + base.ref if base.kind == "ssm-parameter" else base.ref, base)

@@ -65,6 +65,7 @@ def node_context(ctx: GroupContext, image: AwsImage) -> NodeContext:
         rdma=group.rdma,
         image_has_driver=image.has_driver,
         image_driver_branch=image.base.driver_branch,
+        baked=image.base.kind == "baked",
         cloud_node=AwsNode(
             asg_name=asg_name(ctx),
             lifecycle_hook_name=lifecycle_hook_name(ctx),

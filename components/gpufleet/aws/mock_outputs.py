@@ -137,6 +137,60 @@ def schedule(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
     }
 
 
+def _imagebuilder_arn(args: pulumi.runtime.MockResourceArgs, kind: str, rid: str, version: bool) -> str:
+    # arn:aws:imagebuilder:<region>:<account>:<kind>/<name>[/<version>] (lowercase names), as the
+    # botocore imagebuilder model's ARN patterns require.
+    name = _name(args, rid).lower()
+    tail = f"/{args.inputs.get('version', '1.0.0')}" if version else ""
+    return f"arn:aws:imagebuilder:{_region(args)}:{ACCOUNT}:{kind}/{name}{tail}"
+
+
+def imagebuilder_component(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    arn = _imagebuilder_arn(args, "component", rid, version=True) + "/1"
+    return {"arn": arn, "name": _name(args, rid), "owner": ACCOUNT, "type": "BUILD", "encrypted": True}
+
+
+def imagebuilder_recipe(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"arn": _imagebuilder_arn(args, "image-recipe", rid, version=True), "name": _name(args, rid)}
+
+
+def imagebuilder_infrastructure(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {
+        "arn": _imagebuilder_arn(args, "infrastructure-configuration", rid, version=False),
+        "name": _name(args, rid),
+    }
+
+
+def imagebuilder_lifecycle(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"arn": _imagebuilder_arn(args, "lifecycle-policy", rid, version=False), "name": _name(args, rid)}
+
+
+_DISTRIBUTION_REGIONS: dict[str, list[str]] = {}
+"""Distribution configuration ARN -> its regions, so the mock Image reports an AMI in each (the
+real service does; a mock Image sees only the configuration's ARN)."""
+
+
+def imagebuilder_distribution(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    arn = _imagebuilder_arn(args, "distribution-configuration", rid, version=False)
+    dists = args.inputs.get("distributions") or []
+    _DISTRIBUTION_REGIONS[arn] = [str(d.get("region")) for d in dists if isinstance(d, dict) and d.get("region")]
+    return {"arn": arn, "name": _name(args, rid)}
+
+
+def imagebuilder_image(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    """A built image: one AMI per distribution region (ids derived from the mock id)."""
+    regions = _DISTRIBUTION_REGIONS.get(str(args.inputs.get("distributionConfigurationArn")), []) or [_region(args)]
+    return {
+        "arn": _imagebuilder_arn(args, "image", rid, version=True) + "/1",
+        "name": _name(args, rid),
+        "version": "1.0.0/1",
+        "platform": "Linux",
+        "outputResources": [
+            {"amis": [{"region": r, "image": f"ami-{rid[:17]}", "accountId": ACCOUNT} for r in regions]}
+        ],
+    }
+
+
 OUTPUTS: dict[str, Outputs] = {
     "aws:ec2/launchTemplate:LaunchTemplate": launch_template,
     "aws:autoscaling/group:Group": asg,
@@ -156,4 +210,10 @@ OUTPUTS: dict[str, Outputs] = {
     "aws:ec2/natGateway:NatGateway": nat_gateway,
     "aws:ec2/routeTable:RouteTable": route_table,
     "aws:ec2/vpcEndpoint:VpcEndpoint": vpc_endpoint,
+    "aws:imagebuilder/component:Component": imagebuilder_component,
+    "aws:imagebuilder/imageRecipe:ImageRecipe": imagebuilder_recipe,
+    "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration": imagebuilder_infrastructure,
+    "aws:imagebuilder/distributionConfiguration:DistributionConfiguration": imagebuilder_distribution,
+    "aws:imagebuilder/image:Image": imagebuilder_image,
+    "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy": imagebuilder_lifecycle,
 }

@@ -35,9 +35,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gpufleet.catalog import Cloud
-from gpufleet.spec import BootstrapSpec
+from gpufleet.spec import BootstrapSpec, GpuImageSpec
 
-ImageKind = Literal["ssm-parameter", "id", "urn"]
+ImageKind = Literal["ssm-parameter", "id", "urn", "baked"]
+"""How a cloud module refers to the image; ``baked``: a fleet image (``images[]``) whose id is a
+Pulumi output of its ``GpuImage`` component, known only at ``pulumi up``."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,45 @@ ALICLOUD_GPU_IMAGE_DRIVER_BRANCH = 580
 image, so no spec check reads it; give it as ``bootstrap.image.id`` with ``driverIncluded``."""
 
 
+# Canonical's public SSM parameters for its Ubuntu server AMIs (amd64). Names as Canonical's
+# "Find Ubuntu images on AWS" page gives them (ubuntu.com/server/docs, read from memory of that
+# page: UNVERIFIED here; 24.04 images use gp3 in the name). The build bases on plain Ubuntu so the
+# pinned driver is the one installed (the DLAMI ships its own, newer branch).
+AWS_UBUNTU: dict[str, str] = {
+    "ubuntu-22.04": "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id",
+    "ubuntu-24.04": "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+}
+
+
+def build_base_image(image: GpuImageSpec) -> BaseImage:
+    """The image a baked image is built from: ``images[].bootstrap.image``, else the cloud's plain
+    Ubuntu (no driver, so the build installs the pinned branch), except Azure with RDMA, which
+    builds on the HPC image for its InfiniBand stack (checked, not reinstalled, by the build)."""
+    b = image.bootstrap
+    if b.image is not None:
+        return resolve_image(b, image.cloud, image.rdma)
+    if image.cloud == "aws":
+        return BaseImage(
+            "aws", f"Canonical Ubuntu ({b.os})", AWS_UBUNTU[b.os], "ssm-parameter", False, None, (), "Canonical"
+        )
+    if image.cloud == "azure" and not image.rdma:
+        return default_image("azure", b.os, False)
+    return default_image(image.cloud, b.os, image.rdma)
+
+
+def baked_ships(image: GpuImageSpec) -> tuple[str, ...]:
+    """What a baked image carries (the build installed each; a booted node verifies them)."""
+    b = image.bootstrap
+    out = ["driver"]
+    out += ["cuda"] if b.cuda else []
+    out += ["container-toolkit"] if b.container_toolkit else []
+    out += ["dcgm"] if b.dcgm else []
+    out += ["health-check"] if b.health_check else []
+    if image.rdma:
+        out += {"aws": ["efa", "aws-ofi-nccl"], "azure": ["doca-ofed"], "alicloud": ["erdma"]}[image.cloud]
+    return tuple(out)
+
+
 def default_image(cloud: Cloud, os: str, rdma: bool) -> BaseImage:
     """The image a group boots when ``bootstrap.image`` is not set."""
     if cloud == "aws":
@@ -169,12 +210,29 @@ def default_image(cloud: Cloud, os: str, rdma: bool) -> BaseImage:
     )
 
 
-def resolve_image(bootstrap: BootstrapSpec, cloud: Cloud, rdma: bool) -> BaseImage:
+def resolve_image(
+    bootstrap: BootstrapSpec, cloud: Cloud, rdma: bool, images: tuple[GpuImageSpec, ...] = ()
+) -> BaseImage:
     """The image a group boots: the spec's ``bootstrap.image``, else :func:`default_image`.
-    The only image decision; the cloud modules translate its result."""
+    The only image decision; the cloud modules translate its result. ``images`` are the fleet's
+    baked images, which ``bootstrap.image.name`` refers to (validation has checked the name)."""
     img = bootstrap.image
     if img is None:
         return default_image(cloud, bootstrap.os, rdma)
+    if img.name is not None:
+        baked = next((i for i in images if i.name == img.name), None)
+        if baked is None:
+            raise KeyError(f"bootstrap.image.name '{img.name}' is not one of the fleet's images")
+        return BaseImage(
+            cloud,
+            f"'{baked.name}' (baked by gpufleet)",
+            baked.name,
+            "baked",
+            True,
+            int(baked.bootstrap.driver),
+            baked_ships(baked),
+            f"images[{images.index(baked)}] (built by gpufleet)",
+        )
     if img.ssm_parameter is not None:
         return BaseImage(
             cloud,
@@ -211,12 +269,24 @@ class NodeDriver:
     """Set when the image ships an older driver than the pin (refused at spec time)."""
 
 
-def driver_on_node(pinned: int, image_has_driver: bool, image_branch: int | None, image_name: str = "") -> NodeDriver:
+def driver_on_node(
+    pinned: int, image_has_driver: bool, image_branch: int | None, image_name: str = "", exact: bool = False
+) -> NodeDriver:
     """Which driver branch a node runs when the spec pins ``pinned`` on an image that ships
-    ``image_branch`` (None: no driver, or none recorded; the node checks it at boot)."""
+    ``image_branch`` (None: no driver, or none recorded; the node checks it at boot).
+
+    ``exact``: the image is one gpufleet baked, whose branch is known at spec time, so any other
+    pin is refused (a booted node only verifies; it installs nothing)."""
     if not image_has_driver or image_branch is None or image_branch == pinned:
         return NodeDriver(pinned)
     image = image_name or "the image"
+    if exact:
+        return NodeDriver(
+            image_branch,
+            problem=f"{image} was baked with driver R{image_branch}, not the pinned '{pinned}': nodes on a baked "
+            f"image only verify its stack. Pin driver '{image_branch}', or change the image's bootstrap.driver "
+            f"(a new image version, rolled out by the group's safe update)",
+        )
     if image_branch > pinned:
         return NodeDriver(
             image_branch,

@@ -33,7 +33,7 @@ from typing import Literal
 from gpufleet.bootstrap.images import NodeDriver, driver_on_node, resolve_image
 from gpufleet.catalog import Cloud, InstanceType
 from gpufleet.errors import Problem
-from gpufleet.spec import BootstrapSpec, GroupSpec
+from gpufleet.spec import BootstrapSpec, GpuImageSpec, GroupSpec
 
 REVIEWED_ON = dt.date(2026, 11, 24)
 """When the data files were last checked against their sources (end-of-life cut-off)."""
@@ -298,7 +298,9 @@ def node_stack(spec: BootstrapSpec, it: InstanceType, m: Matrix | None = None) -
 # -- spec refusal -------------------------------------------------------------------------
 
 
-def check_bootstrap(group: GroupSpec, types: Sequence[InstanceType], path: str = "group") -> list[Problem]:
+def check_bootstrap(
+    group: GroupSpec, types: Sequence[InstanceType], path: str = "group", images: tuple[GpuImageSpec, ...] = ()
+) -> list[Problem]:
     """Problems with ``group.bootstrap`` on ``types`` (the group's resolved instance types).
 
     Refuses: unknown or end-of-life driver branches, unknown CUDA versions, CUDA that
@@ -308,7 +310,7 @@ def check_bootstrap(group: GroupSpec, types: Sequence[InstanceType], path: str =
     """
     m = load_matrix()
     bp = f"{path}.bootstrap"
-    node = node_driver(group, types, m)
+    node = node_driver(group, types, m, images)
     out: list[Problem] = [Problem(f"{bp}.driver", node.problem)] if node.problem else []
     b = _runs(group.bootstrap, node.branch)  # the branch nodes run: a newer image driver wins
     supported = ", ".join(f"'{x}'" for x in m.supported_branches())
@@ -441,19 +443,23 @@ def _gpu_problems(
     return out
 
 
-def node_driver(group: GroupSpec, types: Sequence[InstanceType], m: Matrix | None = None) -> NodeDriver:
+def node_driver(
+    group: GroupSpec, types: Sequence[InstanceType], m: Matrix | None = None, images: tuple[GpuImageSpec, ...] = ()
+) -> NodeDriver:
     """The driver branch the group's nodes run on its image (``images.driver_on_node``)."""
     m = m or load_matrix()
     b = group.bootstrap
-    image = resolve_image(b, group.cloud, group.rdma)
+    image = resolve_image(b, group.cloud, group.rdma, images)
     pinned = effective_branch(b, types[0], m) if types else int(b.driver)
     label = f"the {'default ' if b.image is None else ''}image {image.name}"
-    return driver_on_node(pinned, image.driver_included, image.driver_branch, label)
+    return driver_on_node(pinned, image.driver_included, image.driver_branch, label, exact=image.kind == "baked")
 
 
-def bootstrap_warnings(group: GroupSpec, types: Sequence[InstanceType], path: str = "group") -> list[Problem]:
+def bootstrap_warnings(
+    group: GroupSpec, types: Sequence[InstanceType], path: str = "group", images: tuple[GpuImageSpec, ...] = ()
+) -> list[Problem]:
     """What validation shows without refusing: an image driver that wins over the pin."""
-    node = node_driver(group, types)
+    node = node_driver(group, types, images=images)
     return [Problem(f"{path}.bootstrap.driver", node.warning)] if node.warning else []
 
 

@@ -144,6 +144,10 @@ class NodeContext:
     image_driver_branch: int | None = None
     """Branch of the driver the image ships, as ``bootstrap.images`` records it (None:
     unrecorded); with the pin it decides the branch nodes run (``images.driver_on_node``)."""
+    baked: bool = False
+    """The node boots a gpufleet-baked image (``images:``): the scripts and units are in the
+    image, so the user data carries only the settings, and the bootstrap runs in verify mode
+    (installs and downloads nothing; ``scripts/gpufleet-mode.sh``)."""
 
     def __post_init__(self) -> None:
         if self.cloud_node is not None and not isinstance(self.cloud_node, _NODE_TYPES[self.cloud]):
@@ -226,6 +230,8 @@ def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) ->
         "GPUFLEET_CUDA_KEY_URL": cuda.key_url.format(repo=repo),
         "GPUFLEET_CUDA_KEY_FPR": cuda.key_fingerprint,
     }
+    if node.baked:
+        env["GPUFLEET_MODE"] = "verify"
     if spec.container_toolkit:
         ctk = m.downloads["container-toolkit-repo"]
         env |= {
@@ -329,7 +335,8 @@ def node_files(spec: BootstrapSpec, node: NodeContext) -> list[NodeFile]:
         NodeFile(ENV_FILE, _env_text(node_env(spec, node, m)).encode()),
         NodeFile("/etc/gpufleet/types", types_table(spec, node, m).encode()),
     ]
-    files += [NodeFile(path, _minified(name), mode) for path, name, mode in ship]
+    if not node.baked:  # a baked image already carries them (gpufleet.imagebuild.script)
+        files += [NodeFile(path, _minified(name), mode) for path, name, mode in ship]
     if c == "aws":
         files.append(NodeFile("/etc/gpufleet/cloudwatch-agent.json", agents.cloudwatch_agent_config().encode()))
     elif c == "azure":

@@ -12,6 +12,7 @@ from typing import Any
 
 from gpufleet.contract import botomodel
 from gpufleet.contract.awsmap import BUILDERS, Graph, policy_document
+from gpufleet.contract.awsmap_imagebuilder import BUILDERS as IMAGEBUILDER_BUILDERS
 from gpufleet.contract.base import Finding, Request, Resource, dependency_order, rule
 
 MODEL = botomodel.model_source
@@ -32,7 +33,7 @@ def requests(resources: Sequence[Resource]) -> list[Request]:
     graph = Graph(ordered)
     out: list[Request] = []
     for r in ordered:
-        build = BUILDERS.get(r.type)
+        build = BUILDERS.get(r.type) or IMAGEBUILDER_BUILDERS.get(r.type)
         if build is None:
             continue
         mapped = build(r, graph)

@@ -8,7 +8,9 @@ gpusPerNode, gpus{min,desired,max}, expectedMonthlyUsd, expectedBasis, spotCaps}
 ``totals{monthlyUsd{min,desired,max}, gpus{min,desired,max}, expectedMonthlyUsd}``,
 ``policies[{policy, enforcement, message, urn}]``,
 ``contract[{resource, resourceType, field, rule, message, source}]``,
-``contractChecks{clouds[{cloud, checked, detail, resources}], unmappedTypes[], requests}``, ``exitCode``.
+``contractChecks{clouds[{cloud, checked, detail, resources}], unmappedTypes[], requests}``, ``exitCode``,
+``images[{name, cloud, regions, baseImage, os, driver, cuda, ships, instanceTypes, usedBy,
+build{instanceType, region, hours, hourly, currency, usd, source}}]`` (only when the fleet bakes images).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from rich.tree import Tree
 
 from gpufleet.contract import ContractReport
 from gpufleet.cost import LEVELS, GroupCost
+from gpufleet.imagebuild.plan import ImagePlan
 from gpufleet.plan.engine import CapturedResource
 from gpufleet.plan.grouping import Violation, ViolationGroup, group_violations, summary
 from gpufleet.resolve import ResolvedGroup
@@ -52,6 +55,8 @@ class PlanReport:
     warnings: list[str] = field(default_factory=list)
     exit_code: int = 0
     contract: ContractReport = field(default_factory=ContractReport)
+    images: list[ImagePlan] = field(default_factory=list)
+    """Baked images: base, recorded stack and the estimated cost of one build."""
 
     def totals(self) -> dict[str, Any]:
         monthly: dict[str, float | None] = {}
@@ -65,6 +70,12 @@ class PlanReport:
         return {"monthlyUsd": monthly, "gpus": gpus, "expectedMonthlyUsd": total}
 
     def to_json(self) -> dict[str, Any]:
+        out = self._json()
+        if self.images:
+            out["images"] = [i.to_json() for i in self.images]
+        return out
+
+    def _json(self) -> dict[str, Any]:
         return {
             "stack": self.stack,
             "source": self.source,
@@ -232,6 +243,7 @@ def render_table(report: PlanReport, console: Console) -> None:
     else:
         cost.add_row("[bold]total[/]", "", "", "", "", "", _levels(t["gpus"]), *money, "")
     console.print(cost)
+    notes += [i.line() for i in report.images]
     for n in notes:
         console.print(f"[dim]{escape(n)}[/]", highlight=False)
     if report.policies:
@@ -301,6 +313,8 @@ def render_markdown(report: PlanReport) -> str:
             f"{_money(c.monthly_usd['desired'])} | {_money(c.monthly_usd['max'])} | "
             f"{_money(c.expected_monthly_usd)} | {prices} |"
         )
+    if report.images:
+        lines += ["", "**Baked images**", ""] + [f"- {i.line()}" for i in report.images]
     lines += ["", f"**Policies** (`{report.policy_config}`):", ""]
     if report.policies:
         lines += ["| policy | enforcement | group | resources | message |", "|---|---|---|---|---|"]

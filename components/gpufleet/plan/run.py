@@ -15,6 +15,7 @@ from gpufleet.contract import check_plan
 from gpufleet.cost import SpotAssumption, estimate_group
 from gpufleet.errors import ConfigError, Problem
 from gpufleet.exitcodes import ExitCode
+from gpufleet.imagebuild.plan import plan_images
 from gpufleet.plan.engine import run_program
 from gpufleet.plan.report import PlanReport, PolicyVerdict
 from gpufleet.resolve import resolve_group
@@ -104,6 +105,7 @@ def plan(
         warnings=warnings,
         exit_code=exit_code,
         contract=contract,
+        images=plan_images(spec, cat),
     )
 
 

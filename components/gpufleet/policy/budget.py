@@ -21,6 +21,7 @@ from gpufleet.policy.base import (
     settings,
     stack_groups,
 )
+from gpufleet.policy.images import build_costs
 from gpufleet.policy.pricing import HOURS_PER_MONTH, SPOT_ASSUMPTIONS, GroupCost, price_group, usd, usd_month
 
 BUDGET_SCHEMA = schema(
@@ -60,9 +61,14 @@ def _basis(config: dict[str, Any]) -> str:
 def validate_budget(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     config = settings(args.get_config(), BUDGET_SCHEMA)
     groups = stack_groups(args.resources, config["alicloudPriceCurrency"])
-    if not groups:
-        return
     catalog = catalog_for(config)
+    builds, unpriced_builds = build_costs(args.resources, catalog)  # baked images: one build each
+    for b in unpriced_builds:
+        report_violation(
+            f"cannot estimate the cost of {b.label}. A budget that cannot be computed does not pass.", b.urn
+        )
+    if not groups and not builds:
+        return
     costs = [price_group(g, catalog, config["spotPriceAssumption"]) for g in groups]
     priced = [c for c in costs if c.priced]
     unpriced = [c for c in costs if not c.priced]
@@ -84,13 +90,15 @@ def validate_budget(args: StackValidationArgs, report_violation: ReportViolation
                     "market.maxPricePercent of this group, or use a cheaper instance type.",
                     c.group.resource.urn,
                 )
-    monthly = sum(c.hourly(c.group.max) for c in priced) * HOURS_PER_MONTH
+    # An image build is one-time: counted once, in the month of the `pulumi up` that runs it.
+    monthly = sum(c.hourly(c.group.max) for c in priced) * HOURS_PER_MONTH + sum(b.usd for b in builds)
     cap = float(config["maxMonthlyUsd"])
     if monthly > cap + 1e-6:
         lower = f" (a lower bound: {len(unpriced)} group(s) could not be priced)" if unpriced else ""
+        build_lines = "".join(f"\n  - {b.label} = {usd(b.usd)} (one-time)" for b in builds)
         report_violation(
             f"estimated GPU spend at max capacity is {usd_month(monthly)}/month{lower}, over maxMonthlyUsd "
-            f"{usd_month(cap)} ({_basis(config)}).\n{_breakdown(priced)}\nTo fix: lower capacity.max or "
+            f"{usd_month(cap)} ({_basis(config)}).\n{_breakdown(priced)}{build_lines}\nTo fix: lower capacity.max or "
             "market.maxPricePercent of the largest groups, move spot-tolerant groups to spot, use cheaper "
             "instance types, or raise maxMonthlyUsd in the gpu-budget-cap config.",
             None,

@@ -6,6 +6,7 @@ from pulumi_policy import EnforcementLevel, Policy
 
 from gpufleet.policy.allowed_regions import ALLOWED_REGIONS
 from gpufleet.policy.budget import GPU_BUDGET_CAP, GPU_QUOTA
+from gpufleet.policy.images import IMAGE_BUILDER_HARDENING
 from gpufleet.policy.rdma import RDMA_CONSISTENCY
 from gpufleet.policy.secrets import NO_SECRETS_IN_USER_DATA
 from gpufleet.policy.security import ENCRYPTED_DISKS, IMDSV2_REQUIRED, NO_OPEN_INGRESS, NO_PUBLIC_IP
@@ -28,6 +29,7 @@ POLICIES: tuple[Policy, ...] = (
     NO_SECRETS_IN_USER_DATA,
     RDMA_CONSISTENCY,
     GPU_QUOTA,
+    IMAGE_BUILDER_HARDENING,
 )
 
 POLICY_NAMES: tuple[str, ...] = tuple(p.name for p in POLICIES)

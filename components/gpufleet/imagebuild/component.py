@@ -1,0 +1,126 @@
+"""GpuImage: one baked image, built by its cloud's managed image builder at ``pulumi up``.
+
+This module only wires resources; every argument comes from a pure builder
+(:mod:`gpufleet.imagebuild.aws`). The image id per region is an output that the fleet hands
+to the groups booting the image (``bootstrap.image.name``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from gpufleet.bootstrap.images import baked_ships
+from gpufleet.catalog import Catalog
+from gpufleet.imagebuild import aws as awsb
+from gpufleet.imagebuild.script import build_bundle
+from gpufleet.spec import GpuImageSpec
+
+COMPONENT_TYPE = "gpufleet:images:GpuImage"
+
+
+@dataclass(frozen=True)
+class GpuImageArgs:
+    """Arguments of a :class:`GpuImage`."""
+
+    image: GpuImageSpec
+    """The validated ``images[]`` entry."""
+    fleet: str
+    """Fleet name: the prefix of every resource name."""
+    fleet_tags: Mapping[str, str]
+    """The fleet's tags (the image's own are merged over them)."""
+    catalog: Catalog
+    """Resolves the builder and target types for the build bundle."""
+    provider: pulumi.ProviderResource
+    """The explicit provider of the image's cloud and build region."""
+
+
+def _ami_in(resources: Any, region: str) -> str:
+    """The AMI id Image Builder distributed to ``region`` (outputResources[].amis[])."""
+    for res in resources or []:
+        amis = res.get("amis") if isinstance(res, Mapping) else getattr(res, "amis", None)
+        for ami in amis or []:
+            where = ami.get("region") if isinstance(ami, Mapping) else getattr(ami, "region", None)
+            if where == region:
+                got = ami.get("image") if isinstance(ami, Mapping) else getattr(ami, "image", None)
+                return str(got)
+    raise ValueError(f"the image build distributed no AMI to {region}")
+
+
+def _ami_reader(region: str) -> Callable[[Any], str]:
+    """``outputResources`` -> the AMI id in ``region`` (a named function: mypy types it)."""
+
+    def read(resources: Any) -> str:
+        return _ami_in(resources, region)
+
+    return read
+
+
+class GpuImage(pulumi.ComponentResource):
+    """A GPU machine image: the pinned driver stack baked in by the cloud's image builder."""
+
+    image_ids: dict[str, pulumi.Output[str]]
+    """The image id in each of the image's regions (build region first)."""
+    outputs: dict[str, Any]
+    """What the component registers: ids per region and the recorded stack."""
+
+    def __init__(self, name: str, args: GpuImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(COMPONENT_TYPE, name, None, opts)
+        img = args.image
+        if img.cloud != "aws":  # validation refuses the others (imagebuild.validate.BUILDER_CLOUDS)
+            raise ValueError(f"images: no builder wired for {img.cloud}")
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        tags = awsb.tags(img, args.fleet, args.fleet_tags)
+        bundle = build_bundle(img, args.fleet, args.catalog)
+
+        components = [
+            aws.imagebuilder.Component(f"{name}-step{i + 1}", awsb.component_args(img, doc, i, tags), opts=child)
+            for i, doc in enumerate(awsb.component_documents(bundle))
+        ]
+        recipe = aws.imagebuilder.ImageRecipe(
+            f"{name}-recipe", awsb.recipe_args(img, [c.arn for c in components], tags), opts=child
+        )
+        role = aws.iam.Role(f"{name}-builder", awsb.role_args(img, tags), opts=child)
+        for arn in awsb.managed_policy_arns(img.region):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{arn.rsplit('/', 1)[-1]}",
+                aws.iam.RolePolicyAttachmentArgs(role=role.name, policy_arn=arn),
+                opts=child,
+            )
+        profile = aws.iam.InstanceProfile(
+            f"{name}-builder", aws.iam.InstanceProfileArgs(role=role.name, tags=dict(tags)), opts=child
+        )
+        infra = aws.imagebuilder.InfrastructureConfiguration(
+            f"{name}-infra", awsb.infrastructure_args(img, profile.name, tags), opts=child
+        )
+        dist = aws.imagebuilder.DistributionConfiguration(
+            f"{name}-dist", awsb.distribution_args(img, args.fleet, tags), opts=child
+        )
+        built = aws.imagebuilder.Image(
+            f"{name}-image",
+            awsb.image_args(recipe.arn, infra.arn, dist.arn, tags),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(custom_timeouts=awsb.build_timeouts(img))),
+        )
+        # Retention: Image Builder's lifecycle management deletes old versions (docs/images.md).
+        keeper = aws.iam.Role(f"{name}-retention", awsb.lifecycle_role_args(img, tags), opts=child)
+        aws.iam.RolePolicyAttachment(
+            f"{name}-retention",
+            aws.iam.RolePolicyAttachmentArgs(role=keeper.name, policy_arn=awsb.lifecycle_policy_arn(img.region)),
+            opts=child,
+        )
+        aws.imagebuilder.LifecyclePolicy(f"{name}-retention", awsb.lifecycle_args(img, keeper.arn, tags), opts=child)
+        self.image_ids = {region: built.output_resources.apply(_ami_reader(region)) for region in img.all_regions}
+        self.outputs = {
+            "cloud": img.cloud,
+            "imageIds": self.image_ids,
+            "imageArn": built.arn,
+            "driver": img.bootstrap.driver,
+            "cuda": img.bootstrap.cuda,
+            "os": img.bootstrap.os,
+            "ships": list(baked_ships(img)),
+        }
+        self.register_outputs(self.outputs)

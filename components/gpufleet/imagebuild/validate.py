@@ -1,0 +1,181 @@
+"""Spec checks of ``images:`` and of ``bootstrap.image.name``, each naming its field path.
+
+An image is checked against the same driver matrix as a group (``matrix.check_bootstrap`` on its
+target instance types), so an image that no group could boot is refused before any build. A group
+on a baked image must ask for exactly the stack the image records: nodes only verify it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gpufleet.bootstrap.matrix import check_bootstrap
+from gpufleet.catalog import Catalog, InstanceType
+from gpufleet.errors import Problem
+from gpufleet.pricing.price import is_priced
+from gpufleet.spec import CapacitySpec, GpuImageSpec, GpuSpec, GroupSpec
+from gpufleet.suggest import did_you_mean, one_of
+
+BUILDER_CLOUDS = ("aws",)
+"""Clouds whose image builder gpufleet wires today. Azure VM Image Builder and Alibaba Image
+Builder are documented in docs/images.md but not built yet: an image there is refused."""
+
+
+def image_problems(images: Sequence[GpuImageSpec], cat: Catalog) -> list[Problem]:
+    """Problems with the fleet's ``images`` (names, clouds, regions, types, builder, matrix)."""
+    out: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, img in enumerate(images):
+        path = f"images[{i}]"
+        if img.name in seen:
+            out.append(Problem(f"{path}.name", f"duplicate image name '{img.name}' (also images[{seen[img.name]}])"))
+        seen.setdefault(img.name, i)
+        if img.cloud not in BUILDER_CLOUDS:
+            out.append(
+                Problem(
+                    f"{path}.cloud",
+                    f"gpufleet builds images on {', '.join(BUILDER_CLOUDS)} only so far; '{img.cloud}' is not wired "
+                    "yet (docs/images.md). Use bootstrap.image.id with an image you built yourself",
+                )
+            )
+            continue
+        for j, region in enumerate(img.all_regions):
+            rp = f"{path}.region" if j == 0 else f"{path}.regions[{j - 1}]"
+            if cat.region(img.cloud, region) is None:
+                out.append(
+                    Problem(
+                        rp,
+                        f"unknown {img.cloud} region '{region}'.{did_you_mean(region, cat.region_names(img.cloud))} "
+                        f"Valid: {one_of(cat.region_names(img.cloud), 15)}",
+                    )
+                )
+        if len(set(img.all_regions)) != len(img.regions) + 1:
+            out.append(Problem(f"{path}.regions", "lists a region twice (or repeats 'region')"))
+        if img.bootstrap.image is not None and img.bootstrap.image.name is not None:
+            msg = "an image is built from a base image id, not from another baked image"
+            out.append(Problem(f"{path}.bootstrap.image.name", msg))
+        out += _builder_problems(img, path, cat)
+        types, type_problems = _targets(img, path, cat)
+        out += type_problems
+        if types and not type_problems:
+            out += _matrix_problems(img, types, path)
+    return out
+
+
+def _builder_problems(img: GpuImageSpec, path: str, cat: Catalog) -> list[Problem]:
+    bp = f"{path}.builder.instanceType"
+    it = cat.instance(img.cloud, img.builder.instance_type)
+    if it is None:
+        return [
+            Problem(
+                bp,
+                f"unknown {img.cloud} GPU instance type '{img.builder.instance_type}'."
+                f"{did_you_mean(img.builder.instance_type, cat.instance_names(img.cloud))} The build loads the "
+                "driver it installs, so it needs a GPU: a small one (e.g. 'g6.xlarge') is enough",
+            )
+        ]
+    if not is_priced(cat, img.cloud, it.name, img.region):
+        return [
+            Problem(
+                bp,
+                f"the catalog has no price for '{it.name}' in {img.region}, so the build cost cannot be estimated; "
+                "pick a builder type the catalog prices there",
+            )
+        ]
+    return []
+
+
+def _targets(img: GpuImageSpec, path: str, cat: Catalog) -> tuple[list[InstanceType], list[Problem]]:
+    types: list[InstanceType] = []
+    out: list[Problem] = []
+    for j, name in enumerate(img.instance_types):
+        it = cat.instance(img.cloud, name)
+        if it is None:
+            out.append(
+                Problem(
+                    f"{path}.instanceTypes[{j}]",
+                    f"unknown {img.cloud} instance type '{name}'.{did_you_mean(name, cat.instance_names(img.cloud))}",
+                )
+            )
+        else:
+            types.append(it)
+    return types, out
+
+
+def _as_group(img: GpuImageSpec) -> GroupSpec:
+    """The image as a group of its target types, so the one matrix check judges it."""
+    return GroupSpec(
+        name=img.name,
+        cloud=img.cloud,
+        region=img.region,
+        gpu=GpuSpec(instance_types=img.instance_types),
+        capacity=CapacitySpec(max=1),
+        rdma=img.rdma,
+        bootstrap=img.bootstrap,
+    )
+
+
+def _matrix_problems(img: GpuImageSpec, types: Sequence[InstanceType], path: str) -> list[Problem]:
+    out = []
+    for p in check_bootstrap(_as_group(img), types, path):
+        # The group's gpu paths are the image's instanceTypes.
+        field = p.path.replace(f"{path}.gpu.instanceTypes", f"{path}.instanceTypes")
+        field = f"{path}.instanceTypes" if field == f"{path}.gpu" else field
+        out.append(Problem(field, p.message))
+    return out
+
+
+def group_image_problems(
+    g: GroupSpec, path: str, types: Sequence[InstanceType], images: Sequence[GpuImageSpec]
+) -> list[Problem]:
+    """A group on a baked image: the image exists in its cloud and region, targets its types, and
+    records the stack the group pins (the driver branch itself is judged by ``check_bootstrap``)."""
+    ref = g.bootstrap.image.name if g.bootstrap.image is not None else None
+    if ref is None:
+        return []
+    ip = f"{path}.bootstrap.image.name"
+    img = next((i for i in images if i.name == ref), None)
+    if img is None:
+        names = [i.name for i in images]
+        valid = f"Images: {', '.join(names)}" if names else "the fleet declares no images (add an 'images:' section)"
+        return [Problem(ip, f"'{ref}' is not one of the fleet's images.{did_you_mean(ref, names)} {valid}")]
+    out: list[Problem] = []
+    if img.cloud != g.cloud:
+        return [Problem(ip, f"image '{ref}' is built on {img.cloud}; this group runs on {g.cloud}")]
+    if g.region not in img.all_regions:
+        out.append(
+            Problem(
+                ip,
+                f"image '{ref}' exists in {', '.join(img.all_regions)}, not in {g.region}: add '{g.region}' to its "
+                "'regions' (the build copies it there)",
+            )
+        )
+    missing = [t.name for t in types if t.name not in img.instance_types]
+    if missing:
+        out.append(
+            Problem(
+                ip,
+                f"image '{ref}' targets {', '.join(img.instance_types)}; the group may also launch "
+                f"{', '.join(missing)}, whose fabric manager and driver modules the image was not checked for. "
+                "Add them to the image's instanceTypes",
+            )
+        )
+    if g.rdma and not img.rdma:
+        out.append(Problem(ip, f"the group uses RDMA but image '{ref}' was built without its RDMA stack (rdma: false)"))
+    b, ib = g.bootstrap, img.bootstrap
+    for key, mine, baked in (
+        ("os", b.os, ib.os),
+        ("cuda", b.cuda, ib.cuda),
+        ("containerToolkit", b.container_toolkit, ib.container_toolkit),
+        ("dcgm", b.dcgm, ib.dcgm),
+        ("healthCheck", b.health_check, ib.health_check),
+    ):
+        if mine != baked:
+            out.append(
+                Problem(
+                    f"{path}.bootstrap.{key}",
+                    f"is {mine!r} but image '{ref}' was baked with {key} {baked!r}: nodes on a baked image install "
+                    f"nothing, so set bootstrap.{key} to {baked!r} or change the image",
+                )
+            )
+    return out

@@ -1,0 +1,149 @@
+"""image-builder-hardening: the temporary build instances of baked images are held to the same
+rules as GPU nodes (IMDSv2, encrypted volumes, tagged, in a named subnet).
+
+The builders set all of this (``gpufleet.imagebuild.aws``); the policy makes it a verdict that
+survives a hand-edited program or a future builder. Build cost is in ``gpu-budget-cap``
+(:func:`build_hours`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from gpufleet.catalog import Catalog
+from gpufleet.imagebuild.cost import BUILD_HOURS_TAG
+from gpufleet.policy import props as p
+from gpufleet.policy.base import schema, settings
+from gpufleet.policy.regions import placement
+from gpufleet.pricing.price import on_demand_quote, to_usd
+
+IB_INFRA = "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration"
+IB_RECIPE = "aws:imagebuilder/imageRecipe:ImageRecipe"
+
+
+HARDENING_SCHEMA = schema(
+    {
+        "requiredResourceTags": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["gpufleet-fleet", "gpufleet-image"],
+            "description": "Tag keys every image build instance must carry (its resourceTags).",
+        },
+    }
+)
+
+
+def _name(args: ResourceValidationArgs) -> str:
+    return f"{args.resource_type} '{args.name}'"
+
+
+def _infra_problems(args: ResourceValidationArgs) -> list[str]:
+    props = args.props
+    out = []
+    tokens = p.text(props, "instanceMetadataOptions", "httpTokens") or "optional (the default)"
+    if tokens != "required":
+        out.append(
+            f"the build instance allows IMDSv1: instanceMetadataOptions.httpTokens is {tokens}; set it to 'required'"
+        )
+    if not p.present(props, "subnetId"):
+        # Without a subnet Image Builder launches the build instance in the default VPC, whose subnets
+        # give public IPs [DOC: EC2 Image Builder User Guide, "Manage infrastructure configuration";
+        # default VPC subnets map public IPs: Amazon VPC User Guide "Default VPCs"; UNVERIFIED wording].
+        out.append(
+            "no subnetId: the build instance would run in the default VPC with a public IP; name a private subnet"
+        )
+    tags = p.tags(p.get(props, "resourceTags"))
+    if not tags:
+        out.append("no resourceTags: the build instance and its volumes would be untagged; set resourceTags")
+    else:
+        missing = [k for k in settings(args.get_config(), HARDENING_SCHEMA)["requiredResourceTags"] if not tags.get(k)]
+        if missing:
+            out.append(
+                f"resourceTags lack {', '.join(missing)} (requiredResourceTags): the build instance is untraceable"
+            )
+    return out
+
+
+def _recipe_problems(args: ResourceValidationArgs) -> list[str]:
+    mappings = [m for m in p.items(args.props, "blockDeviceMappings") if p.get(m, "ebs") is not None]
+    if not mappings:
+        return [
+            "declares no blockDeviceMappings, so the build volume's (and the AMI's) encryption depends on the parent "
+            "image and the account default: map the root device with ebs.encrypted 'true'"
+        ]
+    return [
+        f"EBS volume {p.text(m, 'deviceName') or f'#{i}'} is not encrypted: set ebs.encrypted to 'true'"
+        for i, m in enumerate(mappings)
+        if not p.flag(m, "ebs", "encrypted")
+    ]
+
+
+def validate_image_builder(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type == IB_INFRA:
+        problems = _infra_problems(args)
+    elif args.resource_type == IB_RECIPE:
+        problems = _recipe_problems(args)
+    else:
+        return
+    for problem in problems:
+        report_violation(f"{_name(args)}: {problem}.", None)
+
+
+IMAGE_BUILDER_HARDENING = ResourceValidationPolicy(
+    name="image-builder-hardening",
+    description="Image build instances require IMDSv2, encrypted volumes, tags and a named (private) subnet.",
+    validate=validate_image_builder,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=HARDENING_SCHEMA,
+    severity=Severity.HIGH,
+    remediation_steps="Use gpufleet's images: section, or set httpTokens, ebs.encrypted, resourceTags and subnetId.",
+)
+
+
+def build_costs(resources: Sequence[PolicyResource], catalog: Catalog) -> tuple[list[BuildCharge], list[BuildCharge]]:
+    """One build of each image in the stack, priced from its infrastructure configuration: the
+    builder type, the provider's region and the ``gpufleet-build-hours`` tag. Returns (priced,
+    unpriced); an unpriced one carries the reason in ``label``."""
+    priced, unpriced = [], []
+    for r in resources:
+        if r.resource_type != IB_INFRA:
+            continue
+        types = [str(t) for t in p.items(r.props, "instanceTypes")]
+        region = placement("aws", r.props, r.provider).region
+        hours_text = p.tags(p.get(r.props, "tags")).get(BUILD_HOURS_TAG)
+        label = f"image build '{r.name}'"
+        try:
+            hours = float(hours_text) if hours_text is not None else None
+        except ValueError:
+            hours = None
+        quote = on_demand_quote(catalog, "aws", types[0], region) if types and region else None
+        if quote is None or hours is None:
+            why = "no builder instance type" if not types else f"no catalog price for {types[0]} in {region}"
+            if hours is None:
+                why = f"no numeric '{BUILD_HOURS_TAG}' tag"
+            unpriced.append(BuildCharge(f"{label}: {why}", r.urn, 0.0))
+            continue
+        usd_total = to_usd(catalog, quote.amount * hours, quote.currency)
+        priced.append(
+            BuildCharge(f"{label}: {hours:g} h x {types[0]} {quote.amount:g} {quote.currency}/h", r.urn, usd_total)
+        )
+    return priced, unpriced
+
+
+@dataclass(frozen=True)
+class BuildCharge:
+    """One image build in the budget."""
+
+    label: str
+    urn: str
+    usd: float
