@@ -269,6 +269,8 @@ case $1 in
   lifecycle-state)
     n=$(cat "$STUB/polls" 2>/dev/null || echo 0); echo $((n + 1)) >"$STUB/polls"
     if ((n < 2)); then echo InService; else echo Terminated; fi ;;
+  # The decision is gpufleet_node.report's (tested in test_cloud_calls); here: STUB_HELD says it held.
+  report) if [[ $2 != hardware || -n ${STUB_HELD:-} ]]; then echo "held: stub"; else echo "marked unhealthy"; fi ;;
   azure-resource-id) echo /subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/vmss ;;
 esac
 true""",

@@ -369,6 +369,10 @@ class _StripPython(ast.NodeTransformer):
             return None
         return ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno)
 
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.ImportFrom | None:
+        # Names for annotations only (the scripts use typing and collections.abc for nothing else).
+        return None if node.module in ("typing", "collections.abc") else node
+
     def visit_If(self, node: ast.If) -> ast.AST | list[ast.stmt]:
         if isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
             return node.orelse

@@ -4,7 +4,7 @@ JSON contract (fields may be added, never renamed):
 ``stack``, ``resources[{urn, type, name, parent, provider, inputs}]``,
 ``groups[{name, cloud, region, instanceTypes, capacity{min,desired,max}, market,
 hourlyUsd{min,desired,max}, monthlyUsd{min,desired,max}, prices{source, asOf, currency},
-gpusPerNode, gpus{min,desired,max}, expectedMonthlyUsd, expectedBasis, spotCaps}]``,
+gpusPerNode, gpus{min,desired,max}, expectedMonthlyUsd, expectedBasis, spotCaps, loopBreaker}]``,
 ``totals{monthlyUsd{min,desired,max}, gpus{min,desired,max}, expectedMonthlyUsd}``,
 ``policies[{policy, enforcement, message, urn}]``,
 ``contract[{resource, resourceType, field, rule, message, source}]``,
@@ -52,6 +52,8 @@ class PlanReport:
     warnings: list[str] = field(default_factory=list)
     exit_code: int = 0
     contract: ContractReport = field(default_factory=ContractReport)
+    loop_breakers: dict[str, str] = field(default_factory=dict)
+    """Group name -> what stops its replacement loops (gpufleet.bootstrap.loopbreaker.describe)."""
 
     def totals(self) -> dict[str, Any]:
         monthly: dict[str, float | None] = {}
@@ -79,7 +81,9 @@ class PlanReport:
                 }
                 for r in sorted(self.resources, key=lambda r: r.urn)
             ],
-            "groups": [_group_json(rg, c) for rg, c in self.groups],
+            "groups": [
+                _group_json(rg, c) | {"loopBreaker": self.loop_breakers.get(rg.spec.name)} for rg, c in self.groups
+            ],
             "totals": self.totals(),
             "policies": [
                 {"policy": v.policy, "enforcement": v.enforcement, "message": v.message, "urn": v.urn}
@@ -223,6 +227,8 @@ def render_table(report: PlanReport, console: Console) -> None:
         if g.market.is_spot:
             notes.append(f"{g.name}: {c.spot_basis}")
         notes.append(f"{g.name}: expected = {c.expected_basis}")
+        if g.name in report.loop_breakers:
+            notes.append(f"{g.name}: {report.loop_breakers[g.name]}")
     t = report.totals()
     money = [_whole(t["monthlyUsd"]["min"]), _whole(t["monthlyUsd"]["desired"]), _whole(t["monthlyUsd"]["max"]),
              _whole(t["expectedMonthlyUsd"])]  # fmt: skip
@@ -301,6 +307,7 @@ def render_markdown(report: PlanReport) -> str:
             f"{_money(c.monthly_usd['desired'])} | {_money(c.monthly_usd['max'])} | "
             f"{_money(c.expected_monthly_usd)} | {prices} |"
         )
+    lines += [f"- {name}: {text}" for name, text in report.loop_breakers.items()]
     lines += ["", f"**Policies** (`{report.policy_config}`):", ""]
     if report.policies:
         lines += ["| policy | enforcement | group | resources | message |", "|---|---|---|---|---|"]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gpufleet.bootstrap.loopbreaker import describe
 from gpufleet.catalog import Catalog, load_catalog
 from gpufleet.contract import check_plan
 from gpufleet.cost import SpotAssumption, estimate_group
@@ -91,7 +92,9 @@ def plan(
     contract = check_plan(run.resources)
     if contract.findings:
         exit_code = EXIT_CONTRACT  # the cloud would reject a request: outranks a policy violation (docs/plan.md)
+    breakers = {g.name: describe(g.cloud, f"{spec.name}-{g.name}") for g in spec.groups if g.bootstrap.health_check}
     return PlanReport(
+        loop_breakers=breakers,
         stack=sc.stack,
         source=str(config_file),
         resources=resources,
