@@ -205,11 +205,16 @@ if [[ $1 == -i ]]; then
   printf '#!/bin/sh\necho "amazon-cloudwatch-agent-ctl $*" >>"%s/calls.log"\n' "$STUB" >"$d/amazon-cloudwatch-agent-ctl"
   chmod +x "$d/amazon-cloudwatch-agent-ctl"
 fi""",
-    "systemctl": 'log "$@"; [[ $1 == list-unit-files ]] && exit 1; true',
+    # A reboot applies a nouveau blacklist (STUB_NOUVEAU=1: the image loads nouveau at boot).
+    "systemctl": r"""log "$@"; [[ $1 == list-unit-files ]] && exit 1
+if [[ $1 == reboot ]] && grep -qsx 'blacklist nouveau' "$GPUFLEET_ROOT"/etc/modprobe.d/*.conf; then touch "$STUB/no-nouveau"; fi
+true""",
+    "update-initramfs": 'log "$@"',
     "modprobe": 'log "$@"; true',
     "mokutil": 'echo "SecureBoot ${STUB_SECURE_BOOT:-disabled}"',
     "modinfo": "have nvidia-open || have cuda-drivers || have preinstalled-driver",
-    "lsmod": "true",
+    "lsmod": r"""echo "Module                  Size  Used by"
+[[ -z ${STUB_NOUVEAU:-} || -e $STUB/no-nouveau ]] || echo "nouveau              3096576  0" """,
     "uname": "echo 6.8.0-1044-aws",
     "nvidia-smi": r"""[[ -z ${STUB_DRIVER_BROKEN:-} ]] || exit 9
 compgen -G "$STUB/pkg/nvidia-open*" >/dev/null || compgen -G "$STUB/pkg/cuda-drivers*" >/dev/null ||
@@ -232,7 +237,8 @@ echo "Fabric Manager version is : $(sed 's/-1$//' "$f")" """,
 out=""; url=""
 while (($#)); do case $1 in -o) out=$2; shift ;; http*) url=$1 ;; esac; shift; done
 case $url in
-  *.run) printf '#!/bin/sh\ntouch "%s/pkg/nvidia-grid"\n' "$STUB" >"$out" ;;
+  # The NVIDIA installer refuses to run while nouveau is loaded (its own error message).
+  *.run) printf '#!/bin/bash\nif [[ $(lsmod) == *nouveau* ]]; then echo "ERROR: The Nouveau kernel driver is currently in use by your system." >&2; exit 1; fi\ntouch "%s/pkg/nvidia-grid"\n' "$STUB" >"$out" ;;
   *cms_go_agent_install.sh) printf '#!/bin/sh\nmkdir -p "%s/usr/local/cloudmonitor"\n' "$GPUFLEET_ROOT" >"$out" ;;
   *) echo "payload of $url" >"$out" ;;
 esac""",

@@ -552,6 +552,23 @@ def test_a_held_hardware_failure_is_reported_again_next_run(render: Render, node
     assert sum(c.startswith("gpufleet-cloud report hardware") for c in node.calls()) == 2
 
 
+def test_grid_blacklists_nouveau_and_reboots_once_before_the_installer(render: Render, node_root: MakeRoot) -> None:
+    # A plain Ubuntu image loads nouveau on the A10; the GRID .run refuses to install over it.
+    node = node_root(render("azure", "Standard_NV36ads_A10_v5"))
+    env = {"STUB_TYPE": "Standard_NV36ads_A10_v5", "STUB_DRIVER": "595.58.03", "STUB_NOUVEAU": "1"}
+    first = node.run("gpufleet-bootstrap", **env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    conf = (node.root / "etc/modprobe.d/nouveau.conf").read_text()
+    assert conf.splitlines() == ["blacklist nouveau", "blacklist lbm-nouveau"]
+    calls = node.calls()
+    assert "update-initramfs -u" in calls and "systemctl reboot" in calls
+    assert not any(".run" in c for c in calls if c.startswith("curl")), "no installer while nouveau is loaded"
+    second = node.run("gpufleet-bootstrap", **env)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert node.calls().count("systemctl reboot") == 1
+    assert "driver 595.58.03 installed" in second.stdout
+
+
 # -- Secure Boot, interrupted dpkg (issue 17 item 11) -------------------------------------------
 
 
