@@ -66,5 +66,7 @@ def test_plan_shows_the_threshold_and_the_signal_per_group() -> None:
     assert "gpufleet/NodeFailures Class=configuration" in text
     assert "llm-train-trainers-config-failures" in text
     assert "until 10 in 60 min trip alarm llm-train-trainers-replacement-loop" in text
-    table = runner.invoke(app, ["plan", "--stack", "aws-train-h100-efa", "--as-of", "2026-11-24"], env={"COLUMNS": "200"})
+    table = runner.invoke(
+        app, ["plan", "--stack", "aws-train-h100-efa", "--as-of", "2026-11-24"], env={"COLUMNS": "200"}
+    )
     assert "trainers: loop breaker: configuration failure -> not replaced" in table.stdout

@@ -207,7 +207,9 @@ if [[ $1 == -i ]]; then
 fi""",
     # A reboot applies a nouveau blacklist (STUB_NOUVEAU=1: the image loads nouveau at boot).
     "systemctl": r"""log "$@"; [[ $1 == list-unit-files ]] && exit 1
-if [[ $1 == reboot ]] && grep -qsx 'blacklist nouveau' "$GPUFLEET_ROOT"/etc/modprobe.d/*.conf; then touch "$STUB/no-nouveau"; fi
+if [[ $1 == reboot ]] && grep -qsx 'blacklist nouveau' "$GPUFLEET_ROOT"/etc/modprobe.d/*.conf; then
+  touch "$STUB/no-nouveau"
+fi
 true""",
     "update-initramfs": 'log "$@"',
     "modprobe": 'log "$@"; true',
@@ -238,7 +240,10 @@ out=""; url=""
 while (($#)); do case $1 in -o) out=$2; shift ;; http*) url=$1 ;; esac; shift; done
 case $url in
   # The NVIDIA installer refuses to run while nouveau is loaded (its own error message).
-  *.run) printf '#!/bin/bash\nif [[ $(lsmod) == *nouveau* ]]; then echo "ERROR: The Nouveau kernel driver is currently in use by your system." >&2; exit 1; fi\ntouch "%s/pkg/nvidia-grid"\n' "$STUB" >"$out" ;;
+  *.run)
+    printf '#!/bin/bash\nif [[ $(lsmod) == *nouveau* ]]; then\n' >"$out"
+    printf 'echo "ERROR: The Nouveau kernel driver is currently in use by your system." >&2; exit 1; fi\n' >>"$out"
+    printf 'touch "%s/pkg/nvidia-grid"\n' "$STUB" >>"$out" ;;
   *cms_go_agent_install.sh) printf '#!/bin/sh\nmkdir -p "%s/usr/local/cloudmonitor"\n' "$GPUFLEET_ROOT" >"$out" ;;
   *) echo "payload of $url" >"$out" ;;
 esac""",
