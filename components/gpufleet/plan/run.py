@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gpufleet.bootstrap.loopbreaker import describe
+from gpufleet.bootstrap.matrix import review_age_warning
 from gpufleet.catalog import Catalog, load_catalog
 from gpufleet.contract import check_plan
 from gpufleet.cost import SpotAssumption, estimate_group
@@ -74,6 +75,8 @@ def plan(
     progress("estimating cost")
     groups = []
     warnings = [str(w) for w in validated.warnings]
+    if stale := review_age_warning(today):  # judged against --as-of, like price age
+        warnings.append(stale)
     for g in spec.groups:
         rg = resolve_group(g, cat)
         cost = estimate_group(rg, cat, spot=spot, today=today)
