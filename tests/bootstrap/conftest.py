@@ -223,6 +223,12 @@ compgen -G "$STUB/pkg/nvidia-open*" >/dev/null || compgen -G "$STUB/pkg/cuda-dri
   have preinstalled-driver || have nvidia-grid || exit 9
 case "$*" in
   *driver_version*) echo "${STUB_DRIVER:-580.105.08}" ;;
+  # -r refuses a GPU that a process uses (NVIDIA's message); STUB_BUSY names the busy bus id.
+  "-r -i "*)
+    log "$@"
+    [[ $3 != "${STUB_BUSY:-}" ]] && exit 0
+    echo "Unable to reset this GPU because it's being used by some other process" >&2
+    exit 255 ;;
   -L) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do echo "GPU $i: NVIDIA H100 80GB HBM3 (UUID: GPU-$i)"; done ;;
   *ecc.errors*) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do echo "${STUB_ECC:-0}"; done ;;
   *remapped_rows*) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do echo "${STUB_REMAP:-No, No}"; done ;;

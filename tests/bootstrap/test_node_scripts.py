@@ -191,6 +191,31 @@ def test_health_check_passes_on_a_sound_node(render: Render, node_root: MakeRoot
     assert not any(c.startswith("gpufleet-cloud report hardware") for c in node.calls())
 
 
+def test_a_gpu_reset_xid_resets_that_gpu_instead_of_replacing_the_node(render: Render, node_root: MakeRoot) -> None:
+    # Xid 63: the driver asks for a GPU reset ("reset gpu to activate"); NVIDIA's action is
+    # RESET_GPU, not a new node. The reset runs once; the XID does not count again afterwards.
+    node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True))
+    env = _healthy_p5(node)
+    (node.stub / "kernel.log").write_text(
+        "NVRM: Xid (PCI:0000:53:00): 63, pid=0, Row Remapper: New row marked for remapping, reset gpu to activate.\n"
+    )
+    r = node.run("gpufleet-health", **env)
+    assert node.health()["state"] == "healthy", r.stdout
+    assert "GPU 0000:53:00 reset after Xid 63" in r.stdout
+    node.run("gpufleet-health", **env)
+    assert node.calls().count("nvidia-smi -r -i 0000:53:00.0") == 1
+    assert not any(c.startswith("gpufleet-cloud report") for c in node.calls())
+
+
+def test_a_gpu_that_cannot_be_reset_fails_the_node(render: Render, node_root: MakeRoot) -> None:
+    node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True))
+    env = _healthy_p5(node) | {"STUB_BUSY": "0000:64:00.0"}
+    (node.stub / "kernel.log").write_text("NVRM: Xid (PCI:0000:64:00): 154, GPU recovery action changed\n")
+    node.run("gpufleet-health", **env)
+    assert node.health()["reason"] == ("hardware: GPU 0000:64:00 needs a reset (Xid 154) and nvidia-smi -r failed")
+    assert sum(c.startswith("gpufleet-cloud report hardware") for c in node.calls()) == 1
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
