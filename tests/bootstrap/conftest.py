@@ -292,6 +292,13 @@ case $1 in
 esac
 true""",
 }
+# Commands of installed packages that answer more than a log line.
+PACKAGE_STUBS = {
+    # dcgmi health -c prints a table whose header row carries "Overall Health: <state>".
+    "dcgmi": r"""log "$@"
+[[ $* != "health -c" ]] || echo "| Group 0 | Overall Health: ${STUB_DCGM_HEALTH:-Healthy} |" """,
+}
+
 # No stub for sleep and timeout: the real ones run, with short settings from node.env (TEST_ENV).
 # Installed by packages (the stub is there; the marker file says whether it "exists").
 COMMANDS_FROM_PACKAGES = {
@@ -425,7 +432,7 @@ def make_node_root(tmp_path: Path, rendered: Rendered) -> NodeRoot:
     ]
     (stub / "keys").write_text("\n".join(keys) + "\n")
     stubs = [("bin", n, b) for n, b in STUBS.items()]
-    stubs += [("tpl", c, 'log "$@"') for c in COMMANDS_FROM_PACKAGES]
+    stubs += [("tpl", c, PACKAGE_STUBS.get(c, 'log "$@"')) for c in COMMANDS_FROM_PACKAGES]
     for where, name, body in stubs:
         f = stub / where / name
         f.write_text("#!/usr/bin/env bash\nset -u\n" + STUB_LIB + body + "\n")

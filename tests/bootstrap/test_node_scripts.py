@@ -4,6 +4,7 @@ stub that logs its call and records what it "installed" (conftest.STUBS)."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 from typing import Any
 
 import pytest
@@ -161,7 +162,10 @@ def _healthy_p5(node: NodeRoot) -> dict[str, str]:
         node.installed(pkg)
     (node.stub / "pkg/nvidia-fabricmanager.version").write_text("580.126.09-1\n")
     for i in range(32):
-        (node.root / f"sys/class/infiniband/rdmap{i}s0").mkdir(parents=True)
+        port = node.root / f"sys/class/infiniband/rdmap{i}s0/ports/1"
+        port.mkdir(parents=True)
+        (port / "state").write_text("4: ACTIVE\n")
+        (port / "rate").write_text("100 Gb/sec (4X EDR)\n")  # the value is the test's; equal on all ports
     plugin = node.root / "opt/amazon/ofi-nccl/lib/x86_64-linux-gnu/libnccl-net-ofi.so"
     plugin.parent.mkdir(parents=True)
     plugin.touch()
@@ -187,7 +191,7 @@ def test_health_check_passes_on_a_sound_node(render: Render, node_root: MakeRoot
     r = node.run("gpufleet-health", **env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert node.health()["state"] == "healthy", node.health()
-    assert "application XIDs (logged, not a node fault): 8 13 94" in r.stdout
+    assert "application XIDs (logged only): 8 13 94" in r.stdout
     assert not any(c.startswith("gpufleet-cloud report hardware") for c in node.calls())
 
 
@@ -212,7 +216,7 @@ def test_a_gpu_that_cannot_be_reset_fails_the_node(render: Render, node_root: Ma
     env = _healthy_p5(node) | {"STUB_BUSY": "0000:64:00.0"}
     (node.stub / "kernel.log").write_text("NVRM: Xid (PCI:0000:64:00): 154, GPU recovery action changed\n")
     node.run("gpufleet-health", **env)
-    assert node.health()["reason"] == ("hardware: GPU 0000:64:00 needs a reset (Xid 154) and nvidia-smi -r failed")
+    assert node.health()["reason"] == ("hardware: GPU 0000:64:00: nvidia-smi -r failed after Xid 154")
     assert sum(c.startswith("gpufleet-cloud report hardware") for c in node.calls()) == 1
 
 
@@ -233,6 +237,11 @@ def test_a_gpu_that_cannot_be_reset_fails_the_node(render: Render, node_root: Ma
         # The fabric manager was upgraded apart from the driver.
         ({"fm": "580.105.08-1"}, "fabric manager version '580.105.08' differs from driver '580.126.09'"),
         ({"efa": 30}, "30 efa devices up, expected 32"),
+        # Link state and rate (issue 17 item 7): a port down, a port trained down to half rate.
+        ({"port": ("state", "1: DOWN")}, "31 efa devices up, expected 32"),
+        ({"port": ("rate", "50 Gb/sec (2X EDR)")}, "RDMA link rates differ: 50 to 100 Gb/s"),
+        # DCGM's background health watches found a failure (set on the first run, checked after).
+        ({"STUB_DCGM_HEALTH": "Failure"}, "dcgmi health -c: Failure"),
         ({"plugin": False}, "aws-ofi-nccl plugin missing: NCCL would fall back to TCP"),
         # Present but not where NCCL looks (the state the review found on AWS).
         ({"ldconf": False}, "aws-ofi-nccl is not in the linker path as NCCL_NET_PLUGIN='ofi' names it"),
@@ -250,7 +259,13 @@ def test_health_check_failures_mark_the_instance_unhealthy_once(
         (node.stub / "pkg/nvidia-fabricmanager.version").write_text(change["fm"] + "\n")
     if "efa" in change:
         for i in range(change["efa"], 32):
-            (node.root / f"sys/class/infiniband/rdmap{i}s0").rmdir()
+            shutil.rmtree(node.root / f"sys/class/infiniband/rdmap{i}s0")
+    if "port" in change:
+        (node.root / f"sys/class/infiniband/rdmap7s0/ports/1/{change['port'][0]}").write_text(change["port"][1])
+    if "STUB_DCGM_HEALTH" in change:
+        node.installed("datacenter-gpu-manager-4-cuda13")
+        node.run("gpufleet-health", **(env | {"STUB_DCGM_HEALTH": "Healthy"}))  # sets the watches
+        assert node.health()["state"] == "healthy"
     if change.get("ldconf") is False:
         (node.root / "etc/ld.so.conf.d/gpufleet-ofi-nccl.conf").unlink()
     if change.get("plugin") is False:
@@ -496,7 +511,10 @@ def test_dcgm_diag_runs_once_per_boot_not_on_every_tick(render: Render, node_roo
     for _ in range(3):
         node.run("gpufleet-health", **env)
     assert node.health()["state"] == "healthy"
-    assert [c for c in node.calls() if c.startswith("dcgmi")] == ["dcgmi diag -r 1"]
+    assert [c for c in node.calls() if c.startswith("dcgmi diag")] == ["dcgmi diag -r 1"]
+    # The passive watches instead: set on the first run, checked on every later one.
+    health = [c for c in node.calls() if c.startswith("dcgmi health")]
+    assert health == ["dcgmi health -s a", "dcgmi health -c", "dcgmi health -c"]
 
 
 # -- supply chain (issue 17 item 8) ----------------------------------------------------------
