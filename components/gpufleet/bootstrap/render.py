@@ -44,7 +44,7 @@ USER_DATA_LIMITS: Mapping[Cloud, int] = {"aws": 16 * 1024, "azure": 65535, "alic
 
 # XIDs that are node faults (the node is replaced); every other XID is logged only. The set
 # is Azure's AzNHC one (Azure/azurehpc-health-checks customTests/azure_gpu_xid.nhc, as quoted
-# in the 2026-11-29 bootstrap review: 48 DBE, 63/64 row remap/page retirement, 79 fallen off
+# in the 2026-11-29 bootstrap review: 48 DBE, 64 page retirement failed, 79 fallen off
 # the bus, 92 high SBE rate, 119/120 GSP errors...). NVIDIA's Xid catalog gives each code a
 # Resolution Bucket; application codes such as 8, 13, 31, 43, 45 and 94 are RESTART_APP there
 # [DOC: docs.nvidia.com/deploy/xid-errors/analyzing-xid-catalog.html; per-code buckets of the
