@@ -70,10 +70,10 @@ def loop_breaker(cloud: str, group_name: str) -> LoopBreaker:
             "Azure support: instances aren't repaired (too many failed repairs)",
         )
     return LoopBreaker(
-        configuration="not replaced (never reported to ESS); the node's verdict and log say why "
-        "(no cloud-side notification yet)",
-        hardware="replaced (ESS SetInstanceHealth); no cloud-side loop threshold yet",
-        source="Alibaba ESS SetInstanceHealth; issue 17 item 4 (notification pending)",
+        configuration="not replaced (never reported to ESS); the node's verdict and log say why",
+        hardware=f"replaced (ESS SetInstanceHealth); failed launches and removals go to CloudMonitor "
+        f"system events (ESS notification {group_name}-events); no threshold stops replacing",
+        source="Alibaba Auto Scaling SetInstanceHealth, CreateNotificationConfiguration",
     )
 
 
