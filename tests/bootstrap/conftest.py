@@ -205,17 +205,30 @@ if [[ $1 == -i ]]; then
   printf '#!/bin/sh\necho "amazon-cloudwatch-agent-ctl $*" >>"%s/calls.log"\n' "$STUB" >"$d/amazon-cloudwatch-agent-ctl"
   chmod +x "$d/amazon-cloudwatch-agent-ctl"
 fi""",
-    "systemctl": 'log "$@"; [[ $1 == list-unit-files ]] && exit 1; true',
+    # A reboot applies a nouveau blacklist (STUB_NOUVEAU=1: the image loads nouveau at boot).
+    "systemctl": r"""log "$@"; [[ $1 == list-unit-files ]] && exit 1
+if [[ $1 == reboot ]] && grep -qsx 'blacklist nouveau' "$GPUFLEET_ROOT"/etc/modprobe.d/*.conf; then
+  touch "$STUB/no-nouveau"
+fi
+true""",
+    "update-initramfs": 'log "$@"',
     "modprobe": 'log "$@"; true',
     "mokutil": 'echo "SecureBoot ${STUB_SECURE_BOOT:-disabled}"',
     "modinfo": "have nvidia-open || have cuda-drivers || have preinstalled-driver",
-    "lsmod": "true",
+    "lsmod": r"""echo "Module                  Size  Used by"
+[[ -z ${STUB_NOUVEAU:-} || -e $STUB/no-nouveau ]] || echo "nouveau              3096576  0" """,
     "uname": "echo 6.8.0-1044-aws",
     "nvidia-smi": r"""[[ -z ${STUB_DRIVER_BROKEN:-} ]] || exit 9
 compgen -G "$STUB/pkg/nvidia-open*" >/dev/null || compgen -G "$STUB/pkg/cuda-drivers*" >/dev/null ||
   have preinstalled-driver || have nvidia-grid || exit 9
 case "$*" in
   *driver_version*) echo "${STUB_DRIVER:-580.105.08}" ;;
+  # -r refuses a GPU that a process uses (NVIDIA's message); STUB_BUSY names the busy bus id.
+  "-r -i "*)
+    log "$@"
+    [[ $3 != "${STUB_BUSY:-}" ]] && exit 0
+    echo "Unable to reset this GPU because it's being used by some other process" >&2
+    exit 255 ;;
   -L) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do echo "GPU $i: NVIDIA H100 80GB HBM3 (UUID: GPU-$i)"; done ;;
   *ecc.errors*) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do echo "${STUB_ECC:-0}"; done ;;
   *remapped_rows*) for ((i = 0; i < ${STUB_GPUS:-1}; i++)); do echo "${STUB_REMAP:-No, No}"; done ;;
@@ -232,7 +245,11 @@ echo "Fabric Manager version is : $(sed 's/-1$//' "$f")" """,
 out=""; url=""
 while (($#)); do case $1 in -o) out=$2; shift ;; http*) url=$1 ;; esac; shift; done
 case $url in
-  *.run) printf '#!/bin/sh\ntouch "%s/pkg/nvidia-grid"\n' "$STUB" >"$out" ;;
+  # The NVIDIA installer refuses to run while nouveau is loaded (its own error message).
+  *.run)
+    printf '#!/bin/bash\nif [[ $(lsmod) == *nouveau* ]]; then\n' >"$out"
+    printf 'echo "ERROR: The Nouveau kernel driver is currently in use by your system." >&2; exit 1; fi\n' >>"$out"
+    printf 'touch "%s/pkg/nvidia-grid"\n' "$STUB" >>"$out" ;;
   *cms_go_agent_install.sh) printf '#!/bin/sh\nmkdir -p "%s/usr/local/cloudmonitor"\n' "$GPUFLEET_ROOT" >"$out" ;;
   *) echo "payload of $url" >"$out" ;;
 esac""",
@@ -269,10 +286,19 @@ case $1 in
   lifecycle-state)
     n=$(cat "$STUB/polls" 2>/dev/null || echo 0); echo $((n + 1)) >"$STUB/polls"
     if ((n < 2)); then echo InService; else echo Terminated; fi ;;
+  # The decision is gpufleet_node.report's (tested in test_cloud_calls); here: STUB_HELD says it held.
+  report) if [[ $2 != hardware || -n ${STUB_HELD:-} ]]; then echo "held: stub"; else echo "marked unhealthy"; fi ;;
   azure-resource-id) echo /subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/vmss ;;
 esac
 true""",
 }
+# Commands of installed packages that answer more than a log line.
+PACKAGE_STUBS = {
+    # dcgmi health -c prints a table whose header row carries "Overall Health: <state>".
+    "dcgmi": r"""log "$@"
+[[ $* != "health -c" ]] || echo "| Group 0 | Overall Health: ${STUB_DCGM_HEALTH:-Healthy} |" """,
+}
+
 # No stub for sleep and timeout: the real ones run, with short settings from node.env (TEST_ENV).
 # Installed by packages (the stub is there; the marker file says whether it "exists").
 COMMANDS_FROM_PACKAGES = {
@@ -406,7 +432,7 @@ def make_node_root(tmp_path: Path, rendered: Rendered) -> NodeRoot:
     ]
     (stub / "keys").write_text("\n".join(keys) + "\n")
     stubs = [("bin", n, b) for n, b in STUBS.items()]
-    stubs += [("tpl", c, 'log "$@"') for c in COMMANDS_FROM_PACKAGES]
+    stubs += [("tpl", c, PACKAGE_STUBS.get(c, 'log "$@"')) for c in COMMANDS_FROM_PACKAGES]
     for where, name, body in stubs:
         f = stub / where / name
         f.write_text("#!/usr/bin/env bash\nset -u\n" + STUB_LIB + body + "\n")

@@ -169,9 +169,8 @@ def test_aws_report_unhealthy_calls_set_instance_health_with_imdsv2_identity(
     root = unpack(render("aws", "p5.48xlarge", image_has_driver=True), tmp_path)
     aws_imds(stub)
     stub.routes[("POST", "/asg/")] = "<SetInstanceHealthResponse/>"
-    r = run_cloud(
-        root, "report-unhealthy", "4 GPUs missing", GPUFLEET_AWS_IMDS=stub.url, GPUFLEET_AWS_ENDPOINT=stub.url + "/asg/"
-    )
+    stub.routes[("POST", "/cw/")] = "<StateValue>OK</StateValue>"
+    r = run_cloud(root, "report", "hardware", "4 GPUs missing", **aws_endpoints(stub))
     assert r.returncode == 0, r.stderr
     assert "marked i-0123456789abcdef0 Unhealthy" in r.stdout
     call = next(q for q in stub.requests if q["path"] == "/asg/")
@@ -184,6 +183,91 @@ def test_aws_report_unhealthy_calls_set_instance_health_with_imdsv2_identity(
     }
     assert call["headers"]["x-amz-security-token"] == TOKEN
     assert call["headers"]["authorization"] == botocore_authorization(call, stub.url + "/asg/", monkeypatch)
+
+
+def aws_endpoints(stub: Stub) -> dict[str, str]:
+    return {
+        "GPUFLEET_AWS_IMDS": stub.url,
+        "GPUFLEET_AWS_ENDPOINT_autoscaling": stub.url + "/asg/",
+        "GPUFLEET_AWS_ENDPOINT_monitoring": stub.url + "/cw/",
+    }
+
+
+def botocore_query_body(operation: str, params: dict[str, Any]) -> dict[str, str]:
+    """What botocore's query serializer sends for ``params`` (its own model of the API)."""
+    import botocore.session
+    from botocore.serialize import create_serializer
+
+    service, op = operation.split(".")
+    model = botocore.session.get_session().get_service_model(service).operation_model(op)
+    body = create_serializer("query").serialize_to_request(params, model)["body"]
+    return {k: str(v) for k, v in body.items()}
+
+
+# -- the replacement-loop breaker (issue 17 item 4; gpufleet.aws.loopbreaker) ------------------
+
+
+@pytest.mark.parametrize(
+    ("cls", "alarm", "replaced"),
+    [("hardware", "OK", True), ("hardware", "ALARM", False), ("configuration", "OK", False)],
+)
+def test_aws_report_counts_every_failure_and_replaces_only_hardware_outside_a_loop(
+    render: Any,
+    catalog: Any,
+    tmp_path: Path,
+    stub: Stub,
+    monkeypatch: pytest.MonkeyPatch,
+    cls: str,
+    alarm: str,
+    replaced: bool,
+) -> None:
+    from gpufleet.aws.loopbreaker import alarm_args
+    from gpufleet.context import GroupContext
+    from gpufleet.resolve import resolve_group
+    from gpufleet.validation import validate_fleet
+    from helpers import fleet
+
+    root = unpack(render("aws", "p5.48xlarge", image_has_driver=True), tmp_path)
+    aws_imds(stub)
+    stub.routes[("POST", "/asg/")] = "<SetInstanceHealthResponse/>"
+    # DescribeAlarms answers as the API documents it (DescribeAlarmsResponse/MetricAlarms/member).
+    stub.routes[("POST", "/cw/")] = (
+        f"<DescribeAlarmsResponse><DescribeAlarmsResult><MetricAlarms><member><StateValue>{alarm}</StateValue>"
+        "</member></MetricAlarms></DescribeAlarmsResult></DescribeAlarmsResponse>"
+    )
+    r = run_cloud(root, "report", cls, "4 GPUs missing", **aws_endpoints(stub))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("held") != replaced, r.stdout
+    cw = [q for q in stub.requests if q["path"] == "/cw/"]
+    put = dict(urllib.parse.parse_qsl(cw[0]["body"].decode()))
+    # The datapoint, as botocore would serialise it, on the metric and dimensions the alarm watches.
+    spec = validate_fleet(fleet({"gpu": {"instanceTypes": ["p5.48xlarge"]}}), catalog).spec
+    (_, config), (_, loop) = alarm_args(GroupContext(spec, resolve_group(spec.groups[0], catalog), catalog))
+    watched = loop if cls == "hardware" else config
+    assert put == botocore_query_body(
+        "cloudwatch.PutMetricData",
+        {
+            "Namespace": watched.namespace,
+            "MetricData": [
+                {
+                    "MetricName": watched.metric_name,
+                    "Value": 1.0,
+                    "Dimensions": [{"Name": k, "Value": v} for k, v in watched.dimensions.items()],
+                }
+            ],
+        },
+    ) | {"MetricData.member.1.Value": "1"}
+    assert watched.dimensions["AutoScalingGroupName"] == "demo-trainers"
+    when = dt.datetime.strptime(cw[0]["headers"]["x-amz-date"], "%Y%m%dT%H%M%SZ")
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: when)
+    ar = AWSRequest(method="POST", url=stub.url + "/cw/", data=cw[0]["body"],
+                    headers={"Content-Type": cw[0]["headers"]["content-type"]})  # fmt: skip
+    SigV4Auth(Credentials(KEY, SECRET, TOKEN), "monitoring", "us-east-1").add_auth(ar)
+    assert cw[0]["headers"]["authorization"] == ar.headers["Authorization"]
+    if cls == "hardware":
+        described = dict(urllib.parse.parse_qsl(cw[1]["body"].decode()))
+        assert described == botocore_query_body("cloudwatch.DescribeAlarms", {"AlarmNames": [loop.name]})
+    assert any(q["path"] == "/asg/" for q in stub.requests) == replaced
 
 
 def test_aws_complete_lifecycle_finds_the_group_when_not_rendered(render: Any, tmp_path: Path, stub: Stub) -> None:
@@ -199,7 +283,7 @@ def test_aws_complete_lifecycle_finds_the_group_when_not_rendered(render: Any, t
         return 200, "<CompleteLifecycleActionResponse/>"
 
     stub.routes[("POST", "/asg/")] = asg
-    env = {"GPUFLEET_AWS_IMDS": stub.url, "GPUFLEET_AWS_ENDPOINT": stub.url + "/asg/", "GPUFLEET_ASG_NAME": ""}
+    env = aws_endpoints(stub) | {"GPUFLEET_ASG_NAME": ""}
     r = run_cloud(root, "complete-lifecycle", "CONTINUE", **env)
     assert r.returncode == 0, r.stderr
     assert [p["Action"] for p in seen] == ["DescribeAutoScalingInstances", "CompleteLifecycleAction"]
@@ -244,7 +328,7 @@ def test_alibaba_report_unhealthy_signs_ess_set_instance_health(render: Any, tmp
     stub.routes[("GET", "/latest/meta-data/ram/security-credentials/GpufleetNodeRole")] = json.dumps(creds)
     stub.routes[("GET", "/ess/")] = '{"RequestId": "B755AE57"}'
     env = {"GPUFLEET_ALI_META": stub.url, "GPUFLEET_ESS_ENDPOINT": stub.url + "/ess/"}
-    r = run_cloud(root, "report-unhealthy", "XID 79", **env)
+    r = run_cloud(root, "report", "hardware", "XID 79", **env)
     assert r.returncode == 0, r.stderr
     call = next(q for q in stub.requests if q["path"] == "/ess/")
     p = dict(urllib.parse.parse_qsl(call["query"]))
@@ -290,7 +374,7 @@ def test_azure_resource_id_and_unhealthy_need_no_api_call(render: Any, tmp_path:
         "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Compute/virtualMachineScaleSets/demo-trainers"
     )
     assert run_cloud(root, "instance-type", **env).stdout.strip() == "Standard_NV36ads_A10_v5"
-    r = run_cloud(root, "report-unhealthy", "no GPU", **env)
+    r = run_cloud(root, "report", "hardware", "no GPU", **env)
     assert r.returncode == 0 and "Application Health extension" in r.stdout
     assert all(q["path"] == "/metadata/instance/compute" for q in stub.requests)
 

@@ -3,7 +3,9 @@ combinations outside it or known to be bad, with the field path and a way out.""
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
+import json
 import re
 from typing import Any
 
@@ -146,7 +148,11 @@ def test_grid_sizes_default_to_azures_newest_grid_branch(catalog: Catalog) -> No
     nv = {"cloud": "azure", "region": "eastus", "zones": ["1"], "gpu": {"instanceTypes": ["Standard_NV36ads_A10_v5"]}}
     access = {"access": {"sshPublicKeys": [_key()]}}
     assert problems(catalog, **nv, **access) == []
-    assert problems(catalog, **nv, **access, bootstrap={"driver": "570"}) == []  # Azure still publishes GRID 18.6
+    # Azure still publishes GRID 570 (vGPU 18.6), but its branch reached end of life (drivers.csv).
+    assert problems(catalog, **nv, **access, bootstrap={"driver": "570"}) == [
+        "groups[0].bootstrap.driver: GRID driver branch R570 reached end of life on 2026-02-28 "
+        f"[{M.drivers[570].source}]; it gets no security fixes. Set bootstrap.driver to '595' or leave it unset"
+    ]
     msgs = problems(catalog, **nv, **access, bootstrap={"driver": "580"})
     assert msgs == [
         "groups[0].bootstrap.driver: Standard_NV36ads_A10_v5 needs the GRID (vGPU guest) driver that Azure publishes, "
@@ -270,3 +276,44 @@ def _key() -> str:
         return len(b).to_bytes(4, "big") + b
 
     return "ssh-ed25519 " + base64.b64encode(s(b"ssh-ed25519") + s(bytes(32))).decode()
+
+
+# -- matrix freshness (issue 17 item 10) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("driver", "cuda", "refused"),
+    [("595", "13.2", None), ("620", "13.3", None), ("595", "13.3", "CUDA 13.3 needs driver >= 610.43.02")],
+)
+def test_cuda_13_2_and_13_3_are_in_the_matrix_with_their_minimum_drivers(
+    catalog: Catalog, driver: str, cuda: str, refused: str | None
+) -> None:
+    # NVIDIA release notes Table 3: 13.2 GA >= 595.45.04, 13.3 GA >= 610.43.02 (R610 is past its
+    # end of life, so 13.3 needs R620).
+    bootstrap = {"driver": driver, "cuda": cuda, "image": {"id": "ami-0123456789abcdef0", "driverIncluded": False}}
+    msgs = problems(catalog, gpu={"instanceTypes": ["p5.48xlarge"]}, bootstrap=bootstrap)
+    if refused is None:
+        assert msgs == []
+    else:
+        assert any(refused in m for m in msgs), msgs
+
+
+def test_a_matrix_review_older_than_120_days_warns_with_an_injected_date() -> None:
+    from gpufleet.bootstrap.matrix import REVIEW_MAX_AGE_DAYS, review_age_warning
+
+    assert review_age_warning(REVIEWED_ON + dt.timedelta(days=REVIEW_MAX_AGE_DAYS)) is None
+    stale = review_age_warning(REVIEWED_ON + dt.timedelta(days=REVIEW_MAX_AGE_DAYS + 1))
+    assert stale is not None and f"reviewed on {REVIEWED_ON} (121 days ago, more than 120)" in stale
+
+
+def test_plan_shows_the_stale_matrix_warning_as_of_its_date() -> None:
+    from typer.testing import CliRunner
+
+    from gpufleet.cli import app
+
+    def warnings(as_of: dt.date) -> list[str]:
+        args = ["plan", "--stack", "aws-inference-l4-spot", "--format", "json", "--as-of", as_of.isoformat()]
+        return [str(w) for w in json.loads(CliRunner().invoke(app, args).stdout)["warnings"]]
+
+    assert not any("compatibility matrix" in w for w in warnings(REVIEWED_ON))
+    assert any("compatibility matrix was reviewed" in w for w in warnings(REVIEWED_ON + dt.timedelta(days=200)))

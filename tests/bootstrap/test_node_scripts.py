@@ -4,6 +4,7 @@ stub that logs its call and records what it "installed" (conftest.STUBS)."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 from typing import Any
 
 import pytest
@@ -161,7 +162,10 @@ def _healthy_p5(node: NodeRoot) -> dict[str, str]:
         node.installed(pkg)
     (node.stub / "pkg/nvidia-fabricmanager.version").write_text("580.126.09-1\n")
     for i in range(32):
-        (node.root / f"sys/class/infiniband/rdmap{i}s0").mkdir(parents=True)
+        port = node.root / f"sys/class/infiniband/rdmap{i}s0/ports/1"
+        port.mkdir(parents=True)
+        (port / "state").write_text("4: ACTIVE\n")
+        (port / "rate").write_text("100 Gb/sec (4X EDR)\n")  # the value is the test's; equal on all ports
     plugin = node.root / "opt/amazon/ofi-nccl/lib/x86_64-linux-gnu/libnccl-net-ofi.so"
     plugin.parent.mkdir(parents=True)
     plugin.touch()
@@ -187,8 +191,33 @@ def test_health_check_passes_on_a_sound_node(render: Render, node_root: MakeRoot
     r = node.run("gpufleet-health", **env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert node.health()["state"] == "healthy", node.health()
-    assert "application XIDs (logged, not a node fault): 8 13 94" in r.stdout
-    assert not any(c.startswith("gpufleet-cloud report-unhealthy") for c in node.calls())
+    assert "application XIDs (logged only): 8 13 94" in r.stdout
+    assert not any(c.startswith("gpufleet-cloud report hardware") for c in node.calls())
+
+
+def test_a_gpu_reset_xid_resets_that_gpu_instead_of_replacing_the_node(render: Render, node_root: MakeRoot) -> None:
+    # Xid 63: the driver asks for a GPU reset ("reset gpu to activate"); NVIDIA's action is
+    # RESET_GPU, not a new node. The reset runs once; the XID does not count again afterwards.
+    node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True))
+    env = _healthy_p5(node)
+    (node.stub / "kernel.log").write_text(
+        "NVRM: Xid (PCI:0000:53:00): 63, pid=0, Row Remapper: New row marked for remapping, reset gpu to activate.\n"
+    )
+    r = node.run("gpufleet-health", **env)
+    assert node.health()["state"] == "healthy", r.stdout
+    assert "GPU 0000:53:00 reset after Xid 63" in r.stdout
+    node.run("gpufleet-health", **env)
+    assert node.calls().count("nvidia-smi -r -i 0000:53:00.0") == 1
+    assert not any(c.startswith("gpufleet-cloud report") for c in node.calls())
+
+
+def test_a_gpu_that_cannot_be_reset_fails_the_node(render: Render, node_root: MakeRoot) -> None:
+    node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True))
+    env = _healthy_p5(node) | {"STUB_BUSY": "0000:64:00.0"}
+    (node.stub / "kernel.log").write_text("NVRM: Xid (PCI:0000:64:00): 154, GPU recovery action changed\n")
+    node.run("gpufleet-health", **env)
+    assert node.health()["reason"] == ("hardware: GPU 0000:64:00: nvidia-smi -r failed after Xid 154")
+    assert sum(c.startswith("gpufleet-cloud report hardware") for c in node.calls()) == 1
 
 
 @pytest.mark.parametrize(
@@ -208,6 +237,11 @@ def test_health_check_passes_on_a_sound_node(render: Render, node_root: MakeRoot
         # The fabric manager was upgraded apart from the driver.
         ({"fm": "580.105.08-1"}, "fabric manager version '580.105.08' differs from driver '580.126.09'"),
         ({"efa": 30}, "30 efa devices up, expected 32"),
+        # Link state and rate (issue 17 item 7): a port down, a port trained down to half rate.
+        ({"port": ("state", "1: DOWN")}, "31 efa devices up, expected 32"),
+        ({"port": ("rate", "50 Gb/sec (2X EDR)")}, "RDMA link rates differ: 50 to 100 Gb/s"),
+        # DCGM's background health watches found a failure (set on the first run, checked after).
+        ({"STUB_DCGM_HEALTH": "Failure"}, "dcgmi health -c: Failure"),
         ({"plugin": False}, "aws-ofi-nccl plugin missing: NCCL would fall back to TCP"),
         # Present but not where NCCL looks (the state the review found on AWS).
         ({"ldconf": False}, "aws-ofi-nccl is not in the linker path as NCCL_NET_PLUGIN='ofi' names it"),
@@ -225,7 +259,13 @@ def test_health_check_failures_mark_the_instance_unhealthy_once(
         (node.stub / "pkg/nvidia-fabricmanager.version").write_text(change["fm"] + "\n")
     if "efa" in change:
         for i in range(change["efa"], 32):
-            (node.root / f"sys/class/infiniband/rdmap{i}s0").rmdir()
+            shutil.rmtree(node.root / f"sys/class/infiniband/rdmap{i}s0")
+    if "port" in change:
+        (node.root / f"sys/class/infiniband/rdmap7s0/ports/1/{change['port'][0]}").write_text(change["port"][1])
+    if "STUB_DCGM_HEALTH" in change:
+        node.installed("datacenter-gpu-manager-4-cuda13")
+        node.run("gpufleet-health", **(env | {"STUB_DCGM_HEALTH": "Healthy"}))  # sets the watches
+        assert node.health()["state"] == "healthy"
     if change.get("ldconf") is False:
         (node.root / "etc/ld.so.conf.d/gpufleet-ofi-nccl.conf").unlink()
     if change.get("plugin") is False:
@@ -235,12 +275,12 @@ def test_health_check_failures_mark_the_instance_unhealthy_once(
     state = node.health()
     assert state["state"] == "unhealthy"
     assert reason in state["reason"]
-    assert sum(c.startswith("gpufleet-cloud report-unhealthy") for c in node.calls()) == 1
+    assert sum(c.startswith("gpufleet-cloud report hardware") for c in node.calls()) == 1
     assert [ln for ln in r.stdout.splitlines() if "UNHEALTHY (hardware):" in ln] == [
         next(ln for ln in r.stdout.splitlines() if reason in ln)
     ], "one clear log line"
     node.run("gpufleet-health", **env)
-    assert sum(c.startswith("gpufleet-cloud report-unhealthy") for c in node.calls()) == 1, "reported once per boot"
+    assert sum(c.startswith("gpufleet-cloud report hardware") for c in node.calls()) == 1, "reported once per boot"
 
 
 def test_health_waits_while_bootstrapping_then_gives_up(render: Render, node_root: MakeRoot, tmp_path: Any) -> None:
@@ -329,7 +369,7 @@ def test_a_hanging_nvidia_smi_is_a_verdict_after_consecutive_hangs(render: Rende
     assert not second.killed, second.stdout
     assert node.health()["state"] == "unhealthy"
     assert node.health()["reason"] == "hardware: nvidia-smi hung (timed out) in 2 consecutive checks"
-    assert sum(c.startswith("gpufleet-cloud report-unhealthy") for c in node.calls()) == 1
+    assert sum(c.startswith("gpufleet-cloud report hardware") for c in node.calls()) == 1
 
 
 def test_a_check_killed_while_a_tool_is_stuck_still_counts(render: Render, node_root: MakeRoot) -> None:
@@ -471,7 +511,10 @@ def test_dcgm_diag_runs_once_per_boot_not_on_every_tick(render: Render, node_roo
     for _ in range(3):
         node.run("gpufleet-health", **env)
     assert node.health()["state"] == "healthy"
-    assert [c for c in node.calls() if c.startswith("dcgmi")] == ["dcgmi diag -r 1"]
+    assert [c for c in node.calls() if c.startswith("dcgmi diag")] == ["dcgmi diag -r 1"]
+    # The passive watches instead: set on the first run, checked on every later one.
+    health = [c for c in node.calls() if c.startswith("dcgmi health")]
+    assert health == ["dcgmi health -s a", "dcgmi health -c", "dcgmi health -c"]
 
 
 # -- supply chain (issue 17 item 8) ----------------------------------------------------------
@@ -523,23 +566,50 @@ def test_every_download_the_node_makes_is_recorded_with_its_source(render: Rende
 # -- no replacement loops (issue 17 item 4) ----------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("cloud", "t", "reports"), [("aws", "g6.xlarge", False), ("azure", "Standard_NV36ads_A10_v5", True)]
-)
-def test_a_configuration_failure_does_not_ask_for_a_replacement(
-    render: Render, node_root: MakeRoot, cloud: str, t: str, reports: bool
+@pytest.mark.parametrize("cloud,t", [("aws", "g6.xlarge"), ("azure", "Standard_NV36ads_A10_v5")])
+def test_a_configuration_failure_is_counted_on_every_run_and_held(
+    render: Render, node_root: MakeRoot, cloud: str, t: str
 ) -> None:
     # A failed bootstrap (here: an image driver older than the pin) would fail on every new
-    # node too: AWS/Alibaba are not asked to replace it (that was an endless loop). Azure's
-    # endpoint still answers Unhealthy: its automatic repairs suspend themselves after
-    # repeated failures (Microsoft Learn, automatic instance repairs).
+    # node too. The node reports it with its class on every run (AWS counts it in the loop
+    # breaker's metric, so the alarm stays on while the node exists); gpufleet-cloud answers
+    # "held" (gpufleet_node.report: configuration is never replaced), so it is not marked done.
     node = node_root(render(cloud, t, image_has_driver=True))
     node.installed("preinstalled-driver")
     assert node.run("gpufleet-bootstrap", STUB_TYPE=t, STUB_DRIVER="570.195.03").returncode != 0
-    r = node.run("gpufleet-health", STUB_TYPE=t, STUB_DRIVER="570.195.03")
+    for _ in range(2):
+        r = node.run("gpufleet-health", STUB_TYPE=t, STUB_DRIVER="570.195.03")
+        assert "held: stub; see docs/bootstrap.md" in r.stdout
     assert node.health()["reason"].startswith("configuration: bootstrap failed: step driver failed")
-    reported = any(c.startswith("gpufleet-cloud report-unhealthy") for c in node.calls())
-    assert reported == reports, r.stdout
+    assert sum(c.startswith("gpufleet-cloud report configuration") for c in node.calls()) == 2
+    assert not (node.root / "run/gpufleet/reported").exists()
+
+
+def test_a_held_hardware_failure_is_reported_again_next_run(render: Render, node_root: MakeRoot) -> None:
+    # The loop alarm held the node: the next run reports again (and is replaced once it clears).
+    node = node_root(render("aws", "p5.48xlarge", rdma=True, image_has_driver=True))
+    env = _healthy_p5(node) | {"STUB_GPUS": "7"}
+    node.run("gpufleet-health", **env, STUB_HELD="1")
+    node.run("gpufleet-health", **env)
+    node.run("gpufleet-health", **env)
+    assert sum(c.startswith("gpufleet-cloud report hardware") for c in node.calls()) == 2
+
+
+def test_grid_blacklists_nouveau_and_reboots_once_before_the_installer(render: Render, node_root: MakeRoot) -> None:
+    # A plain Ubuntu image loads nouveau on the A10; the GRID .run refuses to install over it.
+    node = node_root(render("azure", "Standard_NV36ads_A10_v5"))
+    env = {"STUB_TYPE": "Standard_NV36ads_A10_v5", "STUB_DRIVER": "595.58.03", "STUB_NOUVEAU": "1"}
+    first = node.run("gpufleet-bootstrap", **env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    conf = (node.root / "etc/modprobe.d/nouveau.conf").read_text()
+    assert conf.splitlines() == ["blacklist nouveau", "blacklist lbm-nouveau"]
+    calls = node.calls()
+    assert "update-initramfs -u" in calls and "systemctl reboot" in calls
+    assert not any(".run" in c for c in calls if c.startswith("curl")), "no installer while nouveau is loaded"
+    second = node.run("gpufleet-bootstrap", **env)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert node.calls().count("systemctl reboot") == 1
+    assert "driver 595.58.03 installed" in second.stdout
 
 
 # -- Secure Boot, interrupted dpkg (issue 17 item 11) -------------------------------------------

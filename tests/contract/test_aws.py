@@ -102,6 +102,8 @@ MAPPING_CASES: dict[str, tuple[str, Any, str, str]] = {
     "aws:ec2/route:Route": ("destinationCidrBlock", 1, "aws.model.shape", "DestinationCidrBlock"),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": ("subnetId", 1, "aws.model.shape", "SubnetId"),
     "aws:ec2/vpcEndpoint:VpcEndpoint": ("vpcEndpointType", "Bridge", "aws.model.enum", "VpcEndpointType"),
+    # cloudwatch.PutMetricAlarm (aws/loopbreaker.py): an operator the model does not list.
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("comparisonOperator", "AtLeast", "aws.model.enum", "ComparisonOperator"),
 }  # fmt: skip
 
 HOOK = Res(

@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from gpufleet.alicloud import iam, launch, network, scaling
+from gpufleet.alicloud import iam, launch, loopbreaker, network, scaling
 from gpufleet.alicloud.image import image_for
 from gpufleet.alicloud.names import scaling_group_name
 from gpufleet.alicloud.spot import spot_plan
@@ -80,6 +80,9 @@ class AlicloudGpuGroup(pulumi.ComponentResource):
         alicloud.ram.RolePolicyAttachment(
             f"{name}-node-health", iam.policy_attachment_args(policy.policy_name, role.role_name), opts=child
         )
+
+        if group.bootstrap.health_check:  # nodes report hardware failures to ESS
+            loopbreaker.create(ctx, name, asg.id, role.arn, child)
 
         try:
             config_args = launch.scaling_configuration_args(

@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from gpufleet.aws import asg, iam, launch, network, scaling
+from gpufleet.aws import asg, iam, launch, loopbreaker, network, scaling
 from gpufleet.aws.image import image_for
 from gpufleet.aws.netplan import plan_network
 from gpufleet.context import GroupContext
@@ -76,6 +76,8 @@ class AwsGpuGroup(pulumi.ComponentResource):
                 f"{name}-{short}", iam.policy_attachment_args(role.name, policy_arn), opts=self._child
             )
         aws.iam.RolePolicy(f"{name}-lifecycle", iam.node_policy_args(ctx, role.name), opts=self._child)
+        if group.bootstrap.health_check:  # the alarms count what gpufleet-health publishes
+            loopbreaker.create(ctx, name, role.name, self._child)
         profile = aws.iam.InstanceProfile(f"{name}-node", iam.instance_profile_args(ctx, role.name), opts=self._child)
 
         pg = (

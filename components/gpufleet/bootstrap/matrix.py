@@ -38,6 +38,24 @@ from gpufleet.spec import BootstrapSpec, GpuImageSpec, GroupSpec
 REVIEWED_ON = dt.date(2026, 11, 24)
 """When the data files were last checked against their sources (end-of-life cut-off)."""
 
+REVIEW_MAX_AGE_DAYS = 120
+"""A review older than this warns: NVIDIA ships a new driver branch or CUDA minor about every
+quarter, so an older matrix likely misses one (issue 17 item 10)."""
+
+
+def review_age_warning(today: dt.date | None = None) -> str | None:
+    """A warning when the matrix was reviewed more than REVIEW_MAX_AGE_DAYS before ``today``
+    (tests pass the date: the suite must not start failing as time passes)."""
+    age = ((today or dt.date.today()) - REVIEWED_ON).days
+    if age <= REVIEW_MAX_AGE_DAYS:
+        return None
+    return (
+        f"the driver/CUDA compatibility matrix was reviewed on {REVIEWED_ON} ({age} days ago, more than "
+        f"{REVIEW_MAX_AGE_DAYS}): newer CUDA releases or driver branches may be refused as unknown and "
+        "end-of-life dates may have passed. Update gpufleet, or see docs/bootstrap.md to review the matrix"
+    )
+
+
 FIRST_PINNING_BRANCH = 580
 """From R580 NVIDIA's apt repo pins a branch with ``nvidia-driver-pinning-<branch>`` and
 ships unversioned ``nvidia-open``/``cuda-drivers``/``nvidia-fabricmanager`` (pinned to the
@@ -343,6 +361,17 @@ def check_bootstrap(
                     )
                 )
                 continue
+            # The GRID build follows its data-center branch's lifecycle (R570 ended Feb 2026);
+            # vGPU's own lifecycle for it is UNVERIFIED.
+            d = m.drivers.get(branch)
+            if d is not None and not d.supported:
+                out.append(
+                    Problem(
+                        f"{bp}.driver",
+                        f"GRID driver branch R{branch} reached end of life on {d.eol} [{d.source}]; it gets no "
+                        f"security fixes. Set bootstrap.driver to '{m.default_grid().branch}' or leave it unset",
+                    )
+                )
         else:
             d = m.drivers.get(branch)
             if d is None:

@@ -300,6 +300,22 @@ MAPPINGS: dict[str, Mapping_] = {
         ),
         frozenset({"enable"}),  # EnableAlarm / DisableAlarm after create
     ),
+    # resource_alicloud_ess_notification.go: CreateNotificationConfiguration.
+    "alicloud:ess/notification:Notification": Mapping_(
+        (
+            Call(
+                "Ess.CreateNotificationConfiguration",
+                ess.CreateNotificationConfigurationRequest,
+                _f(
+                    scalingGroupId="ScalingGroupId",
+                    notificationArn="NotificationArn",
+                    notificationTypes="NotificationTypes",
+                    timeZone=("TimeZone", GETOK),
+                    messageEncoding=("MessageEncoding", GETOK),
+                ),
+            ),
+        ),
+    ),
     "alicloud:ecs/securityGroup:SecurityGroup": Mapping_(
         (
             Call(

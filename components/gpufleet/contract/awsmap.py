@@ -408,6 +408,19 @@ def instance_profile(r: Resource, g: Graph) -> Mapped:
     return m
 
 
+# --- CloudWatch (internal/service/cloudwatch/metric_alarm.go, expandPutMetricAlarmInput)
+def metric_alarm(r: Resource, g: Graph) -> Mapped:
+    m = Mapped()
+    i = {k: v for k, v in r.inputs.items() if k not in ("dimensions", "region")}
+    renames = {"PutMetricAlarmInput": {"name": "AlarmName"}}
+    params = _shaped(r, "cloudwatch.PutMetricAlarm", i, renames, m)
+    # The provider turns the dimensions map into [{Name, Value}].
+    if isinstance(dims := r.inputs.get("dimensions"), Mapping):
+        params["Dimensions"] = [{"Name": str(k), "Value": str(v)} for k, v in dims.items()]
+    m.requests.append(_one(r, "cloudwatch.PutMetricAlarm", params))
+    return m
+
+
 # --- VPC (internal/service/ec2/vpc_*.go)
 def _ec2_simple(
     operation: str, tag_type: str, drop: Sequence[str] = (), renames: Mapping[str, str] | None = None
@@ -474,6 +487,7 @@ BUILDERS: dict[str, Builder] = {
     "aws:ec2/securityGroup:SecurityGroup": security_group,
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": sg_rule("Ingress"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": sg_rule("Egress"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": metric_alarm,
     "aws:iam/role:Role": iam_role,
     "aws:iam/rolePolicy:RolePolicy": iam_role_policy,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": iam_attachment,

@@ -4,7 +4,7 @@ JSON contract (fields may be added, never renamed):
 ``stack``, ``resources[{urn, type, name, parent, provider, inputs}]``,
 ``groups[{name, cloud, region, instanceTypes, capacity{min,desired,max}, market,
 hourlyUsd{min,desired,max}, monthlyUsd{min,desired,max}, prices{source, asOf, currency},
-gpusPerNode, gpus{min,desired,max}, expectedMonthlyUsd, expectedBasis, spotCaps}]``,
+gpusPerNode, gpus{min,desired,max}, expectedMonthlyUsd, expectedBasis, spotCaps, loopBreaker}]``,
 ``totals{monthlyUsd{min,desired,max}, gpus{min,desired,max}, expectedMonthlyUsd}``,
 ``policies[{policy, enforcement, message, urn}]``,
 ``contract[{resource, resourceType, field, rule, message, source}]``,
@@ -57,6 +57,8 @@ class PlanReport:
     contract: ContractReport = field(default_factory=ContractReport)
     images: list[ImagePlan] = field(default_factory=list)
     """Baked images: base, recorded stack and the estimated cost of one build."""
+    loop_breakers: dict[str, str] = field(default_factory=dict)
+    """Group name -> what stops its replacement loops (gpufleet.bootstrap.loopbreaker.describe)."""
 
     def totals(self) -> dict[str, Any]:
         monthly: dict[str, float | None] = {}
@@ -90,7 +92,9 @@ class PlanReport:
                 }
                 for r in sorted(self.resources, key=lambda r: r.urn)
             ],
-            "groups": [_group_json(rg, c) for rg, c in self.groups],
+            "groups": [
+                _group_json(rg, c) | {"loopBreaker": self.loop_breakers.get(rg.spec.name)} for rg, c in self.groups
+            ],
             "totals": self.totals(),
             "policies": [
                 {"policy": v.policy, "enforcement": v.enforcement, "message": v.message, "urn": v.urn}
@@ -234,6 +238,8 @@ def render_table(report: PlanReport, console: Console) -> None:
         if g.market.is_spot:
             notes.append(f"{g.name}: {c.spot_basis}")
         notes.append(f"{g.name}: expected = {c.expected_basis}")
+        if g.name in report.loop_breakers:
+            notes.append(f"{g.name}: {report.loop_breakers[g.name]}")
     t = report.totals()
     money = [_whole(t["monthlyUsd"]["min"]), _whole(t["monthlyUsd"]["desired"]), _whole(t["monthlyUsd"]["max"]),
              _whole(t["expectedMonthlyUsd"])]  # fmt: skip
@@ -315,6 +321,7 @@ def render_markdown(report: PlanReport) -> str:
         )
     if report.images:
         lines += ["", "**Baked images**", ""] + [f"- {i.line()}" for i in report.images]
+    lines += [f"- {name}: {text}" for name, text in report.loop_breakers.items()]
     lines += ["", f"**Policies** (`{report.policy_config}`):", ""]
     if report.policies:
         lines += ["| policy | enforcement | group | resources | message |", "|---|---|---|---|---|"]

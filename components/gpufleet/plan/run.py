@@ -10,6 +10,8 @@ from typing import Any
 
 from gpufleet.alicloud.rules import schedule_window_warnings
 from gpufleet.alicloud.spot import billing_currency
+from gpufleet.bootstrap.loopbreaker import describe
+from gpufleet.bootstrap.matrix import review_age_warning
 from gpufleet.catalog import Catalog, load_catalog
 from gpufleet.contract import check_plan
 from gpufleet.cost import SpotAssumption, estimate_group
@@ -76,6 +78,8 @@ def plan(
     progress("estimating cost")
     groups = []
     warnings = [str(w) for w in validated.warnings]
+    if stale := review_age_warning(today):  # judged against --as-of, like price age
+        warnings.append(stale)
     for i, g in enumerate(spec.groups):
         warnings += [str(w) for w in schedule_window_warnings(g, f"groups[{i}]", today or dt.date.today())]
         rg = resolve_group(g, cat)
@@ -95,7 +99,9 @@ def plan(
     contract = check_plan(run.resources)
     if contract.findings:
         exit_code = EXIT_CONTRACT  # the cloud would reject a request: outranks a policy violation (docs/plan.md)
+    breakers = {g.name: describe(g.cloud, f"{spec.name}-{g.name}") for g in spec.groups if g.bootstrap.health_check}
     return PlanReport(
+        loop_breakers=breakers,
         stack=sc.stack,
         source=str(config_file),
         resources=resources,

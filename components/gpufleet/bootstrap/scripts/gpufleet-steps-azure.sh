@@ -6,6 +6,21 @@
 # Azure's GRID build; licensing comes from the platform. gridd.conf per Microsoft Learn
 # "Install NVIDIA GPU drivers on N-series VMs running Linux", GRID section (UNVERIFIED wording).
 install_grid_driver() {
+  # nouveau claims the GPU at boot and the .run installer refuses to run while it is loaded
+  # ("The Nouveau kernel driver is currently in use"); --disable-nouveau only blacklists it
+  # for the next boot. So blacklist it first, as Microsoft documents for GRID on Ubuntu
+  # (/etc/modprobe.d/nouveau.conf, then reboot) [DOC: Microsoft Learn "Install NVIDIA GPU
+  # drivers on N-series VMs running Linux", NVIDIA GRID drivers, Ubuntu], and reboot once.
+  mkdir -p "$R/etc/modprobe.d"
+  printf 'blacklist nouveau\nblacklist lbm-nouveau\n' >"$R/etc/modprobe.d/nouveau.conf"
+  if module_loaded nouveau; then
+    [[ ! -f $STATE_DIR/rebooted-for-nouveau ]] || die "nouveau is still loaded after blacklisting it and a reboot"
+    update-initramfs -u
+    touch "$STATE_DIR/rebooted-for-nouveau"
+    log "nouveau blacklisted; rebooting once before the GRID installer (this service runs again after boot)"
+    systemctl reboot
+    exit 0
+  fi
   apt_install build-essential dkms
   local dir
   dir=$(mktemp -d)

@@ -78,15 +78,42 @@ def sigv4_headers(
     return headers
 
 
-def autoscaling(action: str, params: dict[str, str]) -> str:
-    """Call the EC2 Auto Scaling query API as this instance."""
+def query(service: str, version: str, action: str, params: dict[str, str]) -> str:
+    """Call an AWS query API (autoscaling, monitoring) as this instance."""
     region = S.get("GPUFLEET_REGION") or imds("meta-data/placement/region")
     suffix = ".com.cn" if region.startswith("cn-") else ".com"
-    url = S.get("GPUFLEET_AWS_ENDPOINT") or f"https://autoscaling.{region}.amazonaws{suffix}/"
-    body = urllib.parse.urlencode({"Action": action, "Version": "2011-01-01", **params}).encode()
+    url = S.get("GPUFLEET_AWS_ENDPOINT_" + service) or f"https://{service}.{region}.amazonaws{suffix}/"
+    body = urllib.parse.urlencode({"Action": action, "Version": version, **params}).encode()
     key, secret, token = credentials()
     now = dt.datetime.now(dt.timezone.utc)  # noqa: UP017 - nodes may run Python 3.10 (no dt.UTC)
-    return http("POST", url, sigv4_headers("POST", url, region, "autoscaling", body, key, secret, token, now), body, 20)
+    return http("POST", url, sigv4_headers("POST", url, region, service, body, key, secret, token, now), body, 20)
+
+
+def autoscaling(action: str, params: dict[str, str]) -> str:
+    return query("autoscaling", "2011-01-01", action, params)
+
+
+def cw(action: str, params: dict[str, str]) -> str:
+    return query("monitoring", "2010-08-01", action, params)
+
+
+def count_failure(cls: str) -> str:
+    """One datapoint of gpufleet/NodeFailures for this group and class (CloudWatch PutMetricData;
+    the alarms of gpufleet.aws.loopbreaker sum it)."""
+    m = "MetricData.member.1."
+    d = m + "Dimensions.member."
+    p = {"Namespace": "gpufleet", m + "MetricName": "NodeFailures", m + "Value": "1", d + "1.Name": "Class"}
+    p |= {d + "1.Value": cls, d + "2.Name": "AutoScalingGroupName", d + "2.Value": group()}
+    return cw("PutMetricData", p)
+
+
+def group() -> str:
+    return asg_name(imds("meta-data/instance-id"))
+
+
+def loop_tripped() -> bool:
+    """The group's replacement-loop alarm is in ALARM: hold the node instead of replacing it."""
+    return "<StateValue>ALARM<" in cw("DescribeAlarms", {"AlarmNames.member.1": group() + "-replacement-loop"})
 
 
 def asg_name(instance_id: str) -> str:

@@ -2,7 +2,8 @@
 """gpufleet-cloud: the few cloud calls a gpufleet node makes, with its own identity.
 
 instance-type            this node's instance type / VM size
-report-unhealthy REASON  mark this instance unhealthy in its group
+report CLASS REASON    a failed health run: count it; replace a hardware fault
+                         unless the group is in a replacement loop
 lifecycle-state          AWS: the Auto Scaling target lifecycle state
 complete-lifecycle [CONTINUE|ABANDON]
                          AWS: complete the termination lifecycle action
@@ -20,4 +21,11 @@ else:
     import gpufleet_node
 
 if __name__ == "__main__":
-    sys.exit(gpufleet_node.main(sys.argv[1:], __doc__))
+    # One line, not this docstring: the shipped copy is minified to fit the user-data limit.
+    sys.exit(
+        gpufleet_node.main(
+            sys.argv[1:],
+            "usage: gpufleet-cloud instance-type|report CLASS REASON|lifecycle-state|"
+            "complete-lifecycle [CONTINUE|ABANDON]|azure-resource-id",
+        )
+    )

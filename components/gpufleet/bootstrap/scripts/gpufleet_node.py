@@ -56,12 +56,24 @@ def with_retries(fn: Callable[..., str], *args: Any, attempts: int = 4) -> str:
     raise AssertionError("unreachable")
 
 
+def report(cloud: Any, cls: str, reason: str) -> str:
+    """A failed health run: counted where the cloud has a loop breaker; replaced only when it is
+    hardware and the breaker has not tripped. "held: ..." means the node stays."""
+    if hasattr(cloud, "count_failure"):
+        with_retries(cloud.count_failure, cls)
+    if cls != "hardware" and S.get("GPUFLEET_CLOUD") != "azure":  # Azure: repairs read the endpoint
+        return "held: configuration failure"
+    if hasattr(cloud, "loop_tripped") and with_retries(lambda: str(cloud.loop_tripped())) == "True":
+        return "held: replacement-loop alarm"
+    return with_retries(cloud.report_unhealthy, reason)
+
+
 def main(argv: list[str], usage: str | None) -> int:
     cloud = importlib.import_module("gpufleet_" + S.get("GPUFLEET_CLOUD", "none"))
     cmd, args = (argv[0], argv[1:]) if argv else ("", [])
     commands: dict[str, Callable[[], str]] = {
         "instance-type": lambda: cloud.instance_type(),
-        "report-unhealthy": lambda: with_retries(cloud.report_unhealthy, " ".join(args) or "unhealthy"),
+        "report": lambda: report(cloud, args[0], " ".join(args[1:])),
         "lifecycle-state": lambda: cloud.lifecycle_state(),
         "complete-lifecycle": lambda: with_retries(cloud.complete_lifecycle, (args or ["CONTINUE"])[0]),
         "azure-resource-id": lambda: cloud.resource_id(),
