@@ -71,7 +71,12 @@ def test_no_spot_options_and_type_only_without_mixed_policy(
 ) -> None:
     ctx = make_ctx(group)
     args = ltb.launch_template_args(
-        ctx, image=image_for(ctx), instance_profile_arn="arn:profile", security_group_id="sg-1"
+        ctx,
+        image=image_for(ctx),
+        instance_profile_arn="arn:profile",
+        security_group_id="sg-1",
+        node_files_bucket="bkt",
+        node_files=ltb.node_files(ctx, image_for(ctx)),
     )
     assert args.instance_market_options is None
     assert args.instance_type == instance_type
@@ -100,7 +105,9 @@ def test_image_overrides(make_ctx: MakeCtx) -> None:
 def test_user_data_is_base64_cloud_config_with_the_group_names(make_ctx: MakeCtx) -> None:
     ctx = make_ctx(P5_EFA)
     image = image_for(ctx)
-    text = base64.b64decode(ltb.user_data(ctx, image)).decode()
+    ud = ltb.user_data(ctx, image, "bkt", ltb.node_files(ctx, image))
+    assert isinstance(ud, str)
+    text = base64.b64decode(ud).decode()
     assert text.startswith("#cloud-config\n")
     assert len(text.encode()) <= 16 * 1024
     node = ltb.node_context(ctx, image)

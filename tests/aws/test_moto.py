@@ -172,7 +172,14 @@ def test_efa_launch_template_round_trips(aws: None, make_ctx: MakeCtx) -> None:
     ctx = make_ctx(P5_EFA)
     profile = create_node_role(ctx)
     _, _, sg = create_network(ctx)
-    args = launch.launch_template_args(ctx, image=image_for(ctx), instance_profile_arn=profile, security_group_id=sg)
+    args = launch.launch_template_args(
+        ctx,
+        image=image_for(ctx),
+        instance_profile_arn=profile,
+        security_group_id=sg,
+        node_files_bucket="bkt",
+        node_files=launch.node_files(ctx, image_for(ctx)),
+    )
     ec2 = boto3.client("ec2")
     lt = ec2.create_launch_template(LaunchTemplateName=f"{ctx.name}-lt", LaunchTemplateData=launch_template_data(args))
     lt_id = lt["LaunchTemplate"]["LaunchTemplateId"]
@@ -203,7 +210,14 @@ def test_spot_group_hook_schedule_and_policy_are_accepted(aws: None, make_ctx: M
     ctx = make_ctx(L4_SPOT)
     profile = create_node_role(ctx)
     _, subnets, sg = create_network(ctx)
-    lt_args = launch.launch_template_args(ctx, image=image_for(ctx), instance_profile_arn=profile, security_group_id=sg)
+    lt_args = launch.launch_template_args(
+        ctx,
+        image=image_for(ctx),
+        instance_profile_arn=profile,
+        security_group_id=sg,
+        node_files_bucket="bkt",
+        node_files=launch.node_files(ctx, image_for(ctx)),
+    )
     ec2 = boto3.client("ec2")
     lt_id = ec2.create_launch_template(
         LaunchTemplateName=f"{ctx.name}-lt", LaunchTemplateData=launch_template_data(lt_args)

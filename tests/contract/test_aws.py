@@ -102,6 +102,10 @@ MAPPING_CASES: dict[str, tuple[str, Any, str, str]] = {
     "aws:ec2/route:Route": ("destinationCidrBlock", 1, "aws.model.shape", "DestinationCidrBlock"),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": ("subnetId", 1, "aws.model.shape", "SubnetId"),
     "aws:ec2/vpcEndpoint:VpcEndpoint": ("vpcEndpointType", "Bridge", "aws.model.enum", "VpcEndpointType"),
+    "aws:s3/bucket:Bucket": ("objectLockEnabled", "yes", "aws.model.shape", "ObjectLockEnabledForBucket"),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (
+        "blockPublicAcls", "yes", "aws.model.shape", "PublicAccessBlockConfiguration.BlockPublicAcls"),
+    "aws:s3/bucketObjectv2:BucketObjectv2": ("serverSideEncryption", "DES", "aws.model.enum", "ServerSideEncryption"),
 }  # fmt: skip
 
 HOOK = Res(
@@ -189,6 +193,22 @@ def test_user_data_over_16_kb_raw_fires() -> None:
     assert "16390 bytes" in f.message
     ok = base64.b64encode(b"#" * 16384).decode()  # exactly the limit: fine although base64 is ~21.8 KB
     assert findings([_lt([], user_data=ok)]) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ab", "x" * 64, "Upper-case", "-starts-with-hyphen", "two..dots", "192.168.5.4", "xn--punycode", "b--ol-s3"],
+)
+def test_bucket_name_rule_fires_on_names_s3_refuses(name: str) -> None:
+    f = assert_fires(findings([Res("aws:s3/bucket:Bucket", "b", {"bucket": name})]), "aws.s3.bucket-name", "Bucket")
+    assert repr(name) in f.message
+
+
+def test_the_longest_group_name_gives_a_valid_bucket_name() -> None:
+    # ctx.name is at most 50 characters (aws/rules.py); Pulumi adds "-boot" and "-<7 chars>".
+    name = "a" * 50 + "-boot"
+    assert findings([Res("aws:s3/bucket:Bucket", name, {"region": "eu-west-1"})]) == []
+    assert findings([Res("aws:s3/bucket:Bucket", name + "x", {})])[0].rule == "aws.s3.bucket-name"
 
 
 def test_subnet_zone_fires_on_ap_northeast_1b() -> None:

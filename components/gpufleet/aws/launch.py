@@ -15,7 +15,8 @@ from gpufleet.aws.image import AwsImage
 from gpufleet.aws.market import uses_mixed_instances
 from gpufleet.aws.names import asg_name, lifecycle_hook_name
 from gpufleet.aws.netplan import efa_interface_count
-from gpufleet.bootstrap import AwsNode, NodeContext, encode_user_data, render_cloud_config
+from gpufleet.aws.nodefiles import NodeBundle, loader_cloud_config, node_bundle
+from gpufleet.bootstrap import AwsNode, NodeContext, encode_user_data
 from gpufleet.context import GroupContext
 
 # Ubuntu AMIs (Canonical's and the Ubuntu DLAMIs) boot from /dev/sda1; a mapping for any
@@ -75,9 +76,21 @@ def node_context(ctx: GroupContext, image: AwsImage) -> NodeContext:
     )
 
 
-def user_data(ctx: GroupContext, image: AwsImage) -> str:
-    """Base64 cloud-config from the shared bootstrap renderer (size-checked there)."""
-    return encode_user_data(render_cloud_config(ctx.group.bootstrap, node_context(ctx, image)), "aws")
+def node_files(ctx: GroupContext, image: AwsImage) -> NodeBundle:
+    """The node's files, fetched from S3 by the user-data loader (``aws.nodefiles``)."""
+    return node_bundle(ctx.group.bootstrap, node_context(ctx, image))
+
+
+def user_data(ctx: GroupContext, image: AwsImage, bucket: pulumi.Input[str], nb: NodeBundle) -> pulumi.Input[str]:
+    """Base64 cloud-config: the loader that fetches and checks the node's bundle
+    (``aws.nodefiles``), size-checked against EC2's 16 KB."""
+    node = node_context(ctx, image)
+
+    def render(name: str) -> str:
+        text = loader_cloud_config(ctx.group.bootstrap, node, bucket=name, nb=nb, asg=asg_name(ctx))
+        return encode_user_data(text, "aws")
+
+    return render(bucket) if isinstance(bucket, str) else pulumi.Output.from_input(bucket).apply(render)
 
 
 def network_interfaces(
@@ -149,6 +162,8 @@ def launch_template_args(
     image: AwsImage,
     instance_profile_arn: pulumi.Input[str],
     security_group_id: pulumi.Input[str],
+    node_files_bucket: pulumi.Input[str],
+    node_files: NodeBundle,
 ) -> aws.ec2.LaunchTemplateArgs:
     """The group's launch template.
 
@@ -167,7 +182,7 @@ def launch_template_args(
         block_device_mappings=[root_volume(ctx)],
         network_interfaces=network_interfaces(ctx, security_group_id),
         tag_specifications=tag_specifications(ctx),
-        user_data=user_data(ctx, image),
+        user_data=user_data(ctx, image, node_files_bucket, node_files),
         # Keep the default version on the newest; the ASG still pins an explicit version
         # (latest_version) so that a change starts an instance refresh.
         update_default_version=True,

@@ -137,6 +137,24 @@ def schedule(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
     }
 
 
+def s3_bucket(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    # The provider's id is the bucket name; auto-names are "<name>-<7 chars>" like the others.
+    name = str(args.inputs.get("bucket") or f"{args.name}-{rid[:7]}")
+    region = _region(args)
+    return {
+        "bucket": name,
+        "arn": f"arn:aws:s3:::{name}",
+        "bucketDomainName": f"{name}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
+        "region": region,
+    }
+
+
+def s3_object(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    key = args.inputs.get("key")
+    return {"arn": f"arn:aws:s3:::{args.inputs.get('bucket')}/{key}", "versionId": "", "etag": rid[:32]}
+
+
 OUTPUTS: dict[str, Outputs] = {
     "aws:ec2/launchTemplate:LaunchTemplate": launch_template,
     "aws:autoscaling/group:Group": asg,
@@ -156,4 +174,6 @@ OUTPUTS: dict[str, Outputs] = {
     "aws:ec2/natGateway:NatGateway": nat_gateway,
     "aws:ec2/routeTable:RouteTable": route_table,
     "aws:ec2/vpcEndpoint:VpcEndpoint": vpc_endpoint,
+    "aws:s3/bucket:Bucket": s3_bucket,
+    "aws:s3/bucketObjectv2:BucketObjectv2": s3_object,
 }

@@ -279,3 +279,27 @@ def _policy_document(req: Request) -> Iterator[tuple[str, str]]:
             yield f"{path}.Resource", "an identity policy statement needs a Resource"
         if not trust and ("Principal" in s or "NotPrincipal" in s):
             yield f"{path}.Principal", "an identity policy takes no Principal"
+
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_BUCKET_RESERVED = (("xn--", "sthree-", "amzn-s3-demo-"), ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"))
+
+
+@rule(
+    "aws.s3.bucket-name",
+    "aws",
+    ["s3.CreateBucket"],
+    "a general purpose bucket name is 3-63 lowercase letters, digits, dots and hyphens, starts and ends with a "
+    "letter or digit, has no '..', is not an IP address, and avoids the reserved prefixes and suffixes",
+    "Amazon S3 User Guide 'General purpose bucket naming rules' (docs.aws.amazon.com/AmazonS3/latest/userguide/"
+    "bucketnamingrules.html, read 2026-11); botocore's CreateBucket model declares no pattern for Bucket",
+)
+def _bucket_name(req: Request) -> Iterator[tuple[str, str]]:
+    name = req.params.get("Bucket")
+    if not isinstance(name, str) or name == "":
+        return
+    prefixes, suffixes = _BUCKET_RESERVED
+    if not _BUCKET_NAME.match(name) or ".." in name or re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):
+        yield "Bucket", f"{name!r} ({len(name)} characters) is not a valid bucket name"
+    elif name.startswith(prefixes) or name.endswith(suffixes):
+        yield "Bucket", f"{name!r} uses a prefix or suffix S3 reserves"
