@@ -272,7 +272,6 @@ EXPECTED_SPEC_FINDINGS: dict[str, list[tuple[str, str, str]]] = {
     "p6-b200-rdma": [],
     "tokyo-no-zones": [("demo-trainers-private-ap-northeast-1b", "AvailabilityZone", "aws.ec2.subnet-zone")],
     "h200-by-model": [],  # the half-used EFA cards of p5e (issue 14 item 4) are legal requests
-    "schedule-above-max": [("demo-trainers-peak", "DesiredCapacity", "aws.autoscaling.schedule-within-group")],
 }  # fmt: skip
 
 
@@ -340,3 +339,14 @@ def test_p3dn_on_the_default_image_is_refused_before_any_request() -> None:
     with pytest.raises(ConfigError) as e:
         validate_fleet(P3DN_SPEC)
     assert "groups[0].bootstrap.driver" in str(e.value) and "Volta" in str(e.value)
+
+
+def test_schedule_above_max_is_refused_before_any_request() -> None:
+    # Issue 14 item 6: it used to reach PutScheduledUpdateGroupAction (aws.autoscaling.schedule-within-group).
+    from contract_cases import SCHEDULE_ABOVE_MAX_SPEC
+    from gpufleet.errors import ConfigError
+    from gpufleet.validation import validate_fleet
+
+    with pytest.raises(ConfigError) as e:
+        validate_fleet(SCHEDULE_ABOVE_MAX_SPEC)
+    assert [p.path for p in e.value.problems] == ["groups[0].autoscaling.schedules[0].desired"]

@@ -142,7 +142,6 @@ EXPECTED_REFUSALS: dict[str, tuple[str, str] | None] = {
     "p6-b200-rdma": None,
     "tokyo-no-zones": ("ec2.CreateSubnet", "InvalidParameterValue"),  # the same verdict as aws.ec2.subnet-zone
     "h200-by-model": None,
-    "schedule-above-max": None,  # moto stores the action; AWS fails it when it runs (UNVERIFIED when)
 }
 
 
