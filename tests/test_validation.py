@@ -178,7 +178,7 @@ def test_not_a_mapping(catalog: Catalog) -> None:
 
 
 def test_warnings_for_unpinned_types_and_missing_prices(catalog: Catalog) -> None:
-    v = validate_fleet(fleet({"gpu": {"model": "L4", "count": 1}, "zones": []}), catalog)
+    v = validate_fleet(fleet({"gpu": {"model": "L4", "count": 1}}), catalog)
     assert any("pin them with 'gpufleet resolve'" in w.message for w in v.warnings)
     v = validate_fleet(
         fleet(

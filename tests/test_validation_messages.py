@@ -47,7 +47,8 @@ CASES: list[tuple[str, dict[str, Any], str, int]] = [
         "region-only",
         fleet({"region": "us-west-2"}),
         "groups[0].zones[0]: 'us-east-1a' is not a zone of us-west-2 "
-        "(zones of us-west-2 are 'us-west-2' plus a letter, e.g. 'us-west-2a', 'us-west-2b')",
+        "(zones of us-west-2 are 'us-west-2' plus a letter, e.g. 'us-west-2a', 'us-west-2b', "
+        "or AZ IDs: usw2-az1, usw2-az2, usw2-az3, usw2-az4)",
         1,
     ),
     (

@@ -14,6 +14,7 @@ from gpufleet.errors import Problem
 from gpufleet.spec import GroupSpec
 
 GroupCheck = Callable[[GroupSpec, str, list[InstanceType], Catalog], list[Problem]]
+GroupWarnings = Callable[[GroupSpec, str, list[InstanceType]], list[Problem]]
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class CloudRules:
     """Message for a bad tag key/value, or None."""
     check: GroupCheck | None
     """Cloud-specific checks on a group and its candidate instance types."""
+    warnings: GroupWarnings | None = None
+    """Cloud-specific notes on a valid group (shown, never refused)."""
 
 
 def generic_tag_problem(key: str, value: str) -> str | None:

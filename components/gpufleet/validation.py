@@ -359,6 +359,8 @@ def _group_problems(
             problems += rules.check(g, path, types, cat)
         problems += check_bootstrap(g, types, path)  # driver / CUDA / fabric manager matrix
         warnings += bootstrap_warnings(g, types, path)  # an image driver newer than the pin
+        if rules.warnings is not None and not problems:
+            warnings += rules.warnings(g, path, types)
         if region_ok and not any(is_priced(cat, g.cloud, t.name, g.region) for t in types):
             warnings.append(
                 Problem(
@@ -391,7 +393,13 @@ def _zone_hint(cloud: Cloud, region: str) -> str:
     """
     if cloud == "azure":
         return "Azure zones are '1', '2' or '3'"
-    if cloud == "aws" or region[-1].isdigit():
+    if cloud == "aws":
+        from gpufleet.aws.zones import zone_ids  # AWS also takes AZ IDs (aws/rules.py)
+
+        ids = zone_ids(region)
+        also = f", or AZ IDs: {', '.join(sorted(ids))}" if ids else ", or its AZ IDs (e.g. 'use1-az6' in us-east-1)"
+        return f"zones of {region} are '{region}' plus a letter, e.g. '{region}a', '{region}b'{also}"
+    if region[-1].isdigit():
         return f"zones of {region} are '{region}' plus a letter, e.g. '{region}a', '{region}b'"
     return f"zones of {region} are '{region}-' plus a letter, e.g. '{region}-h'"
 

@@ -189,11 +189,11 @@ def test_efa_launch_template_round_trips(aws: None, make_ctx: MakeCtx) -> None:
     assert int(data["MetadataOptions"]["HttpPutResponseHopLimit"]) == 2
     assert data["BlockDeviceMappings"][0]["Ebs"]["Encrypted"] is True
     nics = data["NetworkInterfaces"]
-    assert len(nics) == 32
-    assert [(int(n["NetworkCardIndex"]), int(n["DeviceIndex"])) for n in nics] == [(0, 0)] + [
-        (i, 1) for i in range(1, 32)
+    assert len(nics) == 33  # EC2 UG efa-acc-inst-types: "32 EFA devices and one ENA device" on p5
+    assert [(int(n["NetworkCardIndex"]), int(n["DeviceIndex"])) for n in nics] == [(0, 0), (0, 1)] + [
+        (i, 0) for i in range(1, 32)
     ]
-    assert {n["InterfaceType"] for n in nics} == {"efa"}
+    assert [n.get("InterfaceType", "interface") for n in nics] == ["interface"] + ["efa-only"] * 32
     assert {n["AssociatePublicIpAddress"] for n in nics} == {False}
     assert "InstanceMarketOptions" not in data
 

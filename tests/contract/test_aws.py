@@ -211,6 +211,51 @@ def test_the_longest_group_name_gives_a_valid_bucket_name() -> None:
     assert findings([Res("aws:s3/bucket:Bucket", name + "x", {})])[0].rule == "aws.s3.bucket-name"
 
 
+def test_subnet_zone_fires_on_an_az_id_that_takes_no_subnets() -> None:
+    bad = Res(
+        "aws:ec2/subnet:Subnet", "s", {"vpcId": "vpc-1", "cidrBlock": "10.0.0.0/20", "availabilityZoneId": "apne1-az3"}
+    )
+    f = assert_fires(findings([bad]), "aws.ec2.subnet-zone", "AvailabilityZoneId")
+    assert "apne1-az1" in f.message
+    ok = Res(
+        "aws:ec2/subnet:Subnet", "s", {"vpcId": "vpc-1", "cidrBlock": "10.0.0.0/20", "availabilityZoneId": "apne1-az4"}
+    )
+    assert findings([ok]) == []
+
+
+def test_tokyo_without_zones_is_refused_before_any_request() -> None:
+    # Issue 14 item 2: the created network defaulted to ap-northeast-1a/b; 1b takes no subnets.
+    from contract_cases import TOKYO_NO_ZONES_SPEC
+    from gpufleet.errors import ConfigError
+    from gpufleet.validation import validate_fleet
+
+    with pytest.raises(ConfigError) as e:
+        validate_fleet(TOKYO_NO_ZONES_SPEC)
+    assert [p.path for p in e.value.problems] == ["groups[0].zones"]
+    assert "AZ IDs" in e.value.problems[0].message
+
+
+def test_az_ids_are_checked_against_offerings_and_names_are_warned_about() -> None:
+    from contract_cases import aws_group
+    from gpufleet.errors import ConfigError
+    from gpufleet.validation import validate_fleet
+
+    tokyo = {"region": "ap-northeast-1", "gpu": {"model": "H100-80GB", "count": 8}, "rdma": True}
+    with pytest.raises(ConfigError) as e:
+        validate_fleet(aws_group(**tokyo, zones=["apne1-az2"]))
+    (problem,) = e.value.problems
+    # moto's offerings by AZ ID: p5.48xlarge in apne1-az1 and apne1-az4 only.
+    assert problem.path == "groups[0].zones[0]" and "apne1-az1, apne1-az4" in problem.message
+    ok = validate_fleet(aws_group(**tokyo, zones=["apne1-az4"]))
+    assert not [w for w in ok.warnings if w.path == "groups[0].zones"]
+    named = validate_fleet(aws_group(**tokyo, zones=["ap-northeast-1a"]))
+    assert any(w.path == "groups[0].zones" and "not checked" in w.message for w in named.warnings)
+    run = plan_fleet(aws_group(**tokyo, zones=["apne1-az4"]))
+    subnets = [r for r in run.resources if r.type == "aws:ec2/subnet:Subnet"]
+    assert {r.inputs.get("availabilityZoneId") for r in subnets} == {"apne1-az4"}
+    assert check_plan(run.resources).findings == []
+
+
 def test_subnet_zone_fires_on_ap_northeast_1b() -> None:
     sub = Res(
         "aws:ec2/subnet:Subnet",
@@ -267,11 +312,8 @@ def test_template_findings_are_exactly_the_expected_ones(stack: str) -> None:
 
 
 EXPECTED_SPEC_FINDINGS: dict[str, list[tuple[str, str, str]]] = {
-    "p6-b300-rdma": [("demo-trainers-lt", "LaunchTemplateData.NetworkInterfaces[0].InterfaceType",
-                      "aws.ec2.network-card-interface")],
+    "p6-b300-rdma": [],  # ENA primary on card 0, EFA-only on cards 1-16 (issue 14 item 1)
     "p6-b200-rdma": [],
-    "tokyo-no-zones": [("demo-trainers-private-ap-northeast-1b", "AvailabilityZone", "aws.ec2.subnet-zone")],
-    "h200-by-model": [],  # the half-used EFA cards of p5e (issue 14 item 4) are legal requests
 }  # fmt: skip
 
 
@@ -350,3 +392,16 @@ def test_schedule_above_max_is_refused_before_any_request() -> None:
     with pytest.raises(ConfigError) as e:
         validate_fleet(SCHEDULE_ABOVE_MAX_SPEC)
     assert [p.path for p in e.value.problems] == ["groups[0].autoscaling.schedules[0].desired"]
+
+
+def test_h200_by_model_with_rdma_is_refused_before_any_request() -> None:
+    # Issue 14 item 4: p5en (16 EFA cards) + p5e (32) in one template halved p5e's EFAs.
+    from contract_cases import H200_BY_MODEL_SPEC
+    from gpufleet.errors import ConfigError
+    from gpufleet.validation import validate_fleet
+
+    with pytest.raises(ConfigError) as e:
+        validate_fleet(H200_BY_MODEL_SPEC)
+    (problem,) = e.value.problems
+    assert problem.path == "groups[0].gpu.model"
+    assert "p5en.48xlarge: 16 EFA cards" in problem.message and "p5e.48xlarge: 32 EFA cards" in problem.message

@@ -140,8 +140,6 @@ def test_templates_replay_cleanly_in_moto(stack: str) -> None:
 EXPECTED_REFUSALS: dict[str, tuple[str, str] | None] = {
     "p6-b300-rdma": None,  # moto does not check NIC layouts: the rule aws.ec2.network-card-interface does
     "p6-b200-rdma": None,
-    "tokyo-no-zones": ("ec2.CreateSubnet", "InvalidParameterValue"),  # the same verdict as aws.ec2.subnet-zone
-    "h200-by-model": None,
 }
 
 

@@ -21,8 +21,6 @@ from gpufleet.resolve import resolve_group
 from gpufleet.validation import validate_fleet
 
 KNOWN_OPEN_DEFECTS: dict[str, int] = {
-    "aws.ec2.network-card-interface": 14,  # p6-b300: EFA on the ENA-only card 0 (issue 14 item 1)
-    "aws.ec2.subnet-zone": 14,  # created network without zones defaults to <region>b (issue 14 item 2)
     "azure.autoscale.recurrence-one-hour-one-minute": 15,  # '0 8,20 ...' -> hours [8, 20] (issue 15 item 1)
     "azure.vmss.flexible-no-system-assigned-identity": 15,  # mixed non-IB -> Flexible + SystemAssigned (item 2)
     "alicloud.ess.cron-question-mark": 16,  # '0 13 * * 1-5' has no '?' (issue 16 item 1)
@@ -33,8 +31,6 @@ KNOWN_OPEN_DEFECTS: dict[str, int] = {
 """Contract rule id -> the open issue whose fix removes it. Remove an entry with its fix."""
 
 REPRODUCERS: dict[str, str] = {
-    "aws.ec2.network-card-interface": "p6-b300-rdma",
-    "aws.ec2.subnet-zone": "tokyo-no-zones",
     "azure.autoscale.recurrence-one-hour-one-minute": "azure-mixed-multi-hour",
     "azure.vmss.flexible-no-system-assigned-identity": "azure-mixed-multi-hour",
     "alicloud.ess.cron-question-mark": "alicloud-min-only-schedule",

@@ -7,6 +7,8 @@ permissions from the instance profile).
 
 from __future__ import annotations
 
+from typing import cast
+
 import pulumi
 import pulumi_aws as aws
 
@@ -14,7 +16,7 @@ from gpufleet.aws.asg import LIFECYCLE_HEARTBEAT_SECONDS
 from gpufleet.aws.image import AwsImage
 from gpufleet.aws.market import uses_mixed_instances
 from gpufleet.aws.names import asg_name, lifecycle_hook_name
-from gpufleet.aws.netplan import efa_interface_count
+from gpufleet.aws.netplan import efa_interface_count, efa_layout
 from gpufleet.aws.nodefiles import NodeBundle, loader_cloud_config, node_bundle
 from gpufleet.bootstrap import AwsNode, NodeContext, encode_user_data
 from gpufleet.context import GroupContext
@@ -45,8 +47,8 @@ METADATA_OPTIONS = aws.ec2.LaunchTemplateMetadataOptionsArgs(
 
 
 def efa_interfaces(ctx: GroupContext) -> int:
-    """EFA interfaces each node gets (0 without RDMA): the smallest catalog maximum among
-    the group's types, so one template fits every override type."""
+    """EFA devices each node gets (0 without RDMA): one per EFA-only interface of the
+    template (``network_interfaces``); the node's health check expects exactly these."""
     return efa_interface_count([t.instance for t in ctx.resolved.types]) if ctx.group.rdma else 0
 
 
@@ -90,7 +92,10 @@ def user_data(ctx: GroupContext, image: AwsImage, bucket: pulumi.Input[str], nb:
         text = loader_cloud_config(ctx.group.bootstrap, node, bucket=name, nb=nb, asg=asg_name(ctx))
         return encode_user_data(text, "aws")
 
-    return render(bucket) if isinstance(bucket, str) else pulumi.Output.from_input(bucket).apply(render)
+    if isinstance(bucket, str):
+        return render(bucket)
+    out: pulumi.Output[str] = pulumi.Output.from_input(cast("pulumi.Input[str]", bucket))
+    return out.apply(render)
 
 
 def network_interfaces(
@@ -98,38 +103,27 @@ def network_interfaces(
 ) -> list[aws.ec2.LaunchTemplateNetworkInterfaceArgs]:
     """The node's network interfaces. The subnet comes from the ASG, not from here.
 
-    Without RDMA: one primary interface. With EFA: network card 0 / device 0 is the
-    primary interface, of type ``efa``; every further network card gets one ``efa``
-    interface at device index 1, up to the catalog's maximum EFA count for the type
-    (p5.48xlarge: 32, p4d.24xlarge: 4) [DOC: AWS PCS UG "Create or update an EC2 launch
-    template" example (DeviceIndex 1 on further cards); EC2 UG "Maximize network bandwidth
-    on Amazon EC2 instances with multiple network cards"; SDK: network_card_index
-    "primary network interface must be assigned to network card index 0",
-    interface_type "To create an EFA, specify efa"]. With several instance types the
-    count is the smallest maximum among them, so one template fits every type.
+    Without RDMA: one ENA primary interface. With EFA: ``netplan.efa_layout``, built from the
+    catalog's per-card interface types: the ENA primary at card 0 / device 0, and an
+    ``efa-only`` interface on every card that takes one on every type of the group (device 1
+    on card 0, device 0 elsewhere) [DOC: EC2 UG efa-acc-inst-types; SDK: network_card_index
+    "primary network interface must be assigned to network card index 0"]. p6-b300's card 0
+    takes only ENA, so its 16 EFAs sit on cards 1-16.
     """
-    count = efa_interfaces(ctx)
-    interface_type = "efa" if count else None
-    primary = aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-        network_card_index=0,
-        device_index=0,
-        interface_type=interface_type,
-        security_groups=[security_group_id],
-        associate_public_ip_address="false",
-        delete_on_termination="true",
-    )
-    further = [
+    types = [t.instance for t in ctx.resolved.types]
+    layout = efa_layout(types) if ctx.group.rdma else efa_layout([])
+    return [
         aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-            network_card_index=card,
-            device_index=1,
-            interface_type="efa",
+            network_card_index=nic.card,
+            device_index=nic.device,
+            # The primary is ENA, the API's default type: sent unset, as before.
+            interface_type=None if nic.kind == "interface" else nic.kind,
             security_groups=[security_group_id],
             associate_public_ip_address="false",
             delete_on_termination="true",
         )
-        for card in range(1, count)
+        for nic in layout
     ]
-    return [primary, *further]
 
 
 def root_volume(ctx: GroupContext) -> aws.ec2.LaunchTemplateBlockDeviceMappingArgs:

@@ -180,6 +180,17 @@ _ZONE = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d+)[a-z]$")
     "(e.g. ap-northeast-1b; aws-samples/saas-reference-architecture-ecs#12, read 2026-11)",
 )
 def _subnet_zone(req: Request) -> Iterator[tuple[str, str]]:
+    zone_id = req.params.get("AvailabilityZoneId")
+    if isinstance(zone_id, str):
+        from gpufleet.aws.zones import region_of_zone_id, zone_ids
+
+        region = region_of_zone_id(zone_id)
+        ids = zone_ids(region) if region else None
+        if ids is not None and zone_id not in ids:
+            yield (
+                "AvailabilityZoneId",
+                f"{zone_id} takes no new subnets in {region}; CreateSubnet fails. AZ IDs that do: {', '.join(ids)}",
+            )
     zone = req.params.get("AvailabilityZone")
     if not isinstance(zone, str):
         return
