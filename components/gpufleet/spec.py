@@ -115,7 +115,9 @@ class MarketSpec(_Model):
     on_demand_percent_above_base: Annotated[int, Field(ge=0, le=100)] | None = None
     """Share of on-demand above the base; defaults to 0 for spot and mixed, 100 for on-demand."""
     max_price_percent: Annotated[float, Field(gt=0, le=100)] | None = None
-    """Spot price cap as a percent of the catalog on-demand price; omit to pay up to on-demand."""
+    """Spot price cap as a percent of the catalog on-demand price; omit to pay up to on-demand.
+    A ceiling, not a saving: nodes pay the current spot price, and on AWS a cap raises
+    interruptions (botocore SpotMaxPrice)."""
     allocation_strategy: Literal["price-capacity-optimized", "capacity-optimized", "lowest-price"] = (
         "price-capacity-optimized"
     )
