@@ -104,7 +104,7 @@ def estimate_group(
             # botocore autoscaling InstancesDistribution.SpotMaxPrice: "When Spot Instances launch, you pay
             # the current Spot price" and a maximum price "can lead to increased interruptions".
             basis += "; the cap is a price ceiling, not a saving: nodes pay the current spot price, and AWS "
-            basis += "interrupts capped spot nodes more often (omit maxPricePercent unless you need a ceiling)"
+            basis += "interrupts capped spot nodes more often (set no cap unless you need a ceiling)"
     per_node = max((t.instance.gpu_count for t in rg.types), default=Fraction(0))
     if od is not None:
         age_ref = today or dt.date.today()
