@@ -247,3 +247,12 @@ def test_schedule_desired_below_its_min_is_refused(catalog: Catalog, cloud: str)
     found = problems(_with_schedule(cloud, {"min": 3, "desired": 1}), catalog)
     assert list(found) == ["groups[0].autoscaling.schedules[0]"], found
     assert "min <= desired" in found["groups[0].autoscaling.schedules[0]"]
+
+
+def test_rollout_is_aws_only(catalog: Catalog) -> None:
+    from contract_cases import template_fleet
+
+    value = template_fleet("azure-inference-a10-spot")
+    group = {**value["groups"][0], "rollout": {"surge": True}}
+    found = problems({**value, "groups": [group]}, catalog)
+    assert "groups[0].rollout" in found and "AWS only" in found["groups[0].rollout"]

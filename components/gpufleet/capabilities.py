@@ -101,7 +101,7 @@ CAPABILITIES: Mapping[Cloud, CloudCapabilities] = {
         subnet_split_bits=3,  # aws/netplan.py: 7 private zone subnets + 1 public
         addresses_per_node=_aws_addresses,
         identity="IAM role via an instance profile",
-        keys=frozenset({"market.allocationStrategy", "network.vpcId", "bootstrap.image.ssmParameter"}),
+        keys=frozenset({"market.allocationStrategy", "network.vpcId", "bootstrap.image.ssmParameter", "rollout"}),
     ),
     "azure": CloudCapabilities(
         cloud="azure",

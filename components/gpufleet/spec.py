@@ -311,6 +311,14 @@ class AccessSpec(_Model):
     """Login name of the admin user that holds the keys."""
 
 
+class RolloutSpec(_Model):
+    """How nodes are replaced when the group's launch template changes (AWS instance refresh)."""
+
+    surge: bool = False
+    """AWS only: launch each replacement before its old node goes (needs a spare node of
+    capacity and bills it); by default nodes are replaced without surge."""
+
+
 class GroupSpec(_Model):
     """One homogeneous group of GPU nodes in one cloud and region."""
 
@@ -340,6 +348,8 @@ class GroupSpec(_Model):
     """Extra tags for this group's resources (merged over the fleet's)."""
     access: AccessSpec | None = None
     """Azure only: SSH login to the nodes (required there: Linux scale sets need a key)."""
+    rollout: RolloutSpec = RolloutSpec()
+    """AWS only: how a new launch template reaches running nodes (docs/aws.md)."""
 
     _name = field_validator("name")(_check_name)
 

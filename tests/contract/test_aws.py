@@ -405,3 +405,32 @@ def test_h200_by_model_with_rdma_is_refused_before_any_request() -> None:
     (problem,) = e.value.problems
     assert problem.path == "groups[0].gpu.model"
     assert "p5en.48xlarge: 16 EFA cards" in problem.message and "p5e.48xlarge: 32 EFA cards" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("min_size", "prefs", "fires"),
+    [
+        (0, {"minHealthyPercentage": 90, "maxHealthyPercentage": 100}, True),  # the old setting, 1 node
+        (9, {"minHealthyPercentage": 90, "maxHealthyPercentage": 100}, True),  # ceil(8.1) = 9 of 9
+        (10, {"minHealthyPercentage": 90, "maxHealthyPercentage": 100}, False),
+        (0, {"minHealthyPercentage": 0, "maxHealthyPercentage": 100}, False),  # gpufleet's default at 1
+        (2, {"minHealthyPercentage": 50, "maxHealthyPercentage": 100}, False),
+        (0, {"minHealthyPercentage": 100, "maxHealthyPercentage": 200}, False),  # rollout.surge: on purpose
+        (0, {"minHealthyPercentage": 90}, False),  # max omitted: terminate and launch together
+    ],
+)
+def test_refresh_surge_rule(min_size: int, prefs: dict[str, int], fires: bool) -> None:
+    group = Res(
+        "aws:autoscaling/group:Group",
+        "g",
+        {
+            "name": "g",
+            "minSize": min_size,
+            "maxSize": 20,
+            "instanceRefresh": {"strategy": "Rolling", "preferences": prefs},
+        },
+    )
+    found = [f for f in findings([group]) if f.rule == "aws.autoscaling.refresh-surge"]
+    assert bool(found) == fires, found
+    if fires:
+        assert found[0].field == "Preferences.MinHealthyPercentage"

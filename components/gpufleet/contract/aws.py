@@ -314,3 +314,27 @@ def _bucket_name(req: Request) -> Iterator[tuple[str, str]]:
         yield "Bucket", f"{name!r} ({len(name)} characters) is not a valid bucket name"
     elif name.startswith(prefixes) or name.endswith(suffixes):
         yield "Bucket", f"{name!r} uses a prefix or suffix S3 reserves"
+
+
+@rule(
+    "aws.autoscaling.refresh-surge",
+    "aws",
+    ["autoscaling.StartInstanceRefresh"],
+    "an instance refresh that does not ask for surge (MinHealthyPercentage below 100) can replace a node "
+    "without launching first at the group's smallest running size",
+    "botocore autoscaling model, RefreshPreferences.MaxHealthyPercentage: when it is set and replacing within "
+    "both bounds is impossible, Auto Scaling launches a new instance before terminating an old one; "
+    "MinHealthyPercentage is rounded up to whole instances (read 2026-11)",
+)
+def _refresh_surge(req: Request) -> Iterator[tuple[str, str]]:
+    prefs = req.params.get("Preferences") or {}
+    low, high = _num(prefs.get("MinHealthyPercentage")), _num(prefs.get("MaxHealthyPercentage"))
+    if high is None or low is None or low >= 100:
+        return  # max omitted: terminate and launch together; min 100: surge on purpose
+    n = max(1, _num(req.context.get("group_min")) or 0)
+    if n - -(-low * n // 100) < 1:
+        yield (
+            "Preferences.MinHealthyPercentage",
+            f"{low}% of {n} node(s) rounds up to all of them, so with MaxHealthyPercentage {high} set, every "
+            "replacement launches a spare node first (a scarce GPU type may have none)",
+        )

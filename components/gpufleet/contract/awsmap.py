@@ -243,9 +243,8 @@ def autoscaling_group(r: Resource, g: Graph) -> Mapped:
         # Sent when the launch template changes (group.go startInstanceRefresh); the preferences
         # are part of the declared contract, so they are checked now rather than at the first update.
         body = {"AutoScalingGroupName": name, **refresh}
-        m.requests.append(
-            _one(r, "autoscaling.StartInstanceRefresh", _shaped(r, "autoscaling.StartInstanceRefresh", body, {}, m))
-        )
+        shaped = _shaped(r, "autoscaling.StartInstanceRefresh", body, {}, m)
+        m.requests.append(_one(r, "autoscaling.StartInstanceRefresh", shaped, group_min=r.inputs.get("minSize")))
     return m
 
 
