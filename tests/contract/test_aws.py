@@ -430,7 +430,8 @@ def test_refresh_surge_rule(min_size: int, prefs: dict[str, int], fires: bool) -
             "instanceRefresh": {"strategy": "Rolling", "preferences": prefs},
         },
     )
-    found = [f for f in findings([group]) if f.rule == "aws.autoscaling.refresh-surge"]
-    assert bool(found) == fires, found
     if fires:
-        assert found[0].field == "Preferences.MinHealthyPercentage"
+        f = assert_fires(findings([group]), "aws.autoscaling.refresh-surge", "Preferences.MinHealthyPercentage")
+        assert "launches a spare node first" in f.message
+    else:
+        assert not [f for f in findings([group]) if f.rule == "aws.autoscaling.refresh-surge"]
