@@ -65,6 +65,21 @@ def test_p5_user_data_leaves_most_of_the_16_kb_free(make_ctx: MakeCtx) -> None:
     assert inline > 3 * loader, (inline, loader)
 
 
+def test_loader_user_data_is_valid_cloud_config(make_ctx: MakeCtx, tmp_path: Path) -> None:
+    # Debian's cloud-init validator, as tests/bootstrap/test_render.py uses it for inline user data.
+    import shutil
+
+    from helpers import require_cloud_init
+
+    exe = shutil.which("cloud-init")
+    require_cloud_init(None if exe else "the 'cloud-init' command")
+    assert exe is not None
+    f = tmp_path / "loader.yaml"
+    f.write_text(_user_data(make_ctx, P5_FULL))
+    out = subprocess.run([exe, "schema", "--config-file", str(f)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "Valid cloud-config" in out.stdout, (out.stdout, out.stderr)
+
+
 def test_bundle_carries_every_node_file_and_user_data_names_its_hash(make_ctx: MakeCtx) -> None:
     ctx = make_ctx(P5_FULL)
     node = ltb.node_context(ctx, image_for(ctx))

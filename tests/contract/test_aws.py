@@ -353,6 +353,20 @@ def test_zone_data_matches_moto() -> None:
         assert zones == tuple(z.name for z in RegionsAndZonesBackend.zones[region]), region
 
 
+def test_offerings_data_matches_moto(catalog: Any) -> None:
+    from gpufleet.aws.zones import offering_zone_ids
+
+    base = resources.files("moto.ec2") / "resources" / "instance_type_offerings" / "availability-zone-id"
+    gpu_types = set(catalog.instance_names("aws"))
+    for region in ("us-east-1", "ap-northeast-1", "eu-west-1"):
+        moto = json.loads(gzip.decompress((base / f"{region}.json.gz").read_bytes()))
+        for itype in ("p5.48xlarge", "g6.xlarge", "p4d.24xlarge"):
+            assert itype in gpu_types
+            want = tuple(sorted({o["Location"] for o in moto if o["InstanceType"] == itype}))
+            assert offering_zone_ids(region, itype) == want, (region, itype)
+    assert offering_zone_ids("xx-nowhere-1", "p5.48xlarge") is None
+
+
 def test_the_limits_paramvalidator_skips_are_enforced() -> None:
     # botocore's ParamValidator checks only min; each of these passes it and AWS rejects it.
     from botocore.validate import ParamValidator
