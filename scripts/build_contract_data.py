@@ -1,7 +1,8 @@
 """Rebuild gpufleet/contract/data/aws_*.csv from the EC2 data that moto ships.
 
 moto's ``ec2/resources/instance_types.json.gz`` is a DescribeInstanceTypes snapshot; its
-``RegionsAndZonesBackend.zones`` lists, per Region, the zones where CreateSubnet succeeds.
+``RegionsAndZonesBackend.zones`` lists, per Region, the zones where CreateSubnet succeeds;
+``ec2/resources/instance_type_offerings/availability-zone-id`` which types each AZ ID offers.
 Run after a moto upgrade (``python scripts/build_contract_data.py``) and review the diff;
 ``tests/contract/test_aws_data.py`` cross-checks the files against the installed moto.
 """
@@ -52,6 +53,22 @@ def main() -> None:
             for z in RegionsAndZonesBackend.zones.get(region, []):
                 w.writerow([region, z.name, z.zone_id,
                             zones_src])  # fmt: skip
+
+    # Instance type offerings by AZ ID (DescribeInstanceTypeOfferings LocationType=availability-zone-id):
+    # AZ IDs name the same physical zone in every account, unlike zone names.
+    offers_src = f"moto {version} ec2/resources/instance_type_offerings/availability-zone-id (snapshot)"
+    wanted = set(_aws_rows("gpu_instances.csv", "instance_type"))
+    offers_dir = resources.files("moto.ec2") / "resources" / "instance_type_offerings" / "availability-zone-id"
+    with (DATA / "aws_zone_offerings.csv").open("w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["region", "zone_id", "instance_type", "source"])
+        for region in _aws_rows("regions.csv", "region"):
+            src = offers_dir / f"{region}.json.gz"
+            if not src.is_file():
+                continue  # no offerings data for the Region: nothing is checked there
+            rows = {(o["Location"], o["InstanceType"]) for o in json.loads(gzip.decompress(src.read_bytes()))}
+            for zone_id, itype in sorted(r for r in rows if r[1] in wanted):
+                w.writerow([region, zone_id, itype, offers_src])
 
 
 if __name__ == "__main__":

@@ -32,21 +32,27 @@ def aws_group(**over: Any) -> dict[str, Any]:
 # The specs the AWS review and issue 14 name (reviews/aws-fidelity.md "9 extra specs"). The p3dn
 # (V100) spec is refused at validation now (the default DLAMI's R595 driver does not drive Volta):
 # tests/contract/test_aws.py::test_p3dn_on_the_default_image_is_refused_before_any_request.
+# A schedule above the group's max without raising it (issue 14 item 6) is refused at validation
+# now, on every cloud: tests/contract/test_aws.py::test_schedule_above_max_is_refused_before_any_request.
+SCHEDULE_ABOVE_MAX_SPEC = aws_group(
+    gpu={"model": "A10G-24GB", "count": 1},
+    capacity={"min": 0, "desired": 1, "max": 4},
+    autoscaling={"schedules": [{"name": "peak", "cron": "0 20 * * 1-5", "desired": 10}]},
+)
+
+# H200 by model with RDMA resolves to p5en + p5e, whose EFA card layouts differ (issue 14 item 4):
+# refused at validation: tests/contract/test_aws.py::test_h200_by_model_with_rdma_is_refused_before_any_request.
+H200_BY_MODEL_SPEC = aws_group(region="us-west-2", zones=["us-west-2a"], gpu={"model": "H200", "count": 8}, rdma=True)
+
+# Tokyo, created network, no zones: defaulted to ap-northeast-1a/b, and 1b takes no subnets (issue 14
+# item 2). Refused now: tests/contract/test_aws.py::test_tokyo_without_zones_is_refused_before_any_request.
+TOKYO_NO_ZONES_SPEC = aws_group(region="ap-northeast-1", zones=[], gpu={"model": "A10G-24GB", "count": 1})
+
 NAMED_SPECS: dict[str, dict[str, Any]] = {
     # p6-b300 with RDMA: card 0 takes only an ENA interface (issue 14 item 1)
     "p6-b300-rdma": aws_group(gpu={"model": "B300", "count": 8, "instanceTypes": ["p6-b300.48xlarge"]}, rdma=True),
     # p6-b200 with RDMA: 8 EFA cards, every card takes EFA (clean)
     "p6-b200-rdma": aws_group(gpu={"model": "B200", "count": 8, "instanceTypes": ["p6-b200.48xlarge"]}, rdma=True),
-    # Tokyo, created network, no zones: defaults to ap-northeast-1a/b; 1b takes no subnets (item 2)
-    "tokyo-no-zones": aws_group(region="ap-northeast-1", zones=[], gpu={"model": "A10G-24GB", "count": 1}),
-    # H200 by model with RDMA: resolves to p5en + p5e (item 4; not a request-level defect)
-    "h200-by-model": aws_group(region="us-west-2", zones=["us-west-2a"], gpu={"model": "H200", "count": 8}, rdma=True),
-    # a schedule above max without raising max (item 6)
-    "schedule-above-max": aws_group(
-        gpu={"model": "A10G-24GB", "count": 1},
-        capacity={"min": 0, "desired": 1, "max": 4},
-        autoscaling={"schedules": [{"name": "peak", "cron": "0 20 * * 1-5", "desired": 10}]},
-    ),
 }
 
 

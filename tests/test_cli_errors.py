@@ -88,7 +88,7 @@ def test_out_into_a_missing_folder_exits_4(tmp_path: Path) -> None:
 
 
 def test_resolve_that_cannot_write_exits_4(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    f = _stack_file(tmp_path, fleet({"gpu": {"model": "L4", "count": 1}, "zones": []}))  # unpinned: resolve writes
+    f = _stack_file(tmp_path, fleet({"gpu": {"model": "L4", "count": 1}}))  # unpinned: resolve writes
 
     def refuse(self: Path, *args: object, **kwargs: object) -> int:
         raise PermissionError(13, "Permission denied", str(self))
@@ -100,7 +100,7 @@ def test_resolve_that_cannot_write_exits_4(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_resolve_check_on_an_unpinned_file_exits_1(tmp_path: Path) -> None:
-    f = _stack_file(tmp_path, fleet({"gpu": {"model": "L4", "count": 1}, "zones": []}))
+    f = _stack_file(tmp_path, fleet({"gpu": {"model": "L4", "count": 1}}))
     result = runner.invoke(app, ["resolve", "--config", str(f), "--check"])
     assert result.exit_code == ExitCode.POLICY
     assert "is not pinned" in result.stderr

@@ -56,6 +56,10 @@ def test_spot_priced_at_the_cap(catalog: Catalog) -> None:
     assert c.hourly_usd["max"] == pytest.approx(55.04 + 3 * 55.04 * 0.8)
     assert c.hourly_usd["min"] == 0
     assert "80% of on-demand" in c.spot_basis
+    # Issue 14 item 7: botocore's SpotMaxPrice doc: you pay the current spot price; a cap raises interruptions.
+    assert "a price ceiling, not a saving" in c.spot_basis and "interrupts" in c.spot_basis
+    uncapped = _group(catalog, gpu={"instanceTypes": ["p5.48xlarge"]}, market={"type": "spot"})
+    assert "not a saving" not in estimate_group(uncapped, catalog, today=dt.date(2026, 11, 24)).spot_basis  # type: ignore[arg-type]
     catalog_spot = estimate_group(rg, catalog, spot="catalog-spot", today=dt.date(2026, 11, 24))  # type: ignore[arg-type]
     assert catalog_spot.hourly_usd["max"] == pytest.approx(55.04 + 3 * 17.6289)
 

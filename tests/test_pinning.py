@@ -21,6 +21,7 @@ config:
       - name: servers
         cloud: aws
         region: us-east-1
+        zones: [us-east-1a]
         gpu: {model: L4, count: 1}
         capacity: {min: 0, max: 2}
         market: {type: spot, maxPricePercent: 50}

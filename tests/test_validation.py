@@ -178,7 +178,7 @@ def test_not_a_mapping(catalog: Catalog) -> None:
 
 
 def test_warnings_for_unpinned_types_and_missing_prices(catalog: Catalog) -> None:
-    v = validate_fleet(fleet({"gpu": {"model": "L4", "count": 1}, "zones": []}), catalog)
+    v = validate_fleet(fleet({"gpu": {"model": "L4", "count": 1}}), catalog)
     assert any("pin them with 'gpufleet resolve'" in w.message for w in v.warnings)
     v = validate_fleet(
         fleet(
@@ -204,3 +204,55 @@ def test_market_defaults(catalog: Catalog) -> None:
     spec = validate_fleet(fleet({"market": {"type": "spot"}}), catalog).spec
     m = spec.groups[0].market
     assert (m.percent_above_base, m.allocation_strategy, m.max_price_percent) == (0, "price-capacity-optimized", None)
+
+
+# Issue 14 item 6: schedule values against the group's max, on every cloud, with the field path.
+_SCHEDULE_TEMPLATES = {
+    "aws": "aws-inference-l4-spot",
+    "azure": "azure-inference-a10-spot",
+    "alicloud": "alicloud-inference-a10-spot",
+}
+
+
+def _with_schedule(cloud: str, schedule: dict[str, Any]) -> dict[str, Any]:
+    """The cloud's inference template (a valid fleet) with one group, capacity 0/1/4 and one schedule."""
+    from contract_cases import template_fleet
+
+    value = template_fleet(_SCHEDULE_TEMPLATES[cloud])
+    group = dict(value["groups"][0])
+    auto = {**(group.get("autoscaling") or {}), "schedules": [{"name": "peak", "cron": "0 20 * * 1-5", **schedule}]}
+    group |= {"capacity": {"min": 0, "desired": 1, "max": 4}, "autoscaling": auto}
+    group.setdefault("market", {}).pop("onDemandBase", None)
+    return {**value, "groups": [group]}
+
+
+@pytest.mark.parametrize("cloud", sorted(_SCHEDULE_TEMPLATES))
+@pytest.mark.parametrize("key", ["desired", "min"])
+def test_schedule_above_the_groups_max_is_refused_on_every_cloud(catalog: Catalog, cloud: str, key: str) -> None:
+    found = problems(_with_schedule(cloud, {key: 10}), catalog)
+    path = f"groups[0].autoscaling.schedules[0].{key}"
+    assert list(found) == [path], found
+    assert "10" in found[path] and "capacity.max 4" in found[path]
+
+
+@pytest.mark.parametrize("cloud", sorted(_SCHEDULE_TEMPLATES))
+def test_schedule_that_raises_max_or_stays_within_it_passes(catalog: Catalog, cloud: str) -> None:
+    validate_fleet(_with_schedule(cloud, {"desired": 10, "max": 10}), catalog)
+    validate_fleet(_with_schedule(cloud, {"desired": 4, "min": 4}), catalog)
+
+
+@pytest.mark.parametrize("cloud", sorted(_SCHEDULE_TEMPLATES))
+def test_schedule_desired_below_its_min_is_refused(catalog: Catalog, cloud: str) -> None:
+    # The existing rule (spec.ScheduleSpec): min <= desired within one schedule.
+    found = problems(_with_schedule(cloud, {"min": 3, "desired": 1}), catalog)
+    assert list(found) == ["groups[0].autoscaling.schedules[0]"], found
+    assert "min <= desired" in found["groups[0].autoscaling.schedules[0]"]
+
+
+def test_rollout_is_aws_only(catalog: Catalog) -> None:
+    from contract_cases import template_fleet
+
+    value = template_fleet("azure-inference-a10-spot")
+    group = {**value["groups"][0], "rollout": {"surge": True}}
+    found = problems({**value, "groups": [group]}, catalog)
+    assert "groups[0].rollout" in found and "AWS only" in found["groups[0].rollout"]

@@ -20,7 +20,7 @@ from helpers import DROP, fleet
 
 GROUP_KEYS = (
     "name, cloud, region, zones, gpu, capacity, market, rdma, bootstrap, autoscaling, network, tags, access, "
-    "encryptionAtHost"
+    "encryptionAtHost, rollout"
 )
 L4_EFA = "g6.8xlarge, g6.12xlarge, g6.16xlarge, g6.24xlarge, g6.48xlarge"
 NO_EFA_G6 = (
@@ -50,7 +50,8 @@ CASES: list[tuple[str, dict[str, Any], str, int]] = [
         "region-only",
         fleet({"region": "us-west-2"}),
         "groups[0].zones[0]: 'us-east-1a' is not a zone of us-west-2 "
-        "(zones of us-west-2 are 'us-west-2' plus a letter, e.g. 'us-west-2a', 'us-west-2b')",
+        "(zones of us-west-2 are 'us-west-2' plus a letter, e.g. 'us-west-2a', 'us-west-2b', "
+        "or AZ IDs: usw2-az1, usw2-az2, usw2-az3, usw2-az4)",
         1,
     ),
     (

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from gpufleet.alicloud.erdma import eri_count
-from gpufleet.aws.netplan import efa_interface_count
+from gpufleet.aws.netplan import addresses_per_node, efa_interface_count
 from gpufleet.catalog import Cloud, InstanceType
 from gpufleet.catalog.models import RdmaKind
 from gpufleet.errors import Problem
@@ -68,9 +68,9 @@ def _one_address(types: list[InstanceType], rdma: bool) -> int:
 
 
 def _aws_addresses(types: list[InstanceType], rdma: bool) -> int:
-    # One address per EFA interface (an EFA with ENA carries an IP like any ENI), else the
-    # primary interface's (aws/netplan.py).
-    return max(1, efa_interface_count(types)) if rdma else 1
+    # The ENA primary's address only: EFA devices are EFA-only interfaces without an IP
+    # (aws/netplan.py efa_layout).
+    return addresses_per_node(efa_interface_count(types) if rdma else 0)
 
 
 def _alicloud_addresses(types: list[InstanceType], rdma: bool) -> int:
@@ -101,7 +101,7 @@ CAPABILITIES: Mapping[Cloud, CloudCapabilities] = {
         subnet_split_bits=3,  # aws/netplan.py: 7 private zone subnets + 1 public
         addresses_per_node=_aws_addresses,
         identity="IAM role via an instance profile",
-        keys=frozenset({"market.allocationStrategy", "network.vpcId", "bootstrap.image.ssmParameter"}),
+        keys=frozenset({"market.allocationStrategy", "network.vpcId", "bootstrap.image.ssmParameter", "rollout"}),
     ),
     "azure": CloudCapabilities(
         cloud="azure",

@@ -106,6 +106,11 @@ def estimate_group(
     basis = "no spot nodes"
     if g.market.is_spot and spot_price is not None:
         basis = f"{caps.label()}; priced at {spot_price.spot_basis} ({spot_price.instance_type})"
+        if g.cloud == "aws" and caps.basis in ("percent", "pinned"):
+            # botocore autoscaling InstancesDistribution.SpotMaxPrice: "When Spot Instances launch, you pay
+            # the current Spot price" and a maximum price "can lead to increased interruptions".
+            basis += "; the cap is a price ceiling, not a saving: nodes pay the current spot price, and AWS "
+            basis += "interrupts capped spot nodes more often (set no cap unless you need a ceiling)"
     per_node = max((t.instance.gpu_count for t in rg.types), default=Fraction(0))
     if od is not None:
         age_ref = today or dt.date.today()

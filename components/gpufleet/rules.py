@@ -32,7 +32,8 @@ class CloudRules:
     check: GroupCheck | None
     """Cloud-specific checks on a group and its candidate instance types."""
     warnings: GroupCheck | None = None
-    """Cloud-specific warnings: what deploys but will not behave as the spec reads (never blocking)."""
+    """Cloud-specific warnings on a valid group: what deploys but may not behave as the spec reads
+    (shown, never refused)."""
     max_tags: int | None = None
     """Most tags one resource takes (fleet + group + gpufleet's own); None: not checked here."""
     max_tags_source: str = ""

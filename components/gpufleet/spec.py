@@ -115,7 +115,9 @@ class MarketSpec(_Model):
     on_demand_percent_above_base: Annotated[int, Field(ge=0, le=100)] | None = None
     """Share of on-demand above the base; defaults to 0 for spot and mixed, 100 for on-demand."""
     max_price_percent: Annotated[float, Field(gt=0, le=100)] | None = None
-    """Spot price cap as a percent of the catalog on-demand price; omit to pay up to on-demand."""
+    """Spot price cap as a percent of the catalog on-demand price; omit to pay up to on-demand.
+    A ceiling, not a saving: nodes pay the current spot price, and on AWS a cap raises
+    interruptions (botocore SpotMaxPrice)."""
     allocation_strategy: Literal["price-capacity-optimized", "capacity-optimized", "lowest-price"] = (
         "price-capacity-optimized"
     )
@@ -320,6 +322,14 @@ class AccessSpec(_Model):
     """Login name of the admin user that holds the keys."""
 
 
+class RolloutSpec(_Model):
+    """How nodes are replaced when the group's launch template changes (AWS instance refresh)."""
+
+    surge: bool = False
+    """AWS only: launch each replacement before its old node goes (needs a spare node of
+    capacity and bills it); by default nodes are replaced without surge."""
+
+
 class GroupSpec(_Model):
     """One homogeneous group of GPU nodes in one cloud and region."""
 
@@ -354,6 +364,8 @@ class GroupSpec(_Model):
     Needs the subscription feature: ``az feature register --namespace Microsoft.Compute --name
     EncryptionAtHost``, then ``az provider register -n Microsoft.Compute``. ``false`` keeps managed-disk
     encryption at rest (platform-managed keys) only."""
+    rollout: RolloutSpec = RolloutSpec()
+    """AWS only: how a new launch template reaches running nodes (docs/aws.md)."""
 
     _name = field_validator("name")(_check_name)
 

@@ -385,6 +385,7 @@ def _group_problems(
         if names.index(n) != i:
             problems.append(Problem(f"{path}.autoscaling.schedules[{i}].name", f"duplicate schedule name '{n}'"))
 
+    problems += _schedule_problems(g, path)
     problems += key_problems(g, path)  # cloud-specific keys, from the capability table
     types, type_problems = _type_problems(g, path, cat)
     problems += type_problems
@@ -394,13 +395,13 @@ def _group_problems(
         problems += subnet_problems(g, path, types)
         if rules.check is not None:
             problems += rules.check(g, path, types, cat)
-        if rules.warnings is not None:
-            warnings += rules.warnings(g, path, types, cat)
         image_ref = group_image_problems(g, path, types, images)  # a baked image: its cloud, region, stack
         problems += image_ref
         if not any(p.path.endswith("bootstrap.image.name") for p in image_ref):
             problems += check_bootstrap(g, types, path, images)  # driver / CUDA / fabric manager matrix
             warnings += bootstrap_warnings(g, types, path, images)  # an image driver newer than the pin
+        if rules.warnings is not None and not problems:
+            warnings += rules.warnings(g, path, types, cat)
         if region_ok and not any(is_priced(cat, g.cloud, t.name, g.region) for t in types):
             warnings.append(
                 Problem(
@@ -433,9 +434,42 @@ def _zone_hint(cloud: Cloud, region: str) -> str:
     """
     if cloud == "azure":
         return "Azure zones are '1', '2' or '3'"
-    if cloud == "aws" or region[-1].isdigit():
+    if cloud == "aws":
+        from gpufleet.aws.zones import zone_ids  # AWS also takes AZ IDs (aws/rules.py)
+
+        ids = zone_ids(region)
+        also = f", or AZ IDs: {', '.join(sorted(ids))}" if ids else ", or its AZ IDs (e.g. 'use1-az6' in us-east-1)"
+        return f"zones of {region} are '{region}' plus a letter, e.g. '{region}a', '{region}b'{also}"
+    if region[-1].isdigit():
         return f"zones of {region} are '{region}' plus a letter, e.g. '{region}a', '{region}b'"
     return f"zones of {region} are '{region}-' plus a letter, e.g. '{region}-h'"
+
+
+def _schedule_problems(g: GroupSpec, path: str) -> list[Problem]:
+    """A schedule's desired/min within the max in force when it runs: its own max, else the group's.
+
+    AWS Auto Scaling answers ValidationError for a desired outside min..max (API Reference
+    UpdateAutoScalingGroup / SetDesiredCapacity; contract rule aws.autoscaling.schedule-within-group).
+    Azure autoscale profiles (minimum <= default <= maximum) and ESS scheduled tasks (MinValue <=
+    DesiredCapacity <= MaxValue) carry the same ordering [UNVERIFIED in a stored doc for those two];
+    the group's max is the spec's ceiling on every cloud either way. When the schedule does not
+    set max, the group's ``capacity.max`` applies (the check does not assume an earlier schedule
+    raised it).
+    """
+    out: list[Problem] = []
+    for i, s in enumerate(g.autoscaling.schedules if g.autoscaling else ()):
+        if s.max is not None:
+            continue  # the model validator already needs min <= desired <= max within the schedule
+        for key, value in (("desired", s.desired), ("min", s.min)):
+            if value is not None and value > g.capacity.max:
+                out.append(
+                    Problem(
+                        f"{path}.autoscaling.schedules[{i}].{key}",
+                        f"{key} {value} is above the group's capacity.max {g.capacity.max} and the schedule "
+                        f"does not raise max: set 'max: {value}' (or more) on this schedule, or lower {key}",
+                    )
+                )
+    return out
 
 
 def _size_problems(g: GroupSpec, path: str) -> list[Problem]:

@@ -44,11 +44,11 @@ def p5() -> ProgramRun:
 @pytest.mark.parametrize(("group", "count"), [(P5_EFA, 32), (P4D_EFA, 4)])
 def test_efa_interfaces_on_the_wire(group: dict[str, Any], count: int) -> None:
     nics = run(group, stack=f"efa{count}").one(LT).inputs["networkInterfaces"]
-    assert len(nics) == count
-    assert [(n["networkCardIndex"], n["deviceIndex"]) for n in nics] == [(0.0, 0.0)] + [
-        (float(i), 1.0) for i in range(1, count)
+    assert len(nics) == count + 1  # ENA primary + one EFA-only per card (card 0 takes one at device 1)
+    assert [(n["networkCardIndex"], n["deviceIndex"]) for n in nics] == [(0.0, 0.0), (0.0, 1.0)] + [
+        (float(i), 0.0) for i in range(1, count)
     ]
-    assert {n["interfaceType"] for n in nics} == {"efa"}
+    assert "interfaceType" not in nics[0] and {n["interfaceType"] for n in nics[1:]} == {"efa-only"}
     assert {n["associatePublicIpAddress"] for n in nics} == {"false"}
 
 

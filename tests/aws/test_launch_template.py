@@ -14,30 +14,65 @@ from gpufleet.aws.names import asg_name, lifecycle_hook_name
 from gpufleet.bootstrap import AwsNode
 
 
+def _moto_cards(itype: str) -> dict[int, list[str]]:
+    """Interface types per network card of ``itype`` in moto's DescribeInstanceTypes snapshot
+    (independent of the catalog, which reads gpufleet's copy of it)."""
+    import gzip
+    import json
+    from importlib import resources
+
+    data = json.loads(
+        gzip.decompress((resources.files("moto.ec2") / "resources" / "instance_types.json.gz").read_bytes())
+    )
+    return {c["NetworkCardIndex"]: c["InterfaceTypes"] for c in data[itype]["NetworkInfo"]["NetworkCards"]}
+
+
 @pytest.mark.parametrize(
     ("group", "count"),
     [
-        (P5_EFA, 32),  # p5.48xlarge: 32 network cards, one EFA each
+        (P5_EFA, 32),  # p5.48xlarge: 32 network cards, EFA on each
         (P4D_EFA, 4),  # p4d.24xlarge: 4
+        ({"gpu": {"model": "B300", "count": 8, "instanceTypes": ["p6-b300.48xlarge"]}, "rdma": True}, 16),
+        ({"gpu": {"model": "B200", "count": 8, "instanceTypes": ["p6-b200.48xlarge"]}, "rdma": True}, 8),
     ],
 )
-def test_efa_interfaces_one_per_network_card(make_ctx: MakeCtx, group: dict[str, object], count: int) -> None:
-    nics = ltb.network_interfaces(make_ctx(group), "sg-1")
-    assert len(nics) == count
-    assert [n.network_card_index for n in nics] == list(range(count))
-    assert [n.device_index for n in nics] == [0] + [1] * (count - 1)
-    assert {n.interface_type for n in nics} == {"efa"}
+def test_efa_layout_is_ena_primary_plus_efa_only_per_card(
+    make_ctx: MakeCtx, group: dict[str, object], count: int
+) -> None:
+    # EC2 UG efa-acc-inst-types: ENA primary at card 0 / device 0; EFA-only at card 0 / device 1
+    # where card 0 takes EFA; EFA-only at device 0 of every other EFA card.
+    ctx = make_ctx(group)
+    nics = ltb.network_interfaces(ctx, "sg-1")
+    moto = _moto_cards(ctx.resolved.primary.instance.name)
+    assert (nics[0].network_card_index, nics[0].device_index, nics[0].interface_type) == (0, 0, None)
+    efa = nics[1:]
+    assert len(efa) == count == ltb.efa_interfaces(ctx)
+    assert {n.interface_type for n in efa} == {"efa-only"}
+    for n in efa:
+        assert "efa-only" in moto[n.network_card_index]
+        assert n.device_index == (1 if n.network_card_index == 0 else 0)
+    assert [n.network_card_index for n in efa] == sorted(c for c, kinds in moto.items() if "efa-only" in kinds)
     assert {n.associate_public_ip_address for n in nics} == {"false"}
     assert all(n.security_groups == ["sg-1"] for n in nics)
     assert all(n.subnet_id is None for n in nics)  # the ASG picks the subnet
 
 
-def test_efa_count_is_the_smallest_among_override_types(make_ctx: MakeCtx) -> None:
-    # p5e.48xlarge allows 32 EFAs, p5en.48xlarge 16: one template must fit both.
-    ctx = make_ctx(
-        {"gpu": {"model": "H200-141GB", "count": 8, "instanceTypes": ["p5e.48xlarge", "p5en.48xlarge"]}, "rdma": True}
-    )
-    assert len(ltb.network_interfaces(ctx, "sg-1")) == 16
+def test_p6_b300_keeps_card_0_ena_only() -> None:
+    assert _moto_cards("p6-b300.48xlarge")[0] == ["interface"]  # the review's finding, independently
+
+
+def test_the_node_expects_the_efas_its_template_attaches(make_ctx: MakeCtx) -> None:
+    # Item 1: the health check's count follows the template, not the catalog's maximum.
+    for group in (P5_EFA, {"gpu": {"model": "B300", "count": 8, "instanceTypes": ["p6-b300.48xlarge"]}, "rdma": True}):
+        ctx = make_ctx(group)
+        image = image_for(ctx)
+        node = ltb.node_context(ctx, image)
+        attached = sum(n.interface_type == "efa-only" for n in ltb.network_interfaces(ctx, "sg-1"))
+        assert isinstance(node.cloud_node, AwsNode) and node.cloud_node.efa_interfaces == attached
+        from gpufleet.bootstrap.render import types_table
+
+        row = types_table(ctx.group.bootstrap, node).splitlines()[0].split()
+        assert int(row[-1]) == attached
 
 
 def test_without_rdma_one_plain_private_interface(make_ctx: MakeCtx) -> None:
@@ -71,7 +106,12 @@ def test_no_spot_options_and_type_only_without_mixed_policy(
 ) -> None:
     ctx = make_ctx(group)
     args = ltb.launch_template_args(
-        ctx, image=image_for(ctx), instance_profile_arn="arn:profile", security_group_id="sg-1"
+        ctx,
+        image=image_for(ctx),
+        instance_profile_arn="arn:profile",
+        security_group_id="sg-1",
+        node_files_bucket="bkt",
+        node_files=ltb.node_files(ctx, image_for(ctx)),
     )
     assert args.instance_market_options is None
     assert args.instance_type == instance_type
@@ -100,7 +140,9 @@ def test_image_overrides(make_ctx: MakeCtx) -> None:
 def test_user_data_is_base64_cloud_config_with_the_group_names(make_ctx: MakeCtx) -> None:
     ctx = make_ctx(P5_EFA)
     image = image_for(ctx)
-    text = base64.b64decode(ltb.user_data(ctx, image)).decode()
+    ud = ltb.user_data(ctx, image, "bkt", ltb.node_files(ctx, image))
+    assert isinstance(ud, str)
+    text = base64.b64decode(ud).decode()
     assert text.startswith("#cloud-config\n")
     assert len(text.encode()) <= 16 * 1024
     node = ltb.node_context(ctx, image)
@@ -108,7 +150,7 @@ def test_user_data_is_base64_cloud_config_with_the_group_names(make_ctx: MakeCtx
         asg_name=asg_name(ctx),
         lifecycle_hook_name=lifecycle_hook_name(ctx),
         drain_timeout_seconds=LIFECYCLE_HEARTBEAT_SECONDS - 120,
-        efa_interfaces=32,  # p5.48xlarge: 32 EFA cards in the catalog
+        efa_interfaces=32,  # p5.48xlarge: 32 EFA-only interfaces in its template
     )
     assert [t.name for t in node.types] == ["p5.48xlarge"]
     assert (node.cloud, node.region, node.rdma, node.image_has_driver) == ("aws", "us-east-1", True, True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from awsgroups import L4_SPOT, ON_DEMAND_ONE, P5_EFA, MakeCtx
 
@@ -131,8 +133,45 @@ def test_group_settings(make_ctx: MakeCtx) -> None:
     assert args.health_check_grace_period >= 600  # GPU boot + driver + health check
     refresh = args.instance_refresh
     assert refresh.strategy == "Rolling"
-    assert 0 < refresh.preferences.min_healthy_percentage <= 100
+    assert 0 <= refresh.preferences.min_healthy_percentage <= 100
     assert asg.IGNORE_CHANGES == ["desiredCapacity"]
+
+
+def _aws_launches_first(desired: int, min_healthy: int, max_healthy: int | None) -> bool:
+    """The Auto Scaling API reference (RefreshPreferences.MaxHealthyPercentage): with max set, when no
+    instance can be replaced within both bounds, a new one is launched before an old one goes.
+    MinHealthyPercentage rounds up to whole instances (RefreshPreferences.MinHealthyPercentage)."""
+    if max_healthy is None:
+        return False  # "terminates an instance and launches its replacement simultaneously"
+    return desired - math.ceil(min_healthy * desired / 100) < 1
+
+
+@pytest.mark.parametrize(
+    ("capacity", "schedules"),
+    [
+        ({"min": 0, "desired": 1, "max": 4}, []),  # p5 template-like: can run 1 node
+        ({"min": 2, "desired": 2, "max": 8}, []),
+        ({"min": 3, "desired": 4, "max": 9}, [{"cron": "0 20 * * 1-5", "min": 5}]),
+        ({"min": 12, "desired": 20, "max": 40}, []),
+    ],
+)
+def test_refresh_never_needs_a_spare_node_by_default(
+    make_ctx: MakeCtx, capacity: dict[str, int], schedules: list[dict[str, object]]
+) -> None:
+    # Issue 14 item 3: min 90 / max 100 made every group of 1-9 nodes launch before terminating.
+    auto = {"autoscaling": {"schedules": schedules}} if schedules else {}
+    ctx = make_ctx({**P5_EFA, "capacity": capacity, **auto})
+    prefs = _group(ctx).instance_refresh.preferences
+    assert prefs.max_healthy_percentage == 100  # the provider sends it either way
+    for desired in range(max(1, capacity["min"]), capacity["max"] + 1):
+        assert not _aws_launches_first(desired, prefs.min_healthy_percentage, prefs.max_healthy_percentage), desired
+    assert _aws_launches_first(9, 90, 100) is not False  # the old setting did surge at 9 nodes
+
+
+def test_surge_is_opt_in(make_ctx: MakeCtx) -> None:
+    prefs = _group(make_ctx({**P5_EFA, "rollout": {"surge": True}})).instance_refresh.preferences
+    assert (prefs.min_healthy_percentage, prefs.max_healthy_percentage) == (100, 200)
+    assert _aws_launches_first(4, prefs.min_healthy_percentage, prefs.max_healthy_percentage)
 
 
 def test_termination_hook_gives_the_node_time_to_drain(make_ctx: MakeCtx) -> None:

@@ -172,7 +172,14 @@ def test_efa_launch_template_round_trips(aws: None, make_ctx: MakeCtx) -> None:
     ctx = make_ctx(P5_EFA)
     profile = create_node_role(ctx)
     _, _, sg = create_network(ctx)
-    args = launch.launch_template_args(ctx, image=image_for(ctx), instance_profile_arn=profile, security_group_id=sg)
+    args = launch.launch_template_args(
+        ctx,
+        image=image_for(ctx),
+        instance_profile_arn=profile,
+        security_group_id=sg,
+        node_files_bucket="bkt",
+        node_files=launch.node_files(ctx, image_for(ctx)),
+    )
     ec2 = boto3.client("ec2")
     lt = ec2.create_launch_template(LaunchTemplateName=f"{ctx.name}-lt", LaunchTemplateData=launch_template_data(args))
     lt_id = lt["LaunchTemplate"]["LaunchTemplateId"]
@@ -182,11 +189,11 @@ def test_efa_launch_template_round_trips(aws: None, make_ctx: MakeCtx) -> None:
     assert int(data["MetadataOptions"]["HttpPutResponseHopLimit"]) == 2
     assert data["BlockDeviceMappings"][0]["Ebs"]["Encrypted"] is True
     nics = data["NetworkInterfaces"]
-    assert len(nics) == 32
-    assert [(int(n["NetworkCardIndex"]), int(n["DeviceIndex"])) for n in nics] == [(0, 0)] + [
-        (i, 1) for i in range(1, 32)
+    assert len(nics) == 33  # EC2 UG efa-acc-inst-types: "32 EFA devices and one ENA device" on p5
+    assert [(int(n["NetworkCardIndex"]), int(n["DeviceIndex"])) for n in nics] == [(0, 0), (0, 1)] + [
+        (i, 0) for i in range(1, 32)
     ]
-    assert {n["InterfaceType"] for n in nics} == {"efa"}
+    assert [n.get("InterfaceType", "interface") for n in nics] == ["interface"] + ["efa-only"] * 32
     assert {n["AssociatePublicIpAddress"] for n in nics} == {False}
     assert "InstanceMarketOptions" not in data
 
@@ -203,7 +210,14 @@ def test_spot_group_hook_schedule_and_policy_are_accepted(aws: None, make_ctx: M
     ctx = make_ctx(L4_SPOT)
     profile = create_node_role(ctx)
     _, subnets, sg = create_network(ctx)
-    lt_args = launch.launch_template_args(ctx, image=image_for(ctx), instance_profile_arn=profile, security_group_id=sg)
+    lt_args = launch.launch_template_args(
+        ctx,
+        image=image_for(ctx),
+        instance_profile_arn=profile,
+        security_group_id=sg,
+        node_files_bucket="bkt",
+        node_files=launch.node_files(ctx, image_for(ctx)),
+    )
     ec2 = boto3.client("ec2")
     lt_id = ec2.create_launch_template(
         LaunchTemplateName=f"{ctx.name}-lt", LaunchTemplateData=launch_template_data(lt_args)

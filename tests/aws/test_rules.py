@@ -47,15 +47,16 @@ def problems(raw: dict[str, Any], catalog: Catalog) -> dict[str, str]:
         ),
         # Bring-your-own subnets need their VPC for the security group.
         ({"network": {"subnetIds": ["subnet-1"]}}, "groups[0].network.vpcId", "give the VPC of the subnets"),
-        # 4 p5 nodes x 32 EFA addresses do not fit a /27 subnet (from a /24).
+        # 40 p5 nodes (one address each: the EFAs are EFA-only) do not fit a /27 subnet (from a /24).
         (
             {
                 "gpu": {"model": "H100-80GB", "count": 8, "instanceTypes": ["p5.48xlarge"]},
                 "rdma": True,
+                "capacity": {"min": 0, "desired": 1, "max": 40},
                 "network": {"create": True, "cidr": "10.40.0.0/24"},
             },
             "groups[0].network.cidr",
-            "27 usable addresses, but the group needs 32 EFA interfaces per node x 4 nodes = 128",
+            "27 usable addresses, but the group needs 40 nodes = 40 addresses",
         ),
         # More zones than the created network has blocks for.
         (
@@ -75,10 +76,22 @@ def test_small_cidr_error_suggests_a_range_that_fits(catalog: Catalog) -> None:
     group = {
         "gpu": {"model": "H100-80GB", "count": 8, "instanceTypes": ["p5.48xlarge"]},
         "rdma": True,
+        "capacity": {"min": 0, "desired": 1, "max": 40},
         "network": {"create": True, "cidr": "10.40.0.0/24"},
     }
     msg = problems(fleet(group), catalog)["groups[0].network.cidr"]
-    assert "such as '10.40.0.0/21'" in msg  # /21 -> /24 subnets: 251 usable >= 128
+    assert "such as '10.40.0.0/23'" in msg  # /23 -> /26 subnets: 59 usable >= 40
+
+
+def test_efa_nodes_take_one_address_each(catalog: Catalog) -> None:
+    # ENA primary + EFA-only interfaces (no IP): 4 p5 nodes fit a /27 (27 usable); they needed
+    # 4 x 32 = 128 addresses with one EFA-with-ENA interface per card (issue 14 item 1).
+    group = {
+        "gpu": {"model": "H100-80GB", "count": 8, "instanceTypes": ["p5.48xlarge"]},
+        "rdma": True,
+        "network": {"create": True, "cidr": "10.40.0.0/24"},
+    }
+    validate_fleet(fleet(group), catalog)
 
 
 def test_vpc_id_only_with_subnet_ids(catalog: Catalog) -> None:
@@ -96,3 +109,20 @@ def test_pinned_caps_cover_a_type_without_catalog_price(catalog: Catalog) -> Non
         "market": {"type": "spot", "maxPrices": {"p5e.48xlarge": 30.0}},
     }
     validate_fleet(fleet(group), catalog)
+
+
+def test_a_created_network_in_a_zone_that_takes_no_subnets_is_refused(catalog: Catalog) -> None:
+    # moto's zone table: Tokyo's 1b (AZ ID apne1-az3) takes no new subnets; AWS answers InvalidParameterValue.
+    g = {"region": "ap-northeast-1", "gpu": {"model": "A10G-24GB", "count": 1}}
+    for zone in ("ap-northeast-1b", "apne1-az3"):
+        with pytest.raises(ConfigError) as e:
+            validate_fleet(fleet({**g, "zones": ["ap-northeast-1a", zone]}), catalog)
+        assert {p.path for p in e.value.problems} == {"groups[0].zones[1]"}
+        assert any("takes no new subnets" in p.message for p in e.value.problems)
+    # Bring-your-own subnets are the account's business: nothing is created there.
+    validate_fleet(fleet({**g, "zones": ["ap-northeast-1b"], "network": {"subnetIds": ["subnet-1"], "vpcId": "vpc-1"}}))
+
+
+def test_a_created_network_needs_zones(catalog: Catalog) -> None:
+    found = problems(fleet({"zones": [], "gpu": {"model": "A10G-24GB", "count": 1}}), catalog)
+    assert list(found) == ["groups[0].zones"] and "AZ IDs" in found["groups[0].zones"]

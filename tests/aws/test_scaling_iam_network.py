@@ -90,10 +90,17 @@ def test_created_network_plan(make_ctx: MakeCtx) -> None:
     assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
 
 
-def test_created_network_default_zones(make_ctx: MakeCtx) -> None:
-    plan = plan_network(make_ctx({"zones": [], "network": {"create": True, "cidr": "10.9.0.0/20"}}).group)
-    assert [s.zone for s in plan.private] == ["us-east-1a", "us-east-1b"]
+def test_created_network_takes_zone_names_or_az_ids(make_ctx: MakeCtx) -> None:
+    # Issue 14 item 2: no default zones (ap-northeast-1b takes no subnets); AZ IDs become
+    # availability_zone_id, the same physical zone in every account.
+    ctx = make_ctx({"zones": ["use1-az6", "use1-az4"], "network": {"create": True, "cidr": "10.9.0.0/20"}})
+    plan = plan_network(ctx.group)
+    assert [s.zone for s in plan.private] == ["use1-az6", "use1-az4"]
     assert plan.private[0].cidr == "10.9.0.0/23"
+    args = network.subnet_args(ctx, "vpc-1", plan.private[0], "private")
+    assert (args.availability_zone, args.availability_zone_id) == (None, "use1-az6")
+    named = network.subnet_args(make_ctx({}), "vpc-1", plan.private[0].__class__("us-east-1a", "10.9.0.0/23"), "p")
+    assert (named.availability_zone, named.availability_zone_id) == ("us-east-1a", None)
 
 
 def test_efa_security_group_rules_are_self_referencing_plus_egress(make_ctx: MakeCtx) -> None:

@@ -19,6 +19,7 @@ import yaml
 
 from gpufleet.catalog import Catalog
 from gpufleet.context import GroupContext
+from gpufleet.errors import ConfigError
 from gpufleet.resolve import resolve_group
 from gpufleet.stackconfig import read_stack_config
 from gpufleet.validation import validate_fleet
@@ -39,10 +40,15 @@ def _node(ctx: GroupContext) -> tuple[dict[str, str], dict[str, list[str]]]:
     cloud = ctx.group.cloud
     launch = importlib.import_module(f"gpufleet.{cloud}.launch")
     image = importlib.import_module(f"gpufleet.{cloud}.image").image_for(ctx)
-    doc = yaml.safe_load(base64.b64decode(launch.user_data(ctx, image)))
-    files = {f["path"]: f["content"].encode() for f in doc["write_files"] if "encoding" not in f}
-    (bundle,) = [f for f in doc["write_files"] if f.get("encoding") == "gz+b64"]
-    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(base64.b64decode(bundle["content"])))) as tar:
+    if cloud == "aws":  # the bundle is an S3 object the user-data loader fetches (aws/nodefiles.py)
+        files: dict[str, bytes] = {}
+        packed = launch.node_files(ctx, image).content
+    else:
+        doc = yaml.safe_load(base64.b64decode(launch.user_data(ctx, image)))
+        files = {f["path"]: f["content"].encode() for f in doc["write_files"] if "encoding" not in f}
+        (bundle,) = [f for f in doc["write_files"] if f.get("encoding") == "gz+b64"]
+        packed = base64.b64decode(bundle["content"])
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(packed))) as tar:
         for name in ("etc/gpufleet/types", "etc/gpufleet/node.env"):  # node.env rides in the bundle
             member = tar.extractfile(name) if name in tar.getnames() else None
             if member is not None:
@@ -84,22 +90,19 @@ def test_aws_names_drain_and_efa_count_reach_the_node(catalog: Catalog) -> None:
     assert env["GPUFLEET_ASG_NAME"] == names.asg_name(ctx)
     assert env["GPUFLEET_LIFECYCLE_HOOK"] == asg.lifecycle_hook(ctx).name
     assert int(env["GPUFLEET_DRAIN_TIMEOUT"]) < asg.LIFECYCLE_HEARTBEAT_SECONDS
-    efa = [n for n in launch.network_interfaces(ctx, "sg-1") if n.interface_type == "efa"]
-    assert all(row[3] == str(len(efa)) for row in types.values())
+    efa = [n for n in launch.network_interfaces(ctx, "sg-1") if n.interface_type == "efa-only"]
+    assert efa and all(row[3] == str(len(efa)) for row in types.values())
 
 
 def test_aws_health_check_expects_the_template_efa_count_on_every_type(catalog: Catalog) -> None:
-    # p5e.48xlarge takes 32 EFAs, p5en.48xlarge 16 (catalog): the shared template attaches 16,
-    # so a p5e node must expect 16, or it is judged unhealthy and replaced forever.
-    from gpufleet.aws import launch
-
+    # p5e.48xlarge takes 32 EFAs, p5en.48xlarge 16: one shared template would give a p5e node 16.
+    # Such groups are refused at spec time now (issue 14 item 4), so no node can expect a count
+    # its template does not attach (tests/aws/test_launch_template.py checks the count per type).
     types = ["p5e.48xlarge", "p5en.48xlarge"]
     raw = fleet({"gpu": {"model": "H200-141GB", "count": 8, "instanceTypes": types}, "rdma": True})
     raw["groups"][0]["zones"] = ["us-east-1a"]
-    ctx = _ctx(catalog, raw)
-    _, table = _node(ctx)
-    efa = [n for n in launch.network_interfaces(ctx, "sg-1") if n.interface_type == "efa"]
-    assert {name: row[3] for name, row in table.items()} == dict.fromkeys(types, str(len(efa)))
+    with pytest.raises(ConfigError, match="different EFA card layouts"):
+        _ctx(catalog, raw)
 
 
 def test_azure_node_serves_health_where_the_scale_set_probes(catalog: Catalog) -> None:

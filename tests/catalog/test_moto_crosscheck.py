@@ -57,6 +57,13 @@ def _mismatches(catalog: Catalog, moto: dict[str, Any]) -> list[tuple[str, str, 
         moto_efa = m["NetworkInfo"].get("EfaInfo", {}).get("MaximumEfaInterfaces", 0)
         if it.efa_interfaces != moto_efa:
             out.append((it.name, "efa", f"catalog {it.efa_interfaces} vs moto {moto_efa} (rdma '{it.rdma}')"))
+        moto_cards = {c["NetworkCardIndex"]: tuple(c["InterfaceTypes"]) for c in m["NetworkInfo"]["NetworkCards"]}
+        ours = dict(enumerate(it.network_cards))
+        if ours != moto_cards:
+            out.append((it.name, "network_cards", f"catalog {ours} vs moto {moto_cards}"))
+        elif it.rdma == "efa" and len(it.efa_cards) != it.efa_interfaces:
+            # The launch template puts one EFA-only interface per EFA card (aws/netplan.py efa_layout).
+            out.append((it.name, "efa_cards", f"{len(it.efa_cards)} EFA cards vs {it.efa_interfaces} EFA interfaces"))
     return out
 
 
@@ -95,6 +102,10 @@ def test_the_crosscheck_detects_a_wrong_row() -> None:
     p5 = cat.instance("aws", "p5.48xlarge")
     assert p5 is not None
     bad = dataclasses.replace(p5, efa_interfaces=4, gpu_count=p5.gpu_count * 2)
-    broken = dataclasses.replace(cat, instances=tuple(bad if i is p5 else i for i in cat.instances))
+    b300 = cat.instance("aws", "p6-b300.48xlarge")
+    assert b300 is not None
+    bad_cards = dataclasses.replace(b300, network_cards=(("interface", "efa", "efa-only"), *b300.network_cards[1:]))
+    swap = {p5.name: bad, b300.name: bad_cards}
+    broken = dataclasses.replace(cat, instances=tuple(swap.get(i.name, i) for i in cat.instances))
     found = {(m[0], m[1]) for m in _mismatches(broken, _moto_types())}
-    assert {("p5.48xlarge", "efa"), ("p5.48xlarge", "gpu_count")} <= found
+    assert {("p5.48xlarge", "efa"), ("p5.48xlarge", "gpu_count"), ("p6-b300.48xlarge", "network_cards")} <= found

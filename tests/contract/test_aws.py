@@ -104,6 +104,10 @@ MAPPING_CASES: dict[str, tuple[str, Any, str, str]] = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": ("vpcEndpointType", "Bridge", "aws.model.enum", "VpcEndpointType"),
     # cloudwatch.PutMetricAlarm (aws/loopbreaker.py): an operator the model does not list.
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("comparisonOperator", "AtLeast", "aws.model.enum", "ComparisonOperator"),
+    "aws:s3/bucket:Bucket": ("objectLockEnabled", "yes", "aws.model.shape", "ObjectLockEnabledForBucket"),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (
+        "blockPublicAcls", "yes", "aws.model.shape", "PublicAccessBlockConfiguration.BlockPublicAcls"),
+    "aws:s3/bucketObjectv2:BucketObjectv2": ("serverSideEncryption", "DES", "aws.model.enum", "ServerSideEncryption"),
 }  # fmt: skip
 
 HOOK = Res(
@@ -193,6 +197,67 @@ def test_user_data_over_16_kb_raw_fires() -> None:
     assert findings([_lt([], user_data=ok)]) == []
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["ab", "x" * 64, "Upper-case", "-starts-with-hyphen", "two..dots", "192.168.5.4", "xn--punycode", "b--ol-s3"],
+)
+def test_bucket_name_rule_fires_on_names_s3_refuses(name: str) -> None:
+    f = assert_fires(findings([Res("aws:s3/bucket:Bucket", "b", {"bucket": name})]), "aws.s3.bucket-name", "Bucket")
+    assert repr(name) in f.message
+
+
+def test_the_longest_group_name_gives_a_valid_bucket_name() -> None:
+    # ctx.name is at most 50 characters (aws/rules.py); Pulumi adds "-boot" and "-<7 chars>".
+    name = "a" * 50 + "-boot"
+    assert findings([Res("aws:s3/bucket:Bucket", name, {"region": "eu-west-1"})]) == []
+    assert findings([Res("aws:s3/bucket:Bucket", name + "x", {})])[0].rule == "aws.s3.bucket-name"
+
+
+def test_subnet_zone_fires_on_an_az_id_that_takes_no_subnets() -> None:
+    bad = Res(
+        "aws:ec2/subnet:Subnet", "s", {"vpcId": "vpc-1", "cidrBlock": "10.0.0.0/20", "availabilityZoneId": "apne1-az3"}
+    )
+    f = assert_fires(findings([bad]), "aws.ec2.subnet-zone", "AvailabilityZoneId")
+    assert "apne1-az1" in f.message
+    ok = Res(
+        "aws:ec2/subnet:Subnet", "s", {"vpcId": "vpc-1", "cidrBlock": "10.0.0.0/20", "availabilityZoneId": "apne1-az4"}
+    )
+    assert findings([ok]) == []
+
+
+def test_tokyo_without_zones_is_refused_before_any_request() -> None:
+    # Issue 14 item 2: the created network defaulted to ap-northeast-1a/b; 1b takes no subnets.
+    from contract_cases import TOKYO_NO_ZONES_SPEC
+    from gpufleet.errors import ConfigError
+    from gpufleet.validation import validate_fleet
+
+    with pytest.raises(ConfigError) as e:
+        validate_fleet(TOKYO_NO_ZONES_SPEC)
+    assert [p.path for p in e.value.problems] == ["groups[0].zones"]
+    assert "AZ IDs" in e.value.problems[0].message
+
+
+def test_az_ids_are_checked_against_offerings_and_names_are_warned_about() -> None:
+    from contract_cases import aws_group
+    from gpufleet.errors import ConfigError
+    from gpufleet.validation import validate_fleet
+
+    tokyo = {"region": "ap-northeast-1", "gpu": {"model": "H100-80GB", "count": 8}, "rdma": True}
+    with pytest.raises(ConfigError) as e:
+        validate_fleet(aws_group(**tokyo, zones=["apne1-az2"]))
+    (problem,) = e.value.problems
+    # moto's offerings by AZ ID: p5.48xlarge in apne1-az1 and apne1-az4 only.
+    assert problem.path == "groups[0].zones[0]" and "apne1-az1, apne1-az4" in problem.message
+    ok = validate_fleet(aws_group(**tokyo, zones=["apne1-az4"]))
+    assert not [w for w in ok.warnings if w.path == "groups[0].zones"]
+    named = validate_fleet(aws_group(**tokyo, zones=["ap-northeast-1a"]))
+    assert any(w.path == "groups[0].zones" and "not checked" in w.message for w in named.warnings)
+    run = plan_fleet(aws_group(**tokyo, zones=["apne1-az4"]))
+    subnets = [r for r in run.resources if r.type == "aws:ec2/subnet:Subnet"]
+    assert {r.inputs.get("availabilityZoneId") for r in subnets} == {"apne1-az4"}
+    assert check_plan(run.resources).findings == []
+
+
 def test_subnet_zone_fires_on_ap_northeast_1b() -> None:
     sub = Res(
         "aws:ec2/subnet:Subnet",
@@ -249,12 +314,8 @@ def test_template_findings_are_exactly_the_expected_ones(stack: str) -> None:
 
 
 EXPECTED_SPEC_FINDINGS: dict[str, list[tuple[str, str, str]]] = {
-    "p6-b300-rdma": [("demo-trainers-lt", "LaunchTemplateData.NetworkInterfaces[0].InterfaceType",
-                      "aws.ec2.network-card-interface")],
+    "p6-b300-rdma": [],  # ENA primary on card 0, EFA-only on cards 1-16 (issue 14 item 1)
     "p6-b200-rdma": [],
-    "tokyo-no-zones": [("demo-trainers-private-ap-northeast-1b", "AvailabilityZone", "aws.ec2.subnet-zone")],
-    "h200-by-model": [],  # the half-used EFA cards of p5e (issue 14 item 4) are legal requests
-    "schedule-above-max": [("demo-trainers-peak", "DesiredCapacity", "aws.autoscaling.schedule-within-group")],
 }  # fmt: skip
 
 
@@ -294,6 +355,20 @@ def test_zone_data_matches_moto() -> None:
         assert zones == tuple(z.name for z in RegionsAndZonesBackend.zones[region]), region
 
 
+def test_offerings_data_matches_moto(catalog: Any) -> None:
+    from gpufleet.aws.zones import offering_zone_ids
+
+    base = resources.files("moto.ec2") / "resources" / "instance_type_offerings" / "availability-zone-id"
+    gpu_types = set(catalog.instance_names("aws"))
+    for region in ("us-east-1", "ap-northeast-1", "eu-west-1"):
+        moto = json.loads(gzip.decompress((base / f"{region}.json.gz").read_bytes()))
+        for itype in ("p5.48xlarge", "g6.xlarge", "p4d.24xlarge"):
+            assert itype in gpu_types
+            want = tuple(sorted({o["Location"] for o in moto if o["InstanceType"] == itype}))
+            assert offering_zone_ids(region, itype) == want, (region, itype)
+    assert offering_zone_ids("xx-nowhere-1", "p5.48xlarge") is None
+
+
 def test_the_limits_paramvalidator_skips_are_enforced() -> None:
     # botocore's ParamValidator checks only min; each of these passes it and AWS rejects it.
     from botocore.validate import ParamValidator
@@ -322,3 +397,57 @@ def test_p3dn_on_the_default_image_is_refused_before_any_request() -> None:
     with pytest.raises(ConfigError) as e:
         validate_fleet(P3DN_SPEC)
     assert "groups[0].bootstrap.driver" in str(e.value) and "Volta" in str(e.value)
+
+
+def test_schedule_above_max_is_refused_before_any_request() -> None:
+    # Issue 14 item 6: it used to reach PutScheduledUpdateGroupAction (aws.autoscaling.schedule-within-group).
+    from contract_cases import SCHEDULE_ABOVE_MAX_SPEC
+    from gpufleet.errors import ConfigError
+    from gpufleet.validation import validate_fleet
+
+    with pytest.raises(ConfigError) as e:
+        validate_fleet(SCHEDULE_ABOVE_MAX_SPEC)
+    assert [p.path for p in e.value.problems] == ["groups[0].autoscaling.schedules[0].desired"]
+
+
+def test_h200_by_model_with_rdma_is_refused_before_any_request() -> None:
+    # Issue 14 item 4: p5en (16 EFA cards) + p5e (32) in one template halved p5e's EFAs.
+    from contract_cases import H200_BY_MODEL_SPEC
+    from gpufleet.errors import ConfigError
+    from gpufleet.validation import validate_fleet
+
+    with pytest.raises(ConfigError) as e:
+        validate_fleet(H200_BY_MODEL_SPEC)
+    (problem,) = e.value.problems
+    assert problem.path == "groups[0].gpu.model"
+    assert "p5en.48xlarge: 16 EFA cards" in problem.message and "p5e.48xlarge: 32 EFA cards" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("min_size", "prefs", "fires"),
+    [
+        (0, {"minHealthyPercentage": 90, "maxHealthyPercentage": 100}, True),  # the old setting, 1 node
+        (9, {"minHealthyPercentage": 90, "maxHealthyPercentage": 100}, True),  # ceil(8.1) = 9 of 9
+        (10, {"minHealthyPercentage": 90, "maxHealthyPercentage": 100}, False),
+        (0, {"minHealthyPercentage": 0, "maxHealthyPercentage": 100}, False),  # gpufleet's default at 1
+        (2, {"minHealthyPercentage": 50, "maxHealthyPercentage": 100}, False),
+        (0, {"minHealthyPercentage": 100, "maxHealthyPercentage": 200}, False),  # rollout.surge: on purpose
+        (0, {"minHealthyPercentage": 90}, False),  # max omitted: terminate and launch together
+    ],
+)
+def test_refresh_surge_rule(min_size: int, prefs: dict[str, int], fires: bool) -> None:
+    group = Res(
+        "aws:autoscaling/group:Group",
+        "g",
+        {
+            "name": "g",
+            "minSize": min_size,
+            "maxSize": 20,
+            "instanceRefresh": {"strategy": "Rolling", "preferences": prefs},
+        },
+    )
+    if fires:
+        f = assert_fires(findings([group]), "aws.autoscaling.refresh-surge", "Preferences.MinHealthyPercentage")
+        assert "launches a spare node first" in f.message
+    else:
+        assert not [f for f in findings([group]) if f.rule == "aws.autoscaling.refresh-surge"]

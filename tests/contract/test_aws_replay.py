@@ -152,9 +152,6 @@ def test_templates_replay_cleanly_in_moto(stack: str) -> None:
 EXPECTED_REFUSALS: dict[str, tuple[str, str] | None] = {
     "p6-b300-rdma": None,  # moto does not check NIC layouts: the rule aws.ec2.network-card-interface does
     "p6-b200-rdma": None,
-    "tokyo-no-zones": ("ec2.CreateSubnet", "InvalidParameterValue"),  # the same verdict as aws.ec2.subnet-zone
-    "h200-by-model": None,
-    "schedule-above-max": None,  # moto stores the action; AWS fails it when it runs (UNVERIFIED when)
 }
 
 

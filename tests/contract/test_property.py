@@ -21,16 +21,10 @@ from gpufleet.resolve import resolve_group
 from gpufleet.validation import validate_fleet
 
 KNOWN_OPEN_DEFECTS: dict[str, int] = {
-    "aws.ec2.network-card-interface": 14,  # p6-b300: EFA on the ENA-only card 0 (issue 14 item 1)
-    "aws.ec2.subnet-zone": 14,  # created network without zones defaults to <region>b (issue 14 item 2)
-    "aws.autoscaling.schedule-within-group": 14,  # schedule desired above max validates (issue 14 item 6)
 }
 """Contract rule id -> the open issue whose fix removes it. Remove an entry with its fix."""
 
 REPRODUCERS: dict[str, str] = {
-    "aws.ec2.network-card-interface": "p6-b300-rdma",
-    "aws.ec2.subnet-zone": "tokyo-no-zones",
-    "aws.autoscaling.schedule-within-group": "schedule-above-max",
 }
 """Known defect -> the spec of contract_cases.NAMED_SPECS or CLOUD_DEFECT_SPECS that shows it on today's code."""
 

@@ -27,15 +27,19 @@ IGNORE_CHANGES = ["desiredCapacity"]
 # research notes 4d]. The node itself reports failures early with SetInstanceHealth.
 HEALTH_CHECK_GRACE_SECONDS = 900
 
-# Instance refresh: keep 90% of the desired capacity healthy, never over-provision (max
-# 100%). The percentage is rounded up to whole instances [DOC: AWS SDK RefreshPreferences
-# .MinHealthyPercentage "rounded up to the nearest integer"; "100 percent limits the rate
-# of replacement to one instance at a time"], so groups of up to 10 nodes are refreshed
-# one node at a time and larger ones about 10% at a time. A 1-node group is briefly
-# empty while its node is replaced: allowing 200% (launch before terminate) would need a
-# spare GPU node's capacity and price, which for p5-class nodes is often not there.
-REFRESH_MIN_HEALTHY_PERCENT = 90
+# Instance refresh. The Auto Scaling API reference (RefreshPreferences.MaxHealthyPercentage,
+# botocore autoscaling model): when MaxHealthyPercentage is set (the Terraform provider always
+# sends it, default 100) and no instance can be replaced within both bounds, Auto Scaling
+# launches a new instance *before* terminating an old one. MinHealthyPercentage is rounded up
+# to whole instances. With min 90 / max 100, every group of 1-9 nodes was in that case: each
+# step needed a spare GPU node (a p5!), the opposite of what we meant. So, by default (no
+# surge), the minimum leaves room for one node down at the group's smallest running size
+# (``refresh_min_healthy_percent``); ``rollout.surge: true`` opts into launch-before-terminate.
 REFRESH_MAX_HEALTHY_PERCENT = 100
+REFRESH_MIN_HEALTHY_CAP = 90
+"""Large groups keep at least 90% healthy (about 10% replaced at a time), AWS's default."""
+SURGE_MIN_HEALTHY_PERCENT = 100
+SURGE_MAX_HEALTHY_PERCENT = 200
 # A replaced node counts as done once healthy and warmed up; same budget as the grace.
 REFRESH_WARMUP_SECONDS = HEALTH_CHECK_GRACE_SECONDS
 
@@ -64,16 +68,35 @@ def lifecycle_hook(ctx: GroupContext) -> aws.autoscaling.GroupInitialLifecycleHo
     )
 
 
-def instance_refresh() -> aws.autoscaling.GroupInstanceRefreshArgs:
+def smallest_running_size(ctx: GroupContext) -> int:
+    """The fewest nodes the group runs while it runs at all: ``capacity.min`` or any schedule's
+    ``min`` (target tracking can go down to them), at least 1."""
+    group = ctx.group
+    mins = [group.capacity.min, *(s.min for s in (group.autoscaling.schedules if group.autoscaling else ()))]
+    return max(1, min(m for m in mins if m is not None))
+
+
+def refresh_min_healthy_percent(ctx: GroupContext) -> int:
+    """No-surge minimum: at the smallest running size ``n``, ``ceil(p * n / 100) <= n - 1``, so
+    one node can be down and AWS never has to launch first; at most 90 (large groups). A group
+    that can run a single node (``n = 1``) gets 0: its node is replaced in place, the group is
+    briefly empty, and no spare GPU node is needed. Larger groups of such a group may then
+    replace several nodes at once (AWS replaces up to ``desired - ceil(p * desired / 100)``)."""
+    n = smallest_running_size(ctx)
+    return min(REFRESH_MIN_HEALTHY_CAP, (100 * (n - 1)) // n)
+
+
+def instance_refresh(ctx: GroupContext) -> aws.autoscaling.GroupInstanceRefreshArgs:
     # A refresh starts when launch_template or mixed_instances_policy changes, which
     # includes a new launch template version number [SDK: GroupInstanceRefreshArgs].
     # skip_matching: nodes already on the new version (e.g. scaled out after the change)
     # are not replaced again.
+    surge = ctx.group.rollout.surge
     return aws.autoscaling.GroupInstanceRefreshArgs(
         strategy="Rolling",
         preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
-            min_healthy_percentage=REFRESH_MIN_HEALTHY_PERCENT,
-            max_healthy_percentage=REFRESH_MAX_HEALTHY_PERCENT,
+            min_healthy_percentage=SURGE_MIN_HEALTHY_PERCENT if surge else refresh_min_healthy_percent(ctx),
+            max_healthy_percentage=SURGE_MAX_HEALTHY_PERCENT if surge else REFRESH_MAX_HEALTHY_PERCENT,
             instance_warmup=str(REFRESH_WARMUP_SECONDS),
             skip_matching=True,
         ),
@@ -158,6 +181,6 @@ def group_args(
         # InService [SDK: wait_for_capacity_timeout, "0" skips the wait].
         wait_for_capacity_timeout="0",
         initial_lifecycle_hooks=[lifecycle_hook(ctx)],
-        instance_refresh=instance_refresh(),
+        instance_refresh=instance_refresh(ctx),
         tags=tags(ctx),
     )

@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from gpufleet.aws import asg, iam, launch, loopbreaker, network, scaling
+from gpufleet.aws import asg, iam, launch, loopbreaker, network, nodefiles, scaling
 from gpufleet.aws.image import image_for
 from gpufleet.aws.netplan import plan_network
 from gpufleet.context import GroupContext
@@ -88,15 +88,37 @@ class AwsGpuGroup(pulumi.ComponentResource):
             else None
         )
 
+        # The node's files: a private S3 object the user-data loader fetches and checks (aws/nodefiles.py).
+        image = image_for(ctx, args.baked_image_id)
+        files = launch.node_files(ctx, image)
+        bucket = aws.s3.Bucket(f"{name}-boot", nodefiles.bucket_args(ctx), opts=self._child)
+        private = aws.s3.BucketPublicAccessBlock(
+            f"{name}-boot", nodefiles.public_access_block_args(bucket.bucket), opts=self._child
+        )
+        obj = aws.s3.BucketObjectv2(
+            f"{name}-boot",
+            nodefiles.object_args(bucket.bucket, files),
+            # Kept on replacement: older launch template versions still name it.
+            opts=pulumi.ResourceOptions.merge(
+                self._child, pulumi.ResourceOptions(retain_on_delete=True, depends_on=[private])
+            ),
+        )
+        read = aws.iam.RolePolicy(
+            f"{name}-node-files", nodefiles.read_policy_args(ctx, role.name, bucket.bucket), opts=self._child
+        )
+
         lt = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             launch.launch_template_args(
                 ctx,
-                image=image_for(ctx, args.baked_image_id),
+                image=image,
                 instance_profile_arn=profile.arn,
                 security_group_id=sg.id,
+                node_files_bucket=bucket.bucket,
+                node_files=files,
             ),
-            opts=self._child,
+            # No node launches before its bundle and the right to read it exist.
+            opts=pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(depends_on=[obj, read])),
         )
         group_res = aws.autoscaling.Group(
             f"{name}-asg",

@@ -7,6 +7,8 @@ permissions from the instance profile).
 
 from __future__ import annotations
 
+from typing import cast
+
 import pulumi
 import pulumi_aws as aws
 
@@ -14,8 +16,9 @@ from gpufleet.aws.asg import LIFECYCLE_HEARTBEAT_SECONDS
 from gpufleet.aws.image import AwsImage
 from gpufleet.aws.market import uses_mixed_instances
 from gpufleet.aws.names import asg_name, lifecycle_hook_name
-from gpufleet.aws.netplan import efa_interface_count
-from gpufleet.bootstrap import AwsNode, NodeContext, encode_user_data, render_cloud_config
+from gpufleet.aws.netplan import efa_interface_count, efa_layout
+from gpufleet.aws.nodefiles import NodeBundle, loader_cloud_config, node_bundle
+from gpufleet.bootstrap import AwsNode, NodeContext, encode_user_data
 from gpufleet.context import GroupContext
 
 # Ubuntu AMIs (Canonical's and the Ubuntu DLAMIs) boot from /dev/sda1; a mapping for any
@@ -44,8 +47,8 @@ METADATA_OPTIONS = aws.ec2.LaunchTemplateMetadataOptionsArgs(
 
 
 def efa_interfaces(ctx: GroupContext) -> int:
-    """EFA interfaces each node gets (0 without RDMA): the smallest catalog maximum among
-    the group's types, so one template fits every override type."""
+    """EFA devices each node gets (0 without RDMA): one per EFA-only interface of the
+    template (``network_interfaces``); the node's health check expects exactly these."""
     return efa_interface_count([t.instance for t in ctx.resolved.types]) if ctx.group.rdma else 0
 
 
@@ -76,9 +79,24 @@ def node_context(ctx: GroupContext, image: AwsImage) -> NodeContext:
     )
 
 
-def user_data(ctx: GroupContext, image: AwsImage) -> str:
-    """Base64 cloud-config from the shared bootstrap renderer (size-checked there)."""
-    return encode_user_data(render_cloud_config(ctx.group.bootstrap, node_context(ctx, image)), "aws")
+def node_files(ctx: GroupContext, image: AwsImage) -> NodeBundle:
+    """The node's files, fetched from S3 by the user-data loader (``aws.nodefiles``)."""
+    return node_bundle(ctx.group.bootstrap, node_context(ctx, image))
+
+
+def user_data(ctx: GroupContext, image: AwsImage, bucket: pulumi.Input[str], nb: NodeBundle) -> pulumi.Input[str]:
+    """Base64 cloud-config: the loader that fetches and checks the node's bundle
+    (``aws.nodefiles``), size-checked against EC2's 16 KB."""
+    node = node_context(ctx, image)
+
+    def render(name: str) -> str:
+        text = loader_cloud_config(ctx.group.bootstrap, node, bucket=name, nb=nb, asg=asg_name(ctx))
+        return encode_user_data(text, "aws")
+
+    if isinstance(bucket, str):
+        return render(bucket)
+    out: pulumi.Output[str] = pulumi.Output.from_input(cast("pulumi.Input[str]", bucket))
+    return out.apply(render)
 
 
 def network_interfaces(
@@ -86,38 +104,27 @@ def network_interfaces(
 ) -> list[aws.ec2.LaunchTemplateNetworkInterfaceArgs]:
     """The node's network interfaces. The subnet comes from the ASG, not from here.
 
-    Without RDMA: one primary interface. With EFA: network card 0 / device 0 is the
-    primary interface, of type ``efa``; every further network card gets one ``efa``
-    interface at device index 1, up to the catalog's maximum EFA count for the type
-    (p5.48xlarge: 32, p4d.24xlarge: 4) [DOC: AWS PCS UG "Create or update an EC2 launch
-    template" example (DeviceIndex 1 on further cards); EC2 UG "Maximize network bandwidth
-    on Amazon EC2 instances with multiple network cards"; SDK: network_card_index
-    "primary network interface must be assigned to network card index 0",
-    interface_type "To create an EFA, specify efa"]. With several instance types the
-    count is the smallest maximum among them, so one template fits every type.
+    Without RDMA: one ENA primary interface. With EFA: ``netplan.efa_layout``, built from the
+    catalog's per-card interface types: the ENA primary at card 0 / device 0, and an
+    ``efa-only`` interface on every card that takes one on every type of the group (device 1
+    on card 0, device 0 elsewhere) [DOC: EC2 UG efa-acc-inst-types; SDK: network_card_index
+    "primary network interface must be assigned to network card index 0"]. p6-b300's card 0
+    takes only ENA, so its 16 EFAs sit on cards 1-16.
     """
-    count = efa_interfaces(ctx)
-    interface_type = "efa" if count else None
-    primary = aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-        network_card_index=0,
-        device_index=0,
-        interface_type=interface_type,
-        security_groups=[security_group_id],
-        associate_public_ip_address="false",
-        delete_on_termination="true",
-    )
-    further = [
+    types = [t.instance for t in ctx.resolved.types]
+    layout = efa_layout(types) if ctx.group.rdma else efa_layout([])
+    return [
         aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-            network_card_index=card,
-            device_index=1,
-            interface_type="efa",
+            network_card_index=nic.card,
+            device_index=nic.device,
+            # The primary is ENA, the API's default type: sent unset, as before.
+            interface_type=None if nic.kind == "interface" else nic.kind,
             security_groups=[security_group_id],
             associate_public_ip_address="false",
             delete_on_termination="true",
         )
-        for card in range(1, count)
+        for nic in layout
     ]
-    return [primary, *further]
 
 
 def root_volume(ctx: GroupContext) -> aws.ec2.LaunchTemplateBlockDeviceMappingArgs:
@@ -150,6 +157,8 @@ def launch_template_args(
     image: AwsImage,
     instance_profile_arn: pulumi.Input[str],
     security_group_id: pulumi.Input[str],
+    node_files_bucket: pulumi.Input[str],
+    node_files: NodeBundle,
 ) -> aws.ec2.LaunchTemplateArgs:
     """The group's launch template.
 
@@ -168,7 +177,7 @@ def launch_template_args(
         block_device_mappings=[root_volume(ctx)],
         network_interfaces=network_interfaces(ctx, security_group_id),
         tag_specifications=tag_specifications(ctx),
-        user_data=user_data(ctx, image),
+        user_data=user_data(ctx, image, node_files_bucket, node_files),
         # Keep the default version on the newest; the ASG still pins an explicit version
         # (latest_version) so that a change starts an instance refresh.
         update_default_version=True,

@@ -189,6 +189,22 @@ def imagebuilder_image(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[
             {"amis": [{"region": r, "image": f"ami-{rid[:17]}", "accountId": ACCOUNT} for r in regions]}
         ],
     }
+def s3_bucket(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    # The provider's id is the bucket name; auto-names are "<name>-<7 chars>" like the others.
+    name = str(args.inputs.get("bucket") or f"{args.name}-{rid[:7]}")
+    region = _region(args)
+    return {
+        "bucket": name,
+        "arn": f"arn:aws:s3:::{name}",
+        "bucketDomainName": f"{name}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
+        "region": region,
+    }
+
+
+def s3_object(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    key = args.inputs.get("key")
+    return {"arn": f"arn:aws:s3:::{args.inputs.get('bucket')}/{key}", "versionId": "", "etag": rid[:32]}
 
 
 OUTPUTS: dict[str, Outputs] = {
@@ -216,4 +232,6 @@ OUTPUTS: dict[str, Outputs] = {
     "aws:imagebuilder/distributionConfiguration:DistributionConfiguration": imagebuilder_distribution,
     "aws:imagebuilder/image:Image": imagebuilder_image,
     "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy": imagebuilder_lifecycle,
+    "aws:s3/bucket:Bucket": s3_bucket,
+    "aws:s3/bucketObjectv2:BucketObjectv2": s3_object,
 }

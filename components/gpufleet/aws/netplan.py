@@ -45,13 +45,9 @@ class NetworkPlan:
 
 
 def zones_for(group: GroupSpec) -> tuple[str, ...]:
-    """The zones a created network spans: the spec's, else ``<region>a`` and ``<region>b``.
-
-    Every commercial Region has at least an ``a`` and a ``b`` zone name (UNVERIFIED for
-    every account: zone names map to physical zones per account, and a zone may lack the
-    GPU type; give ``zones`` to choose). EFA groups always name their one zone (rules.py).
-    """
-    return group.zones or (f"{group.region}a", f"{group.region}b")
+    """The zones a created network spans: the spec's (names or AZ IDs). aws/rules.py requires
+    them with ``network.create``: a default such as ``<region>b`` may take no subnets."""
+    return group.zones
 
 
 def plan_network(group: GroupSpec) -> NetworkPlan:
@@ -69,12 +65,46 @@ def usable_addresses(cidr: str) -> int:
 
 
 def addresses_per_node(efa_interfaces: int) -> int:
-    """Private addresses one node takes: one per ``efa`` interface (an EFA with ENA
-    carries an IP address, like any ENI), else one for the primary interface."""
-    return max(1, efa_interfaces)
+    """Private addresses one node takes: the ENA primary's only. EFA devices are ``efa-only``
+    interfaces (``efa_layout``), which carry no IP address [DOC: EC2 UG "Elastic Fabric
+    Adapter", EFA-only interfaces: the EFA device without the ENA device, no IP networking]."""
+    del efa_interfaces
+    return 1
+
+
+def efa_cards(types: list[InstanceType]) -> tuple[int, ...]:
+    """Network cards that get an EFA-only interface in a template shared by ``types``: the
+    cards that take one on every type (the catalog's per-card data), so every override launches."""
+    if not types:
+        return ()
+    common = set(types[0].efa_cards)
+    for t in types[1:]:
+        common &= set(t.efa_cards)
+    return tuple(sorted(common))
 
 
 def efa_interface_count(types: list[InstanceType]) -> int:
-    """EFA interfaces a launch template shared by ``types`` can attach: the smallest
-    catalog maximum, so every override type can launch it."""
-    return min(t.efa_interfaces for t in types) if types else 0
+    """EFA devices a node of a template shared by ``types`` gets: one per card of ``efa_cards``."""
+    return len(efa_cards(types))
+
+
+@dataclass(frozen=True)
+class Nic:
+    """One network interface of the launch template."""
+
+    card: int
+    device: int
+    kind: str
+    """``interface`` (ENA) or ``efa-only``."""
+
+
+def efa_layout(types: list[InstanceType]) -> tuple[Nic, ...]:
+    """AWS's recommended layout for EFA on multi-card types: an ENA primary at card 0 / device 0,
+    an EFA-only interface at card 0 / device 1 when card 0 takes one, and an EFA-only interface at
+    device 0 of every other EFA card [DOC: EC2 UG "Maximize network bandwidth on Amazon EC2
+    instances with multiple network cards" (efa-acc-inst-types), read 2026-11; the default of
+    aws-parallelcluster since PR #7262]. One private IP per node, and no multi-interface Linux
+    routing to configure."""
+    nics = [Nic(0, 0, "interface")]
+    nics += [Nic(card, 1 if card == 0 else 0, "efa-only") for card in efa_cards(types)]
+    return tuple(nics)

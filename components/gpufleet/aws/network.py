@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from gpufleet.aws.netplan import NetworkPlan, SubnetPlan
+from gpufleet.aws.zones import is_zone_id
 from gpufleet.context import GroupContext
 
 EVERYWHERE = "0.0.0.0/0"
@@ -37,7 +38,9 @@ def subnet_args(ctx: GroupContext, vpc_id: pulumi.Input[str], subnet: SubnetPlan
     return aws.ec2.SubnetArgs(
         vpc_id=vpc_id,
         cidr_block=subnet.cidr,
-        availability_zone=subnet.zone,
+        # A zone name or an AZ ID (the same physical zone in every account).
+        availability_zone=None if is_zone_id(subnet.zone) else subnet.zone,
+        availability_zone_id=subnet.zone if is_zone_id(subnet.zone) else None,
         map_public_ip_on_launch=False,
         tags=_tags(ctx, role),
     )

@@ -60,7 +60,20 @@ def _rdma(name: str, line: int, value: str) -> tuple[RdmaKind, int, str]:
     raise CatalogDataError(f"{name}:{line}: rdma '{value}' is not efa:N, infiniband:..., erdma or none")
 
 
+def load_network_cards() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """AWS instance type -> interface types per network card, from the contract check's data file
+    (``gpufleet/contract/data/aws_network_cards.csv``, built by scripts/build_contract_data.py
+    from moto's DescribeInstanceTypes snapshot): one source for the catalog and the check."""
+    text = resources.files("gpufleet.contract").joinpath("data/aws_network_cards.csv").read_text()
+    cards: dict[str, dict[int, tuple[str, ...]]] = {}
+    for row in csv.DictReader(text.splitlines()):
+        kinds = tuple(row["interface_types"].split())
+        cards.setdefault(row["instance_type"], {})[int(row["network_card_index"])] = kinds
+    return {t: tuple(c.get(i, ()) for i in range(max(c) + 1)) for t, c in cards.items()}
+
+
 def load_instances() -> list[InstanceType]:
+    cards = load_network_cards()
     out = []
     for line, r in _rows("gpu_instances.csv"):
         kind, efa, detail = _rdma("gpu_instances.csv", line, r["rdma"])
@@ -85,6 +98,7 @@ def load_instances() -> list[InstanceType]:
                 rdma_detail=detail,
                 network_gbps=_float("gpu_instances.csv", line, "network_gbps", r["network_gbps"]),
                 source=r["source"],
+                network_cards=cards.get(r["instance_type"], ()) if r["cloud"] == "aws" else (),
             )
         )
     return out

@@ -36,6 +36,15 @@ class InstanceType:
     rdma_detail: str
     network_gbps: float | None
     source: str
+    network_cards: tuple[tuple[str, ...], ...] = ()
+    """AWS: the interface types each network card takes, by card index (``interface``, ``efa``,
+    ``efa-only``), from EC2 DescribeInstanceTypes as moto ships it (the contract check's
+    ``contract/data/aws_network_cards.csv``, one file for both). Empty where no data exists."""
+
+    @property
+    def efa_cards(self) -> tuple[int, ...]:
+        """Indices of the network cards that take an EFA-only interface."""
+        return tuple(i for i, kinds in enumerate(self.network_cards) if "efa-only" in kinds)
 
     @property
     def family(self) -> str:

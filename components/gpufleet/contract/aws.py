@@ -181,6 +181,17 @@ _ZONE = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d+)[a-z]$")
     "(e.g. ap-northeast-1b; aws-samples/saas-reference-architecture-ecs#12, read 2026-11)",
 )
 def _subnet_zone(req: Request) -> Iterator[tuple[str, str]]:
+    zone_id = req.params.get("AvailabilityZoneId")
+    if isinstance(zone_id, str):
+        from gpufleet.aws.zones import region_of_zone_id, zone_ids
+
+        region = region_of_zone_id(zone_id)
+        ids = zone_ids(region) if region else None
+        if ids is not None and zone_id not in ids:
+            yield (
+                "AvailabilityZoneId",
+                f"{zone_id} takes no new subnets in {region}; CreateSubnet fails. AZ IDs that do: {', '.join(ids)}",
+            )
     zone = req.params.get("AvailabilityZone")
     if not isinstance(zone, str):
         return
@@ -280,3 +291,51 @@ def _policy_document(req: Request) -> Iterator[tuple[str, str]]:
             yield f"{path}.Resource", "an identity policy statement needs a Resource"
         if not trust and ("Principal" in s or "NotPrincipal" in s):
             yield f"{path}.Principal", "an identity policy takes no Principal"
+
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_BUCKET_RESERVED = (("xn--", "sthree-", "amzn-s3-demo-"), ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"))
+
+
+@rule(
+    "aws.s3.bucket-name",
+    "aws",
+    ["s3.CreateBucket"],
+    "a general purpose bucket name is 3-63 lowercase letters, digits, dots and hyphens, starts and ends with a "
+    "letter or digit, has no '..', is not an IP address, and avoids the reserved prefixes and suffixes",
+    "Amazon S3 User Guide 'General purpose bucket naming rules' (docs.aws.amazon.com/AmazonS3/latest/userguide/"
+    "bucketnamingrules.html, read 2026-11); botocore's CreateBucket model declares no pattern for Bucket",
+)
+def _bucket_name(req: Request) -> Iterator[tuple[str, str]]:
+    name = req.params.get("Bucket")
+    if not isinstance(name, str) or name == "":
+        return
+    prefixes, suffixes = _BUCKET_RESERVED
+    if not _BUCKET_NAME.match(name) or ".." in name or re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):
+        yield "Bucket", f"{name!r} ({len(name)} characters) is not a valid bucket name"
+    elif name.startswith(prefixes) or name.endswith(suffixes):
+        yield "Bucket", f"{name!r} uses a prefix or suffix S3 reserves"
+
+
+@rule(
+    "aws.autoscaling.refresh-surge",
+    "aws",
+    ["autoscaling.StartInstanceRefresh"],
+    "an instance refresh that does not ask for surge (MinHealthyPercentage below 100) can replace a node "
+    "without launching first at the group's smallest running size",
+    "botocore autoscaling model, RefreshPreferences.MaxHealthyPercentage: when it is set and replacing within "
+    "both bounds is impossible, Auto Scaling launches a new instance before terminating an old one; "
+    "MinHealthyPercentage is rounded up to whole instances (read 2026-11)",
+)
+def _refresh_surge(req: Request) -> Iterator[tuple[str, str]]:
+    prefs = req.params.get("Preferences") or {}
+    low, high = _num(prefs.get("MinHealthyPercentage")), _num(prefs.get("MaxHealthyPercentage"))
+    if high is None or low is None or low >= 100:
+        return  # max omitted: terminate and launch together; min 100: surge on purpose
+    n = max(1, _num(req.context.get("group_min")) or 0)
+    if n - -(-low * n // 100) < 1:
+        yield (
+            "Preferences.MinHealthyPercentage",
+            f"{low}% of {n} node(s) rounds up to all of them, so with MaxHealthyPercentage {high} set, every "
+            "replacement launches a spare node first (a scarce GPU type may have none)",
+        )

@@ -243,9 +243,8 @@ def autoscaling_group(r: Resource, g: Graph) -> Mapped:
         # Sent when the launch template changes (group.go startInstanceRefresh); the preferences
         # are part of the declared contract, so they are checked now rather than at the first update.
         body = {"AutoScalingGroupName": name, **refresh}
-        m.requests.append(
-            _one(r, "autoscaling.StartInstanceRefresh", _shaped(r, "autoscaling.StartInstanceRefresh", body, {}, m))
-        )
+        shaped = _shaped(r, "autoscaling.StartInstanceRefresh", body, {}, m)
+        m.requests.append(_one(r, "autoscaling.StartInstanceRefresh", shaped, group_min=r.inputs.get("minSize")))
     return m
 
 
@@ -477,6 +476,58 @@ def vpc_endpoint(r: Resource, g: Graph) -> Mapped:
     return m
 
 
+# --- S3: the node-files bucket and object (gpufleet.aws.nodefiles). Provider:
+# internal/service/s3/bucket.go resourceBucketCreate (CreateBucket with a LocationConstraint
+# outside us-east-1, then tags; the tagging call's name is UNVERIFIED in a stored copy, taken as
+# PutBucketTagging, the only S3 bucket-tag write), bucket_public_access_block.go,
+# object.go resourceObjectUpload (PutObject; content_base64 is decoded to the body).
+S3_BUCKET = "aws:s3/bucket:Bucket"
+
+
+def s3_bucket(r: Resource, g: Graph) -> Mapped:
+    m = Mapped()
+    name = str(r.inputs.get("bucket") or physical_name(r))
+    params: dict[str, Any] = {"Bucket": name}
+    region = r.inputs.get("region")
+    if isinstance(region, str) and region != "us-east-1":
+        params["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    known = {"bucket", "bucketPrefix", "forceDestroy", "region", "tags", "objectLockEnabled"}
+    m.unmapped += sorted(k for k, v in r.inputs.items() if k not in known and v is not None)
+    if r.inputs.get("objectLockEnabled") is not None:
+        params["ObjectLockEnabledForBucket"] = r.inputs["objectLockEnabled"]
+    m.requests.append(_one(r, "s3.CreateBucket", params))
+    tags = r.inputs.get("tags")
+    if isinstance(tags, Mapping) and tags:
+        tagging = {"TagSet": [{"Key": str(k), "Value": str(v)} for k, v in tags.items()]}
+        m.requests.append(_one(r, "s3.PutBucketTagging", {"Bucket": name, "Tagging": tagging}))
+    return m
+
+
+def s3_public_access_block(r: Resource, g: Graph) -> Mapped:
+    m = Mapped()
+    i = {k: v for k, v in r.inputs.items() if k not in ("bucket", "region", "skipDestroy")}
+    conf = convert(
+        i, input_shape("s3.PutPublicAccessBlock").members["PublicAccessBlockConfiguration"],
+        "PublicAccessBlockConfiguration", m.unmapped, {},
+    )  # fmt: skip
+    params = {"Bucket": r.inputs.get("bucket"), "PublicAccessBlockConfiguration": conf}
+    m.requests.append(_one(r, "s3.PutPublicAccessBlock", params))
+    return m
+
+
+def s3_object(r: Resource, g: Graph) -> Mapped:
+    m = Mapped()
+    i = {k: v for k, v in r.inputs.items() if k not in ("region", "forceDestroy", "contentBase64", "content")}
+    renames = {"PutObjectRequest": {"kmsKeyId": "SSEKMSKeyId", "sourceHash": "", "source": "", "etag": ""}}
+    params = _shaped(r, "s3.PutObject", i, renames, m)
+    if isinstance(r.inputs.get("contentBase64"), str):
+        params["Body"] = base64.b64decode(r.inputs["contentBase64"])
+    elif isinstance(r.inputs.get("content"), str):
+        params["Body"] = r.inputs["content"].encode()
+    m.requests.append(_one(r, "s3.PutObject", params))
+    return m
+
+
 BUILDERS: dict[str, Builder] = {
     LT: launch_template,
     ASG: autoscaling_group,
@@ -501,6 +552,9 @@ BUILDERS: dict[str, Builder] = {
     "aws:ec2/route:Route": _ec2_simple("ec2.CreateRoute", "route-table"),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": _ec2_simple("ec2.AssociateRouteTable", "route-table"),
     "aws:ec2/vpcEndpoint:VpcEndpoint": vpc_endpoint,
+    S3_BUCKET: s3_bucket,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": s3_public_access_block,
+    "aws:s3/bucketObjectv2:BucketObjectv2": s3_object,
 }
 """pulumi-aws type token -> the requests its create sends."""
 
