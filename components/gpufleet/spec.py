@@ -391,6 +391,8 @@ class AlicloudFleetSpec(_Model):
     """Which site bills the account: ``china`` (aliyun.com, CNY) or ``international``
     (alibabacloud.com, USD). ESS reads spot price limits in the account's currency, and the
     catalog holds China-site CNY list prices, so caps are converted for ``international``."""
+
+
 class BuilderSpec(_Model):
     """The temporary instance a cloud's image builder runs the build on."""
 

@@ -20,12 +20,10 @@ from gpufleet.errors import ConfigError
 from gpufleet.resolve import resolve_group
 from gpufleet.validation import validate_fleet
 
-KNOWN_OPEN_DEFECTS: dict[str, int] = {
-}
+KNOWN_OPEN_DEFECTS: dict[str, int] = {}
 """Contract rule id -> the open issue whose fix removes it. Remove an entry with its fix."""
 
-REPRODUCERS: dict[str, str] = {
-}
+REPRODUCERS: dict[str, str] = {}
 """Known defect -> the spec of contract_cases.NAMED_SPECS or CLOUD_DEFECT_SPECS that shows it on today's code."""
 
 SPECS = {**NAMED_SPECS, **CLOUD_DEFECT_SPECS}

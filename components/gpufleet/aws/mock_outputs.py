@@ -189,6 +189,8 @@ def imagebuilder_image(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[
             {"amis": [{"region": r, "image": f"ami-{rid[:17]}", "accountId": ACCOUNT} for r in regions]}
         ],
     }
+
+
 def s3_bucket(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
     # The provider's id is the bucket name; auto-names are "<name>-<7 chars>" like the others.
     name = str(args.inputs.get("bucket") or f"{args.name}-{rid[:7]}")
