@@ -220,8 +220,12 @@ def _with_schedule(cloud: str, schedule: dict[str, Any]) -> dict[str, Any]:
 
     value = template_fleet(_SCHEDULE_TEMPLATES[cloud])
     group = dict(value["groups"][0])
-    auto = {**(group.get("autoscaling") or {}), "schedules": [{"name": "peak", "cron": "0 20 * * 1-5", **schedule}]}
-    group |= {"capacity": {"min": 0, "desired": 1, "max": 4}, "autoscaling": auto}
+    # Every day: Alibaba refuses day-of-week crons (docs/alicloud.md).
+    auto = {**(group.get("autoscaling") or {}), "schedules": [{"name": "peak", "cron": "0 20 * * *", **schedule}]}
+    # Alibaba: a group created with a desired count needs it on every schedule, one without refuses
+    # it on any (ESS scheduled-task doc), so the group's desired follows the schedule's.
+    desired = 1 if cloud != "alicloud" or "desired" in schedule else 0
+    group |= {"capacity": {"min": 0, "desired": desired, "max": 4}, "autoscaling": auto}
     group.setdefault("market", {}).pop("onDemandBase", None)
     return {**value, "groups": [group]}
 

@@ -24,6 +24,9 @@ import yaml
 
 from gpufleet.alicloud.erdma import NCCL_ENV, eri_count
 from gpufleet.bootstrap import AlicloudNode, AwsNode, AzureNode, NodeContext, render_cloud_config
+
+# AWS nodes fetch these files through the S3 loader (gpufleet.aws.nodefiles, whose user data is
+# size-checked there): the inline AWS render is only the vehicle that puts them on stub nodes.
 from gpufleet.bootstrap.images import resolve_image
 from gpufleet.catalog import Catalog
 from gpufleet.resolve import resolve_group
@@ -111,7 +114,7 @@ def render_group(
         # The image's recorded branch only with the image itself (None: the node checks at boot).
         image_driver_branch=image.driver_branch if image_has_driver is None else None,
     )
-    return Rendered(g, node, render_cloud_config(g.bootstrap, node))
+    return Rendered(g, node, render_cloud_config(g.bootstrap, node, check_size=node.cloud != "aws"))
 
 
 @pytest.fixture
@@ -133,7 +136,7 @@ def render_raw(catalog: Catalog) -> Callable[..., Rendered]:
                 }
             ),
             ctx,
-            render_cloud_config(spec, ctx),
+            render_cloud_config(spec, ctx, check_size=cloud != "aws"),
         )
 
     return _render

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import base64
 import copy
+import gzip
+import hashlib
+import io
 import shutil
 import subprocess
 import sys
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,11 +54,18 @@ def built_node(tmp_path: Path, catalog: Catalog, raw: dict[str, Any]) -> tuple[N
 
 
 def boot_files(catalog: Catalog, spec: Any) -> dict[str, tuple[int, bytes]]:
-    """The user data of the group on the baked image, as the launch template carries it."""
+    """The files the group's node on the baked image gets: the bundle its user-data loader
+    fetches from S3 (gpufleet.aws.nodefiles), as the launch template's object carries it."""
     g = spec.groups[0]
     ctx = GroupContext(fleet=spec, resolved=resolve_group(g, catalog), catalog=catalog)
-    text = base64.b64decode(launch.user_data(ctx, image_for(ctx, "ami-0123456789abcdef0"))).decode()
-    return Rendered(g, launch.node_context(ctx, image_for(ctx, "ami-0")), text).files()
+    nb = launch.node_files(ctx, image_for(ctx, "ami-0123456789abcdef0"))
+    assert hashlib.sha256(nb.content).hexdigest() == nb.sha256
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(nb.content))) as tar:
+        return {
+            "/" + m.name: (m.mode, tar.extractfile(m).read())  # type: ignore[union-attr]
+            for m in tar.getmembers()
+            if m.isfile()
+        }
 
 
 def shellcheck(files: list[Path], source_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -175,7 +186,9 @@ def test_baked_user_data_is_valid_cloud_config(catalog: Catalog, tmp_path: Path)
     g = spec.groups[0]
     ctx = GroupContext(fleet=spec, resolved=resolve_group(g, catalog), catalog=catalog)
     f = tmp_path / "baked.yaml"
-    f.write_bytes(base64.b64decode(launch.user_data(ctx, image_for(ctx, "ami-0123456789abcdef0"))))
+    image = image_for(ctx, "ami-0123456789abcdef0")
+    user_data = launch.user_data(ctx, image, "fleet-g-boot-abcdef1", launch.node_files(ctx, image))
+    f.write_bytes(base64.b64decode(user_data))  # type: ignore[arg-type]
     out = subprocess.run([exe, "schema", "--config-file", str(f)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "Valid cloud-config" in out.stdout, (out.stdout, out.stderr)
     assert len(f.read_bytes()) < 4096  # settings only (1,827 B measured); the default image's is ~16 KB
