@@ -18,7 +18,9 @@ from gpufleet.errors import ConfigError
 from gpufleet.validation import validate_fleet
 from helpers import DROP, fleet
 
-GROUP_KEYS = "name, cloud, region, zones, gpu, capacity, market, rdma, bootstrap, autoscaling, network, tags, access"
+GROUP_KEYS = (
+    "name, cloud, region, zones, gpu, capacity, market, rdma, bootstrap, autoscaling, network, tags, access, alicloud"
+)
 L4_EFA = "g6.8xlarge, g6.12xlarge, g6.16xlarge, g6.24xlarge, g6.48xlarge"
 NO_EFA_G6 = (
     "rdma: true needs efa on 'g6.xlarge', but the catalog has no RDMA facts for it. "
