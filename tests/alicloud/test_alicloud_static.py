@@ -273,3 +273,10 @@ def test_sdk_instance_still_takes_one_secondary_interface() -> None:
 
 def test_the_spot_a10_group_stays_on_ess(catalog: Catalog) -> None:
     assert problems(ali(A10_SPOT), catalog) == {}
+
+
+def test_validate_and_plan_say_family_support_is_the_users_answer(catalog: Catalog) -> None:
+    warnings = validate_fleet(fleet(ali(STATIC_EBMGN8IS)), catalog).warnings
+    notes = [w for w in warnings if w.path == "groups[0].alicloud.lowLatencyFamilies"]
+    assert len(notes) == 1 and "ecs.ebmgn8is is taken from your answer" in notes[0].message
+    assert "not checked offline" in notes[0].message

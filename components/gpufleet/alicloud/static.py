@@ -152,3 +152,20 @@ def _family_problems(group: GroupSpec, path: str, types: list[InstanceType]) -> 
             f"deployment set accepts only the families `{command}` returns; add it only if that call lists it",
         )
     ]
+
+
+def static_notes(group: GroupSpec, path: str, types: list[InstanceType]) -> list[Problem]:
+    """What ``validate`` and ``plan`` say about a valid static group: its LowLatency family support
+    is the user's API answer, which gpufleet cannot check offline."""
+    if group.cloud != "alicloud" or group.capacity.mode != "static" or group.alicloud is None:
+        return []
+    families = sorted({family_of(t.name) for t in types} & set(group.alicloud.low_latency_families))
+    if not families:
+        return []
+    return [
+        Problem(
+            f"{path}.alicloud.lowLatencyFamilies",
+            f"LowLatency support of {', '.join(families)} is taken from your answer to "
+            f"`{families_command(group.region)}`, not checked offline; RunInstances fails if it is wrong",
+        )
+    ]
