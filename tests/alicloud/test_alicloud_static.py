@@ -280,3 +280,25 @@ def test_validate_and_plan_say_family_support_is_the_users_answer(catalog: Catal
     notes = [w for w in warnings if w.path == "groups[0].alicloud.lowLatencyFamilies"]
     assert len(notes) == 1 and "ecs.ebmgn8is is taken from your answer" in notes[0].message
     assert "not checked offline" in notes[0].message
+
+
+def test_budget_policy_counts_a_static_cluster_at_its_fixed_size(catalog: Catalog) -> None:
+    """gpu-budget-cap prices the instances of a static cluster (no scaling group to read)."""
+    from gpufleet.policy import evaluate
+
+    group = merge(
+        {"zones": ["cn-beijing-h"], "gpu": {"instanceTypes": ["ecs.gn7i-c8g1.2xlarge"]}},
+        {"capacity": {"mode": "static", "min": 3, "max": 3}, "alicloud": {"lowLatencyFamilies": ["ecs.gn7i"]}},
+    )
+    r = run_program(ROOT / "__main__.py", {"gpufleet:fleet": fleet(ali(group))}, stack="static-a10")
+    price = catalog.price("alicloud", "ecs.gn7i-c8g1.2xlarge", "cn-beijing")
+    assert price is not None and price.ondemand is not None
+    monthly = 3 * price.ondemand * catalog.fx_rate("CNY").usd_per_unit * 730
+    over = evaluate(
+        r.resources, {"gpu-budget-cap": {"maxMonthlyUsd": round(monthly - 1)}, "gpu-quota": {"maxGpus": 100}}
+    )
+    assert [v.policy for v in over if v.policy == "gpu-budget-cap"] == ["gpu-budget-cap"]
+    under = evaluate(
+        r.resources, {"gpu-budget-cap": {"maxMonthlyUsd": round(monthly + 1)}, "gpu-quota": {"maxGpus": 100}}
+    )
+    assert not [v for v in under if v.policy == "gpu-budget-cap"]
