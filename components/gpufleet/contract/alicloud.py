@@ -924,10 +924,11 @@ MAX_USER_DATA = 32 * 1024
 @rule(
     "alicloud.ess.user-data-32kb",
     "alicloud",
-    ["Ess.CreateScalingConfiguration"],
+    ["Ess.CreateScalingConfiguration", "Ecs.RunInstances"],
     "user data is base64 of at most 32 KB raw",
     "alibabacloud_ess20220222 1.13.3 CreateScalingConfigurationRequest.user_data ('The data must be Base64 "
-    "encoded. The raw data can be up to 32 KB in size'); read 2026-11-29",
+    "encoded. The raw data can be up to 32 KB in size'); alibabacloud_ecs20140526 7.11.8 "
+    "RunInstancesRequest.user_data ('cannot exceed 32 KB before Base64 encoding'); read 2026-11-29",
 )
 def _user_data(req: Request) -> Iterator[tuple[str, str]]:
     value = req.params.get("UserData")
@@ -939,15 +940,15 @@ def _user_data(req: Request) -> Iterator[tuple[str, str]]:
         yield "UserData", "not base64 (the provider would base64 it again; ESS wants Base64 of the raw data)"
         return
     if len(raw) > MAX_USER_DATA:
-        yield "UserData", f"{len(raw)} bytes raw; ESS allows at most {MAX_USER_DATA}"
+        yield "UserData", f"{len(raw)} bytes raw; {req.operation.split('.')[0]} allows at most {MAX_USER_DATA}"
 
 
 # --- deployment set rules (ECS "Deployment set" doc) --------------------------------------------
 
 _DS_DOC = (
-    "Alibaba ECS 'Deployment set' (alibabacloud.com/help/doc-detail/91258.htm, per the alicloud-fidelity "
-    "review): no preemptible (spot) instances in a deployment set; LowLatency puts all instances in one zone, "
-    "at most 20 per zone"
+    "Alibaba ECS 'Deployment set', alibabacloud.com/help/zh/doc-detail/91258.htm, as quoted by the "
+    "alicloud-fidelity review (read 2026-11-29): '部署集内不能创建抢占式实例' (no spot instances in a deployment "
+    "set); LowLatency: '所有实例必须在同一可用区，同一可用区最多创建20台ECS实例'"
 )
 
 
