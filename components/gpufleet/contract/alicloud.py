@@ -577,7 +577,7 @@ def _instance_interfaces(inputs: Mapping[str, Any], params: dict[str, Any]) -> N
             "securityGroupIds": "SecurityGroupIds",
             "networkInterfaceId": "NetworkInterfaceId",
         }
-        nics.append({"InstanceType": "Secondary", **{keys.get(k, k): v for k, v in block.items()}})
+        nics.append({"InstanceType": "Secondary", **{keys.get(str(k), str(k)): v for k, v in block.items()}})
     if nics:
         params["NetworkInterface"] = nics
 
