@@ -302,3 +302,17 @@ def test_budget_policy_counts_a_static_cluster_at_its_fixed_size(catalog: Catalo
         r.resources, {"gpu-budget-cap": {"maxMonthlyUsd": round(monthly + 1)}, "gpu-quota": {"maxGpus": 100}}
     )
     assert not [v for v in under if v.policy == "gpu-budget-cap"]
+
+
+LIMITS: dict[str, Any] = {"gpu-quota": {"maxGpus": 100}, "gpu-budget-cap": {"maxMonthlyUsd": 10**7}}
+
+
+def test_required_tags_are_checked_on_static_nodes(run: ProgramRun) -> None:
+    from gpufleet.policy import evaluate
+
+    found = evaluate(run.resources, {**LIMITS, "required-tags": {"requiredTags": ["team"]}})
+    nodes = {r.urn for r in run.of_type(INSTANCE)}
+    flagged = {v.urn for v in found if v.policy == "required-tags" and "missing required tag(s) team" in v.message}
+    assert nodes <= flagged
+    clean = evaluate(run.resources, {**LIMITS, "required-tags": {"requiredTags": ["owner"]}})
+    assert not [v for v in clean if v.policy == "required-tags" and v.urn in nodes]
