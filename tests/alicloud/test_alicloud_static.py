@@ -205,7 +205,10 @@ def test_static_node_policy_lets_nodes_tag_only_their_cluster(run: ProgramRun) -
 
 
 def test_static_erdma_cluster_plans_contract_clean(run: ProgramRun) -> None:
+    from gpufleet.contract.check import check_plan
+
     assert _check(run) == []
+    assert check_plan(run.resources).findings == []  # what `gpufleet plan` runs: exit 0/1, never 3
     ops = [r.operation for r in contract.requests(run.resources)]
     assert ops.index("Ecs.CreateDeploymentSet") < ops.index("Ecs.RunInstances")
 
