@@ -328,3 +328,14 @@ def test_required_tags_are_checked_on_static_nodes(run: ProgramRun) -> None:
     assert nodes <= flagged
     clean = evaluate(run.resources, {**LIMITS, "required-tags": {"requiredTags": ["owner"]}})
     assert not [v for v in clean if v.policy == "required-tags" and v.urn in nodes]
+
+
+def test_sdk_instance_set_still_has_no_traffic_mode() -> None:
+    """Why N ecs.Instance and not one ecs.EcsInstanceSet (cluster.py): fails when the set gains eRDMA."""
+
+    def params(cls: type) -> set[str]:
+        return set(inspect.signature(cls.__init__).parameters)
+
+    assert "deployment_set_id" in params(alicloud.ecs.EcsInstanceSetArgs)
+    assert "network_interface_traffic_mode" not in params(alicloud.ecs.EcsInstanceSetArgs)
+    assert "network_interface_traffic_mode" not in params(alicloud.ecs.EcsInstanceSetNetworkInterfaceArgs)

@@ -4,7 +4,11 @@ Used for ``capacity.mode: static`` (static.py checks the limits at spec time). `
 is the one pulumi-alicloud 4.0.0 resource that takes both a deployment set and eRDMA interfaces
 (``deployment_set_id``, ``network_interface_traffic_mode``, ``network_card_index`` and one
 secondary interface in ``network_interfaces``) [SDK: ecs.InstanceArgs]; ESS resources cannot
-(launch.py). Pure builders: the component only wires them.
+(launch.py). ``ecs.EcsInstanceSet`` (N instances from one resource, ``deployment_set_id``) would
+be shorter but has no traffic mode at all: neither on the set nor on its interfaces
+(``EcsInstanceSetNetworkInterfaceArgs``: security group, description, name, primary IP, vSwitch)
+[SDK: pulumi-alicloud 4.0.0 ecs/ecs_instance_set.py, ecs/_inputs.py]. One resource per node also
+lets the operator replace exactly one node. Pure builders: the component only wires them.
 """
 
 from __future__ import annotations
