@@ -142,6 +142,20 @@ def groups(draw: st.DrawFn, cloud: str | None = None, name: str = "g0") -> dict[
         group["autoscaling"] = autoscaling
     if cloud == "azure":
         group["access"] = {"sshPublicKeys": [SSH_KEY]}
+    if cloud == "alicloud" and draw(st.booleans()):
+        # capacity.mode static (issue 16 item 4): fixed size, on-demand, one zone and type, no
+        # autoscaling; the family list stands for the user's DescribeDeploymentSetSupported...
+        # answer (gpufleet.alicloud.static), which a generated spec can only assume.
+        from gpufleet.alicloud.static import family_of
+
+        group.update(
+            capacity={"mode": "static", "min": cmax, "max": cmax},
+            market={"type": "on-demand"},
+            zones=zones[:1],
+            gpu={**gpu, "instanceTypes": [itype]},
+            alicloud={"lowLatencyFamilies": [family_of(itype)]},
+        )
+        group.pop("autoscaling", None)
     return group
 
 

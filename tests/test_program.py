@@ -15,7 +15,7 @@ def test_program_exports_the_validated_spec() -> None:
     run = run_program(PROGRAM, {"gpufleet:fleet": fleet({"gpu": {"model": "h100-80gb", "count": 8}})}, stack="t")
     exported = run.outputs["fleet"]
     assert exported["name"] == "demo"
-    assert exported["groups"][0]["capacity"] == {"min": 0, "desired": 1, "max": 4}
+    assert exported["groups"][0]["capacity"] == {"mode": "elastic", "min": 0, "desired": 1, "max": 4}
     assert exported["groups"][0]["market"]["type"] == "on-demand"  # defaults are filled in
     assert any("pin them with 'gpufleet resolve'" in msg for level, msg in run.log if level == "warning")
 

@@ -20,7 +20,7 @@ from helpers import DROP, fleet
 
 GROUP_KEYS = (
     "name, cloud, region, zones, gpu, capacity, market, rdma, bootstrap, autoscaling, network, tags, access, "
-    "encryptionAtHost, rollout"
+    "encryptionAtHost, rollout, alicloud"
 )
 L4_EFA = "g6.8xlarge, g6.12xlarge, g6.16xlarge, g6.24xlarge, g6.48xlarge"
 NO_EFA_G6 = (

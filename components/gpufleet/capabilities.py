@@ -155,7 +155,7 @@ CAPABILITIES: Mapping[Cloud, CloudCapabilities] = {
         subnet_split_bits=3,  # alicloud/subnets.py: 8 fixed vSwitch blocks
         addresses_per_node=_alicloud_addresses,
         identity="RAM role",
-        keys=frozenset({"network.vpcId", "autoscaling.scheduleStart"}),
+        keys=frozenset({"network.vpcId", "autoscaling.scheduleStart", "capacity.mode", "alicloud"}),
     ),
 }
 

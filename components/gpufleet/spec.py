@@ -75,6 +75,10 @@ class GpuSpec(_Model):
 class CapacitySpec(_Model):
     """Node counts. ``desired`` is only the initial size: autoscaling owns it afterwards."""
 
+    mode: Literal["elastic", "static"] = "elastic"
+    """``elastic``: a scaling group between ``min`` and ``max``. ``static`` (Alibaba Cloud only):
+    exactly ``min`` = ``max`` fixed ECS instances in one LowLatency deployment set, for eRDMA
+    training clusters; no autoscaling, spot or second zone (docs/alicloud.md)."""
     min: Count = 0
     """Fewest nodes; 0 allows scale to zero."""
     desired: Count | None = None
@@ -330,6 +334,20 @@ class RolloutSpec(_Model):
     capacity and bills it); by default nodes are replaced without surge."""
 
 
+InstanceFamily = Annotated[str, Field(pattern=r"^ecs\.[a-z0-9]+$")]
+
+
+class AlicloudGroupSpec(_Model):
+    """Alibaba Cloud settings of one group."""
+
+    low_latency_families: tuple[InstanceFamily, ...] = ()
+    """Instance families (e.g. ``ecs.gn8is``) that a LowLatency deployment set accepts in the
+    group's region, as your account's API answers: ``aliyun ecs
+    DescribeDeploymentSetSupportedInstanceTypeFamily --RegionId <region> --Strategy LowLatency``.
+    Required by ``capacity.mode: static``; gpufleet cannot check it offline and no published list
+    exists, so it refuses families not listed here."""
+
+
 class GroupSpec(_Model):
     """One homogeneous group of GPU nodes in one cloud and region."""
 
@@ -366,6 +384,8 @@ class GroupSpec(_Model):
     encryption at rest (platform-managed keys) only."""
     rollout: RolloutSpec = RolloutSpec()
     """AWS only: how a new launch template reaches running nodes (docs/aws.md)."""
+    alicloud: AlicloudGroupSpec | None = None
+    """Alibaba Cloud only: the LowLatency families of a ``capacity.mode: static`` group."""
 
     _name = field_validator("name")(_check_name)
 

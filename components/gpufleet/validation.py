@@ -18,6 +18,7 @@ from pydantic.alias_generators import to_camel
 
 from gpufleet.alicloud.rules import RULES as ALICLOUD_RULES
 from gpufleet.alicloud.rules import fleet_problems as alicloud_fleet_problems
+from gpufleet.alicloud.static import static_notes
 from gpufleet.aws.rules import RULES as AWS_RULES
 from gpufleet.azure.rules import RULES as AZURE_RULES
 from gpufleet.bootstrap.matrix import bootstrap_warnings, check_bootstrap
@@ -400,6 +401,7 @@ def _group_problems(
         if not any(p.path.endswith("bootstrap.image.name") for p in image_ref):
             problems += check_bootstrap(g, types, path, images)  # driver / CUDA / fabric manager matrix
             warnings += bootstrap_warnings(g, types, path, images)  # an image driver newer than the pin
+        warnings += static_notes(g, path, types)  # Alibaba static mode: family support is the user's word
         if rules.warnings is not None and not problems:
             warnings += rules.warnings(g, path, types, cat)
         if region_ok and not any(is_priced(cat, g.cloud, t.name, g.region) for t in types):

@@ -64,3 +64,14 @@ def ali(*fragments: dict[str, Any]) -> dict[str, Any]:
     for f in fragments:
         out = merge(out, f)
     return out
+
+
+STATIC_EBMGN8IS: dict[str, Any] = {
+    **EBMGN8IS_ERDMA,
+    "capacity": {"mode": "static", "min": 2, "max": 2},
+    # What `aliyun ecs DescribeDeploymentSetSupportedInstanceTypeFamily --Strategy LowLatency`
+    # would have to return for this test spec; not checked offline (static.py).
+    "alicloud": {"lowLatencyFamilies": ["ecs.ebmgn8is"]},
+}
+"""The "static eRDMA cluster" test spec of issue 16: two bare-metal L20 x8 nodes (two ERIs each)
+in a LowLatency deployment set, on-demand."""

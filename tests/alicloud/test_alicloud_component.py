@@ -54,8 +54,25 @@ def group_outputs(r: ProgramRun, group: str = "trainers") -> dict[str, Any]:
     return out
 
 
+def elastic(file: str) -> dict[str, Any]:
+    """A template's config with its static groups turned back into ESS (elastic) groups."""
+    config = yaml.safe_load((STACKS / file).read_text())["config"]
+    for g in config["gpufleet:fleet"]["groups"]:
+        if g.get("capacity", {}).get("mode") == "static":
+            g["capacity"] = {"min": 0, "desired": 2, "max": g["capacity"]["max"]}
+            g.pop("alicloud", None)
+    return dict(config)
+
+
 @pytest.fixture(scope="module")
 def erdma() -> ProgramRun:
+    """The eRDMA template as an ESS group (the template itself is a static cluster since issue 16
+    item 4: tests/alicloud/test_alicloud_static.py, and ``template`` below)."""
+    return run_program(PROGRAM, elastic("Pulumi.alicloud-train-erdma.yaml"), stack="erdma-elastic")
+
+
+@pytest.fixture(scope="module")
+def template() -> ProgramRun:
     return run_stack("Pulumi.alicloud-train-erdma.yaml")
 
 
@@ -206,9 +223,10 @@ def test_deletion_protection_for_prod(tags: dict[str, str], protected: bool) -> 
     assert g["groupDeletionProtection"] is protected
 
 
-def test_reference_stack_protection_follows_its_env_tag(erdma: ProgramRun) -> None:
+def test_reference_stack_protection_follows_its_env_tag(template: ProgramRun) -> None:
     # The eRDMA template is tagged env: dev until the catalog prices gn8is (see the template).
-    assert erdma.one(GROUP).inputs["groupDeletionProtection"] is False
+    nodes = template.of_type("alicloud:ecs/instance:Instance")
+    assert len(nodes) == 4 and all(n.inputs["deletionProtection"] is False for n in nodes)
 
 
 def test_gpu_alarms_drive_the_scaling_rules(spot: ProgramRun) -> None:
@@ -283,9 +301,11 @@ def test_one_provider_per_region() -> None:
             assert res.provider_urn.endswith(f"::{expected}"), res.name
 
 
-def test_every_resource_is_a_child_with_the_explicit_provider(erdma: ProgramRun) -> None:
-    component = erdma.one(COMPONENT)
-    for res in erdma.resources:
+@pytest.mark.parametrize("which", ["erdma", "template"])
+def test_every_resource_is_a_child_with_the_explicit_provider(which: str, request: pytest.FixtureRequest) -> None:
+    run: ProgramRun = request.getfixturevalue(which)
+    component = run.one(COMPONENT)
+    for res in run.resources:
         if res.type.startswith("alicloud:"):
             assert res.parent == component.urn and res.provider_urn.split("::")[-1] == "llm-train-alicloud-cn-beijing"
 
@@ -332,18 +352,18 @@ def test_own_vswitches_make_no_network() -> None:
 USER_DATA = "<base64 #cloud-config from gpufleet.bootstrap; its content has its own golden files>"
 
 
-def test_reference_graph_is_golden(erdma: ProgramRun) -> None:
-    """stacks/Pulumi.alicloud-train-erdma.yaml. After an intended change, update and review:
-    GPUFLEET_UPDATE_GOLDEN=1 .venv/bin/pytest -q tests/alicloud -k golden"""
-    snapshot = graph_snapshot(erdma)
+def test_reference_graph_is_golden(template: ProgramRun) -> None:
+    """stacks/Pulumi.alicloud-train-erdma.yaml (a static cluster of 4 nodes). After an intended
+    change, update and review: GPUFLEET_UPDATE_GOLDEN=1 .venv/bin/pytest -q tests/alicloud -k golden"""
+    snapshot = graph_snapshot(template)
     for resource in snapshot:
         data = resource["inputs"].get("userData")
         if data is not None:
             # The bootstrap renderer evolves on its own; keep this graph about Alibaba resources.
             assert base64.b64decode(data).decode().startswith("#cloud-config\n")
             resource["inputs"]["userData"] = USER_DATA
-    assert sum(r["inputs"].get("userData") == USER_DATA for r in snapshot) == 1
-    assert_golden("alicloud-reference", {"resources": snapshot, "outputs": erdma.outputs["groups"]})
+    assert sum(r["inputs"].get("userData") == USER_DATA for r in snapshot) == 4  # one per node
+    assert_golden("alicloud-reference", {"resources": snapshot, "outputs": template.outputs["groups"]})
 
 
 def test_international_account_gets_usd_limits_on_the_configuration() -> None:

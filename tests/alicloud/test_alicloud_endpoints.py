@@ -10,7 +10,7 @@ import pytest
 from aligroups import MakeCtx
 
 from gpufleet.alicloud import launch
-from gpufleet.alicloud.endpoints import CENTRAL_ENDPOINT, ess_endpoint, ess_host
+from gpufleet.alicloud.endpoints import CENTRAL_ENDPOINT, ecs_endpoint, ess_endpoint, ess_host
 from gpufleet.alicloud.image import image_for
 from gpufleet.bootstrap import AlicloudNode
 from gpufleet.bootstrap.render import node_env
@@ -59,3 +59,19 @@ def test_beijing_stays_on_the_central_endpoint(make_ctx: MakeCtx) -> None:
     ctx = make_ctx()
     env = node_env(ctx.group.bootstrap, launch.node_context(ctx, image_for(ctx)))
     assert env["GPUFLEET_ESS_ENDPOINT"] == ess_endpoint("cn-beijing") == f"https://{CENTRAL_ENDPOINT}/"
+
+
+def test_ecs_endpoint_resolves_as_the_ecs_sdk_does(catalog: Catalog) -> None:
+    """A static node's TagResources goes where the official ECS SDK would connect."""
+    ecs_client = pytest.importorskip("alibabacloud_ecs20140526.client")
+    src = inspect.getsource(ecs_client.Client.__init__)
+    match = re.search(r"self\._endpoint_map = (\{.*?\})", src, re.S)
+    assert match
+    table: dict[str, str] = ast.literal_eval(match.group(1))
+    regions = set(table) | {p.region for p in catalog.prices if p.cloud == "alicloud"} | {"eu-central-1"}
+
+    def sdk(region: str) -> str:
+        client = ecs_client.Client(openapi.Config(region_id=region, access_key_id="x", access_key_secret="y"))
+        return f"https://{client._endpoint}/"
+
+    assert {r: ecs_endpoint(r) for r in regions} == {r: sdk(r) for r in regions}

@@ -18,8 +18,12 @@ from helpers import ROOT
 NOTIFICATION = "alicloud:ess/notification:Notification"
 
 
-def _resources() -> list[Any]:
-    sc = read_stack_config(Path(ROOT / "stacks" / "Pulumi.alicloud-train-erdma.yaml"))
+# An ESS template: alicloud-train-erdma is a static cluster (no scaling group, nothing to notify).
+ESS_STACK = "alicloud-inference-a10-spot"
+
+
+def _resources(stack: str = ESS_STACK) -> list[Any]:
+    sc = read_stack_config(Path(ROOT / "stacks" / f"Pulumi.{stack}.yaml"))
     return list(run_program(ROOT / "__main__.py", sc.config, stack=sc.stack).resources)
 
 
@@ -32,7 +36,7 @@ def test_each_group_sends_failed_launches_and_removals_to_cloudmonitor() -> None
     resources = _resources()
     (n,) = [r for r in resources if r.type == NOTIFICATION]
     group = next(r for r in resources if r.type == "alicloud:ess/scalingGroup:ScalingGroup")
-    region = read_stack_config(Path(ROOT / "stacks" / "Pulumi.alicloud-train-erdma.yaml")).fleet["groups"][0]["region"]
+    region = read_stack_config(Path(ROOT / "stacks" / f"Pulumi.{ESS_STACK}.yaml")).fleet["groups"][0]["region"]
     assert n.inputs["notificationArn"] == f"acs:ess:{region}:{ACCOUNT}:cloudmonitor"
     assert n.inputs["notificationTypes"] == list(NOTIFICATION_TYPES)
     assert n.inputs["scalingGroupId"] == fake_id(group.type, group.name)  # the group's mock id
@@ -47,3 +51,13 @@ def test_each_group_sends_failed_launches_and_removals_to_cloudmonitor() -> None
     ]
     found = check_plan(bad).findings
     assert any("ScalingGroupId" in f.field for f in found), found
+
+
+def test_a_static_cluster_has_no_notification_and_the_plan_says_nothing_replaces_its_nodes() -> None:
+    from gpufleet.bootstrap.loopbreaker import describe
+
+    resources = _resources("alicloud-train-erdma")
+    assert not [r for r in resources if r.type in (NOTIFICATION, "alicloud:ess/scalingGroup:ScalingGroup")]
+    line = describe("alicloud", "g", static=True)
+    assert "not replaced automatically" in line and "pulumi up --replace" in line
+    assert "SetInstanceHealth" not in line and "SetInstanceHealth" in describe("alicloud", "g")

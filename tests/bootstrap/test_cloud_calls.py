@@ -356,6 +356,53 @@ def test_alibaba_report_unhealthy_signs_ess_set_instance_health(render: Any, tmp
     assert all(m["headers"].get("x-aliyun-ecs-metadata-token") == "meta-token" for m in meta), "hardened mode"
 
 
+def test_alibaba_static_node_tags_itself_unhealthy_with_ecs_tag_resources(
+    render_raw: Any, tmp_path: Path, stub: Stub
+) -> None:
+    """A static-cluster node (no scaling group) marks itself with ECS TagResources; the parameters
+    are checked against Alibaba's own TagResourcesRequest model, not against the script."""
+    from alibabacloud_ecs20140526 import models as ecs  # type: ignore[import-untyped, unused-ignore]
+
+    from gpufleet.bootstrap import AlicloudNode
+    from gpufleet.contract.alicloud_model import params_of
+    from gpufleet.spec import BootstrapSpec
+
+    node = AlicloudNode("", static_cluster="demo-trainers", ecs_endpoint="https://ecs.cn-beijing.aliyuncs.com/")
+    root = unpack(render_raw("alicloud", "ecs.gn7i-c8g1.2xlarge", BootstrapSpec(), cloud_node=node), tmp_path)
+    env_file = (root / "etc/gpufleet/node.env").read_text()
+    assert "GPUFLEET_STATIC_CLUSTER=demo-trainers" in env_file and "GPUFLEET_SCALING_GROUP_NAME" not in env_file
+    stub.routes[("GET", "/latest/meta-data/instance-id")] = "i-2zeexample"
+    stub.routes[("GET", "/latest/meta-data/ram/security-credentials/")] = "GpufleetNodeRole"
+    creds = {"AccessKeyId": "STS.key", "AccessKeySecret": "ali-secret", "SecurityToken": "sts-token"}
+    stub.routes[("GET", "/latest/meta-data/ram/security-credentials/GpufleetNodeRole")] = json.dumps(creds)
+    stub.routes[("GET", "/ecs/")] = '{"RequestId": "C0FFEE"}'
+    env = {"GPUFLEET_ALI_META": stub.url, "GPUFLEET_ECS_ENDPOINT": stub.url + "/ecs/"}
+    r = run_cloud(root, "report-unhealthy", "XID 79", **env)
+    assert r.returncode == 0, r.stderr
+    assert "static cluster demo-trainers" in r.stdout
+    assert not [q for q in stub.requests if q["path"] == "/ess/"]
+    call = next(q for q in stub.requests if q["path"] == "/ecs/")
+    p = dict(urllib.parse.parse_qsl(call["query"]))
+    assert (p["Action"], p["Version"]) == ("TagResources", "2014-05-26")
+    # RPC flattening of the SDK model: ResourceId.N, Tag.N.Key/Value; all required ones present.
+    model = params_of(ecs.TagResourcesRequest)
+    flat = {k.split(".", 1)[0] for k in p if k not in COMMON_RPC_PARAMS}
+    assert flat <= set(model) and {k for k, v in model.items() if v.required} <= flat
+    assert (p["ResourceType"], p["ResourceId.1"], p["Tag.1.Key"], p["Tag.1.Value"]) == (
+        "instance",
+        "i-2zeexample",
+        "gpufleet-health",
+        "Unhealthy",
+    )
+
+
+COMMON_RPC_PARAMS = frozenset(
+    {"Format", "Version", "AccessKeyId", "SecurityToken", "SignatureMethod", "SignatureVersion", "SignatureNonce"}
+    | {"Timestamp", "Action", "Signature"}
+)
+"""Alibaba RPC common parameters [DOC: Alibaba Cloud "Request signatures" / common parameters]."""
+
+
 def test_azure_resource_id_and_unhealthy_need_no_api_call(render: Any, tmp_path: Path, stub: Stub) -> None:
     root = unpack(render("azure", "Standard_NV36ads_A10_v5"), tmp_path)
     compute = {

@@ -38,7 +38,8 @@ def _template(catalog: Catalog, stack: str) -> GroupContext:
 def _node(ctx: GroupContext) -> tuple[dict[str, str], dict[str, list[str]]]:
     """node.env and the types table of the user data the cloud's builders render for ``ctx``."""
     cloud = ctx.group.cloud
-    launch = importlib.import_module(f"gpufleet.{cloud}.launch")
+    static = cloud == "alicloud" and ctx.group.capacity.mode == "static"  # ecs.Instance nodes, no ESS
+    launch = importlib.import_module("gpufleet.alicloud.cluster" if static else f"gpufleet.{cloud}.launch")
     image = importlib.import_module(f"gpufleet.{cloud}.image").image_for(ctx)
     if cloud == "aws":  # the bundle is an S3 object the user-data loader fetches (aws/nodefiles.py)
         files: dict[str, bytes] = {}
@@ -62,15 +63,38 @@ def _node(ctx: GroupContext) -> tuple[dict[str, str], dict[str, list[str]]]:
 
 
 def test_alibaba_erdma_settings_reach_the_node(catalog: Catalog) -> None:
-    from gpufleet.alicloud import launch
+    from gpufleet.alicloud import cluster, launch
+    from gpufleet.alicloud.image import image_for
     from gpufleet.alicloud.names import scaling_group_name
 
-    ctx = _template(catalog, "alicloud-train-erdma")
+    raw = read_stack_config(STACKS / "Pulumi.alicloud-train-erdma.yaml").fleet
+    elastic = yaml.safe_load(yaml.safe_dump(raw))
+    elastic["groups"][0]["capacity"] = {"min": 0, "desired": 2, "max": 4}
+    del elastic["groups"][0]["alicloud"]
+    ctx = _ctx(catalog, elastic)  # the template as an ESS group
     env, types = _node(ctx)
     # As many ERIs as the scaling configuration attaches to each node.
     nics = launch.network_interfaces(ctx, "sg-1")
     assert env["GPUFLEET_ERDMA_INTERFACES"] == str(len(nics)) and len(nics) >= 1
     assert all(row[3] == str(len(nics)) for row in types.values())
+    # The template itself is a static cluster: as many ERIs as each ecs.Instance is created with.
+    static = _template(catalog, "alicloud-train-erdma")
+    s_env, _ = _node(static)
+    args = cluster.instance_args(
+        static,
+        0,
+        vswitch_id="vsw-1",
+        security_group_id="sg-1",
+        deployment_set_id="ds-1",
+        role_name="r",
+        image=image_for(static),
+        user_data="",
+    )
+    eris = 1 + (args.network_interfaces is not None)
+    assert args.network_interface_traffic_mode == "HighPerformance"
+    assert s_env["GPUFLEET_ERDMA_INTERFACES"] == str(eris)
+    assert s_env["GPUFLEET_STATIC_CLUSTER"] == cluster.deployment_set_name(static)
+    assert s_env["GPUFLEET_NCCL_SETTINGS"] == env["GPUFLEET_NCCL_SETTINGS"]
     # The fabric-selecting NCCL variables PAI presets for eRDMA (docs/alicloud.md, "eRDMA").
     settings = dict(kv.split("=", 1) for kv in env["GPUFLEET_NCCL_SETTINGS"].split(" "))
     assert settings == {"NCCL_IB_HCA": "erdma", "NCCL_IB_GID_INDEX": "1", "NCCL_SOCKET_IFNAME": "eth0"}

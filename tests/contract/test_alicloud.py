@@ -135,7 +135,9 @@ def test_nested_models_are_checked() -> None:
 
 
 def test_unmapped_alicloud_type_is_a_finding_not_a_pass() -> None:
-    assert [f.rule for f in _check([_res("alicloud:ecs/instance:Instance", {})])] == [alicloud.UNMAPPED]
+    assert [f.rule for f in _check([_res("alicloud:ecs/ecsLaunchTemplate:EcsLaunchTemplate", {})])] == [
+        alicloud.UNMAPPED
+    ]
 
 
 def test_getok_drops_desired_capacity_zero() -> None:
@@ -181,6 +183,28 @@ RULE_CASES: dict[str, tuple[Request, Request]] = {
         Request("alicloud", "Ess.CreateScalingConfiguration", {"UserData": _b64(32 * 1024 + 1)}, "c", "t"),
         Request("alicloud", "Ess.CreateScalingConfiguration", {"UserData": _b64(32 * 1024)}, "c", "t"),
     ),
+    "alicloud.ecs.deployment-set-no-spot": (
+        Request("alicloud", "Ecs.RunInstances", {"DeploymentSetId": "ds-1", "SpotStrategy": "SpotAsPriceGo"}, "i", "t"),
+        Request("alicloud", "Ecs.RunInstances", {"DeploymentSetId": "ds-1", "SpotStrategy": "NoSpot"}, "i", "t"),
+    ),
+    "alicloud.ecs.low-latency-max-20": (
+        Request(
+            "alicloud",
+            "Ecs.RunInstances",
+            {"DeploymentSetId": "ds-1"},
+            "i",
+            "t",
+            {"deploymentSetStrategy": "LowLatency", "deploymentSetMembers": 21},
+        ),
+        Request(
+            "alicloud",
+            "Ecs.RunInstances",
+            {"DeploymentSetId": "ds-1"},
+            "i",
+            "t",
+            {"deploymentSetStrategy": "LowLatency", "deploymentSetMembers": 20},
+        ),
+    ),
 }
 
 
@@ -207,6 +231,8 @@ def test_each_rule_fires_on_its_wrong_input() -> None:
     assert_fires(_fired("alicloud.ess.launch-time-90-days"), "alicloud.ess.launch-time-90-days", "LaunchTime")
     assert_fires(_fired("alicloud.tags.max-20"), "alicloud.tags.max-20")
     assert_fires(_fired("alicloud.ess.user-data-32kb"), "alicloud.ess.user-data-32kb", "UserData")
+    assert_fires(_fired("alicloud.ecs.deployment-set-no-spot"), "alicloud.ecs.deployment-set-no-spot", "SpotStrategy")
+    assert_fires(_fired("alicloud.ecs.low-latency-max-20"), "alicloud.ecs.low-latency-max-20", "DeploymentSetId")
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULE_CASES))
@@ -237,9 +263,16 @@ def test_scaling_configuration_tags_count_as_json_and_template_user_data_fits() 
     tags = {f"k{i}": "v" for i in range(21)}
     req = Request("alicloud", "Ess.CreateScalingConfiguration", {"Tags": json.dumps(tags)}, "c", "t")
     assert [f.field for f in RULES["alicloud.tags.max-20"].findings(req)] == ["Tags"]
-    reqs = alicloud.requests(_capture("alicloud-train-erdma"))
-    config = next(r for r in reqs if r.operation == "Ess.CreateScalingConfiguration")
-    assert 0 < len(base64.b64decode(config.params["UserData"])) <= 32 * 1024
+    for stack, op in (
+        ("alicloud-inference-a10-spot", "Ess.CreateScalingConfiguration"),
+        ("alicloud-train-erdma", "Ecs.RunInstances"),
+    ):
+        config = next(r for r in alicloud.requests(_capture(stack)) if r.operation == op)
+        assert 0 < len(base64.b64decode(config.params["UserData"])) <= 32 * 1024
+    big = Request(
+        "alicloud", "Ecs.RunInstances", {"UserData": base64.b64encode(b"x" * (32 * 1024 + 1)).decode()}, "i", "t"
+    )
+    assert [f.field for f in RULES["alicloud.ess.user-data-32kb"].findings(big)] == ["UserData"]
 
 
 def test_todays_tag_count_is_caught() -> None:

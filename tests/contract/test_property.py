@@ -63,6 +63,13 @@ def test_generated_specs_plan_contract_clean_or_are_refused_with_a_path(fleet: d
     assert _plan_and_check(fleet) == []
 
 
+@settings(specgen.PLAN_PROFILE, max_examples=10)
+@given(specgen.fleets(cloud="alicloud"))
+def test_generated_alicloud_specs_plan_contract_clean(fleet: dict[str, Any]) -> None:
+    # about half the groups are static clusters (deployment set + ecs.Instance)
+    assert _plan_and_check(fleet) == []
+
+
 @settings(specgen.PLAN_PROFILE, max_examples=15)
 @given(specgen.fleets(cloud="aws"))
 def test_generated_aws_specs_plan_contract_clean(fleet: dict[str, Any]) -> None:

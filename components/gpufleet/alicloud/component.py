@@ -13,8 +13,8 @@ from typing import Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from gpufleet.alicloud import iam, launch, loopbreaker, network, scaling
-from gpufleet.alicloud.image import image_for
+from gpufleet.alicloud import cluster, iam, launch, loopbreaker, network, scaling
+from gpufleet.alicloud.image import AlicloudImage, image_for
 from gpufleet.alicloud.names import scaling_group_name
 from gpufleet.alicloud.spot import spot_plan
 from gpufleet.bootstrap import UserDataTooLarge
@@ -66,6 +66,9 @@ class AlicloudGpuGroup(pulumi.ComponentResource):
             alicloud.ecs.SecurityGroupRule(f"{name}-{suffix}", rule, opts=child)
 
         role = alicloud.ram.Role(f"{name}-node", iam.role_args(ctx), opts=child)
+        if group.capacity.mode == "static":
+            self._static_cluster(sg, role, image)
+            return
         asg = alicloud.ess.ScalingGroup(
             f"{name}-asg",
             scaling.scaling_group_args(ctx, self.vswitch_ids, len(self.vswitch_ids), spot),
@@ -149,6 +152,64 @@ class AlicloudGpuGroup(pulumi.ComponentResource):
                 else None
             ),
             "scheduledTasksUtc": {t.name: t.utc.cron for t in tasks},
+        }
+        self.register_outputs(self.outputs)
+
+    def _static_cluster(self, sg: alicloud.ecs.SecurityGroup, role: alicloud.ram.Role, image: AlicloudImage) -> None:
+        """``capacity.mode: static``: a LowLatency deployment set and its N instances (cluster.py),
+        and a node policy that lets them tag their own health; no ESS."""
+        ctx, name, child = self._ctx, self._name, self._child
+        ds = alicloud.ecs.EcsDeploymentSet(f"{name}-ds", cluster.deployment_set_args(ctx), opts=child)
+        try:
+            data = cluster.user_data(ctx, image)
+        except UserDataTooLarge as e:
+            raise pulumi.RunError(f"{name}: {e}") from None
+        nodes = [
+            alicloud.ecs.Instance(
+                cluster.instance_name(ctx, i),
+                cluster.instance_args(
+                    ctx,
+                    i,
+                    vswitch_id=self.vswitch_ids[0],
+                    security_group_id=sg.id,
+                    deployment_set_id=ds.id,
+                    role_name=role.role_name,
+                    image=image,
+                    user_data=data,
+                ),
+                opts=child,
+            )
+            for i in range(cluster.node_count(ctx))
+        ]
+        region = ctx.group.region
+        document = pulumi.Output.all(*[n.id for n in nodes]).apply(
+            lambda ids: iam.static_node_policy_document(region, [str(i) for i in ids])
+        )
+        policy = alicloud.ram.Policy(f"{name}-node-health", iam.policy_args(ctx, document), opts=child)
+        alicloud.ram.RolePolicyAttachment(
+            f"{name}-node-health", iam.policy_attachment_args(policy.policy_name, role.role_name), opts=child
+        )
+        self.security_group_id = sg.id
+        self.outputs = {
+            **common_outputs(
+                ctx,
+                group_id=ds.id,
+                group_name=cluster.deployment_set_name(ctx),
+                network_id=self.vpc_id,
+                subnet_ids=self.vswitch_ids,
+                security_group_id=sg.id,
+            ),
+            "capacityMode": "static",
+            "deploymentSetId": ds.id,
+            "deploymentSetStrategy": ds.strategy,
+            "instanceIds": [n.id for n in nodes],
+            "securityGroupId": sg.id,
+            "vpcId": self.vpc_id,
+            "vswitchIds": self.vswitch_ids,
+            "ramRoleName": role.role_name,
+            "networkInterfaceTrafficMode": launch.traffic_mode(ctx),
+            "eriInterfacesPerNode": launch.interfaces_per_node(ctx) if ctx.group.rdma else 0,
+            "spotStrategy": "NoSpot",
         }
         self.register_outputs(self.outputs)
 

@@ -75,3 +75,51 @@ def ess_host(region: str) -> str:
 def ess_endpoint(region: str) -> str:
     """The URL the node's ESS calls go to (``GPUFLEET_ESS_ENDPOINT``): HTTPS, trailing slash."""
     return f"https://{ess_host(region)}/"
+
+
+ECS_ENDPOINTS = {
+    "ap-northeast-2-pop": "ecs.aliyuncs.com",
+    "cn-beijing-finance-pop": "ecs.aliyuncs.com",
+    "cn-beijing-gov-1": "ecs.aliyuncs.com",
+    "cn-beijing-nu16-b01": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-edge-1": "ecs.cn-qingdao-nebula.aliyuncs.com",
+    "cn-fujian": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-haidian-cm12-c01": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-hangzhou": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-hangzhou-bj-b01": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-hangzhou-finance": "ecs.aliyuncs.com",
+    "cn-hangzhou-internal-prod-1": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-hangzhou-internal-test-1": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-hangzhou-internal-test-2": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-hangzhou-internal-test-3": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-hangzhou-test-306": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-hongkong-finance-pop": "ecs.aliyuncs.com",
+    "cn-huhehaote-nebula-1": "ecs.cn-qingdao-nebula.aliyuncs.com",
+    "cn-north-2-gov-1": "ecs.aliyuncs.com",
+    "cn-shanghai-et15-b01": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-shanghai-et2-b01": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-shanghai-finance-1": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-shanghai-inner": "ecs.aliyuncs.com",
+    "cn-shanghai-internal-test-1": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-shenzhen-finance-1": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-shenzhen-inner": "ecs.aliyuncs.com",
+    "cn-shenzhen-st4-d01": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-shenzhen-su18-b01": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-wuhan": "ecs.aliyuncs.com",
+    "cn-yushanfang": "ecs.aliyuncs.com",
+    "cn-zhangbei": "ecs.aliyuncs.com",
+    "cn-zhangbei-na61-b01": "ecs-cn-hangzhou.aliyuncs.com",
+    "cn-zhangjiakou-na62-a01": "ecs.cn-zhangjiakou.aliyuncs.com",
+    "cn-zhengzhou-nebula-1": "ecs.cn-qingdao-nebula.aliyuncs.com",
+    "eu-west-1-oxs": "ecs.cn-shenzhen-cloudstone.aliyuncs.com",
+    "rus-west-1-pop": "ecs.aliyuncs.com",
+}
+"""ECS hosts the SDK's table names; every other region gets ``ecs.<region>.aliyuncs.com``
+[SDK: alibabacloud_ecs20140526 7.11.8 ``Client._endpoint_map``, ``_endpoint_rule = 'regional'``;
+read 2026-11-29]. Used by a static cluster's node to tag itself unhealthy (ECS TagResources)."""
+
+
+def ecs_endpoint(region: str) -> str:
+    """The URL a static node's ECS calls go to (``GPUFLEET_ECS_ENDPOINT``), e.g.
+    ``https://ecs.cn-beijing.aliyuncs.com/``."""
+    return f"https://{ECS_ENDPOINTS.get(region, f'ecs.{region}.aliyuncs.com')}/"

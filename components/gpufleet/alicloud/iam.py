@@ -60,6 +60,26 @@ def node_policy_document(region: str, scaling_group_id: str) -> str:
     )
 
 
+def static_node_policy_document(region: str, instance_ids: list[str]) -> str:
+    """A static cluster's nodes have no scaling group: each may only tag the cluster's own
+    instances (its health tag). ``ecs:TagResources`` on ``acs:ecs:{regionId}:{accountId}:
+    instance/{InstanceId}`` [DOC: Alibaba Cloud RAM "Actions, resources and condition keys for
+    ECS", TagResources; UNVERIFIED that the action authorises per instance ARN rather than ``*``]."""
+    return json.dumps(
+        {
+            "Version": "1",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["ecs:TagResources"],
+                    "Resource": [f"acs:ecs:{region}:*:instance/{i}" for i in instance_ids],
+                }
+            ],
+        },
+        sort_keys=True,
+    )
+
+
 def policy_name(ctx: GroupContext) -> str:
     """Custom policy names are 1-128 characters [SDK: ram.Policy policy_name]."""
     return f"{ctx.name}-node-health"

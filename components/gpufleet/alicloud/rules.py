@@ -15,6 +15,7 @@ from gpufleet.alicloud.netplan import (
 )
 from gpufleet.alicloud.schedule import ScheduleError, ess_schedule, task_window, window_warnings
 from gpufleet.alicloud.spot import BILLING_CURRENCY, spot_plan
+from gpufleet.alicloud.static import static_problems
 from gpufleet.catalog import Catalog, InstanceType
 from gpufleet.errors import Problem
 from gpufleet.pricing.caps import basis_of
@@ -51,6 +52,7 @@ def _check(group: GroupSpec, path: str, types: list[InstanceType], catalog: Cata
     out += _rdma_problems(group, path, types)
     out += _spot_problems(group, path, catalog)
     out += _schedule_problems(group, path)
+    out += static_problems(group, path, types)
     return out
 
 
@@ -77,15 +79,16 @@ def _rdma_problems(group: GroupSpec, path: str, types: list[InstanceType]) -> li
             )
         )
     multi = sorted(t.name for t in types if ERI_INTERFACES.get(t.name, PRIMARY_ONLY) > PRIMARY_ONLY)
-    if multi:
+    if multi and group.capacity.mode != "static":
         out.append(
             Problem(
                 f"{path}.gpu.instanceTypes",
                 f"{', '.join(multi)} take their extra eRDMA interfaces on a second network card, and ESS cannot "
                 "say which card a secondary interface goes on (its NetworkInterfaces have no NetworkCardIndex), so "
-                "where it lands cannot be checked without a launch. Use a single-interface eRDMA type through ESS, "
-                "e.g. ecs.gn8is-4x.16xlarge; a fixed-size cluster of ecs.Instance nodes (which take "
-                "network_card_index) is not built yet (docs/alicloud.md, eRDMA)",
+                "where it lands cannot be checked without a launch. Run them as a fixed-size cluster, "
+                "capacity: {mode: static, min: N, max: N} (ecs.Instance nodes in a LowLatency deployment set, "
+                "secondary ERI on network card 1), or use a single-interface type through ESS, e.g. "
+                "ecs.gn8is-4x.16xlarge (docs/alicloud.md, eRDMA)",
             )
         )
     subnets = group.network.subnet_ids or ()
@@ -96,7 +99,11 @@ def _rdma_problems(group: GroupSpec, path: str, types: list[InstanceType]) -> li
             )
         )
     market = group.market
-    if market.is_spot and (market.on_demand_base > 0 or market.percent_above_base > 0):
+    if (
+        market.is_spot
+        and group.capacity.mode != "static"
+        and (market.on_demand_base > 0 or market.percent_above_base > 0)
+    ):
         key = "onDemandBase" if market.on_demand_base > 0 else "onDemandPercentAboveBase"
         out.append(
             Problem(

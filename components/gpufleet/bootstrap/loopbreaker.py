@@ -47,8 +47,16 @@ class LoopBreaker:
     """The documentation the behaviour rests on."""
 
 
-def loop_breaker(cloud: str, group_name: str) -> LoopBreaker:
-    """The breaker of a group on ``cloud``; ``group_name`` is the ASG/scale set name nodes report to."""
+def loop_breaker(cloud: str, group_name: str, static: bool = False) -> LoopBreaker:
+    """The breaker of a group on ``cloud``; ``group_name`` is the ASG/scale set name nodes report to.
+    ``static``: an Alibaba fixed-size cluster (``capacity.mode: static``), which nothing replaces."""
+    if static:
+        return LoopBreaker(
+            configuration="not replaced; the node's verdict and log say why",
+            hardware="not replaced automatically (no ESS group): the node tags itself gpufleet-health=Unhealthy; "
+            "replace it with pulumi up --replace (docs/alicloud.md)",
+            source="Alibaba ECS TagResources; the static cluster has no scaling group to replace nodes",
+        )
     if cloud == "aws":
         return LoopBreaker(
             configuration=(
@@ -77,7 +85,7 @@ def loop_breaker(cloud: str, group_name: str) -> LoopBreaker:
     )
 
 
-def describe(cloud: str, group_name: str) -> str:
+def describe(cloud: str, group_name: str, static: bool = False) -> str:
     """One line for the plan: both classes and where replacing stops."""
-    b = loop_breaker(cloud, group_name)
+    b = loop_breaker(cloud, group_name, static)
     return f"loop breaker: configuration failure -> {b.configuration}; hardware failure -> {b.hardware}"

@@ -123,6 +123,12 @@ class AlicloudNode:
     ess_endpoint: str | None = None
     """URL of the region's Auto Scaling API (``gpufleet.alicloud.endpoints``), where the health
     check reports: ``GPUFLEET_ESS_ENDPOINT``. None leaves the node script's central default."""
+    static_cluster: str = ""
+    """A fixed-size cluster's deployment set name (``capacity.mode: static``), empty for ESS
+    nodes: ``GPUFLEET_STATIC_CLUSTER``. Such a node has no scaling group, so the health check tags
+    its own instance ``gpufleet-health: Unhealthy`` instead of calling SetInstanceHealth."""
+    ecs_endpoint: str | None = None
+    """URL of the region's ECS API, where a static node's tag goes: ``GPUFLEET_ECS_ENDPOINT``."""
 
 
 CloudNode = AwsNode | AzureNode | AlicloudNode
@@ -289,8 +295,13 @@ def node_env(spec: BootstrapSpec, node: NodeContext, m: Matrix | None = None) ->
             erdma = m.downloads["erdma-installer"]
             env |= {"GPUFLEET_ERDMA_URL": erdma.url, "GPUFLEET_ERDMA_SHA256": erdma.sha256}
         if isinstance(c, AlicloudNode):
-            env["GPUFLEET_SCALING_GROUP_NAME"] = c.scaling_group_name
-            if c.ess_endpoint:
+            if c.static_cluster:
+                env["GPUFLEET_STATIC_CLUSTER"] = c.static_cluster
+                if c.ecs_endpoint:
+                    env["GPUFLEET_ECS_ENDPOINT"] = c.ecs_endpoint
+            else:
+                env["GPUFLEET_SCALING_GROUP_NAME"] = c.scaling_group_name
+            if c.ess_endpoint and not c.static_cluster:
                 env["GPUFLEET_ESS_ENDPOINT"] = c.ess_endpoint
             if node.rdma:
                 if c.erdma_interfaces < 1 or not c.nccl_settings:

@@ -487,6 +487,117 @@ MAPPINGS: dict[str, Mapping_] = {
 }
 
 
+_INSTANCE = "alicloud:ecs/instance:Instance"
+_DEPLOYMENT_SET = "alicloud:ecs/ecsDeploymentSet:EcsDeploymentSet"
+_INSTANCE_NICS = frozenset(
+    {"vswitchId", "securityGroups", "networkInterfaceTrafficMode", "networkCardIndex", "networkInterfaces"}
+)
+"""ecs.Instance inputs that become either top-level parameters or ``NetworkInterface`` entries
+(:func:`_instance_interfaces`)."""
+
+MAPPINGS[_DEPLOYMENT_SET] = Mapping_(
+    (
+        # resource_alicloud_ecs_deployment_set.go @81c43b6: every field through GetOk
+        Call(
+            "Ecs.CreateDeploymentSet",
+            ecs.CreateDeploymentSetRequest,
+            _f(
+                strategy=("Strategy", GETOK),
+                deploymentSetName=("DeploymentSetName", GETOK),
+                description=("Description", GETOK),
+                onUnableToRedeployFailedInstance=("OnUnableToRedeployFailedInstance", GETOK),
+                domain=("Domain", GETOK),
+                granularity=("Granularity", GETOK),
+            ),
+        ),
+    )
+)
+MAPPINGS[_INSTANCE] = Mapping_(
+    (
+        # resource_alicloud_instance.go @81c43b6 resourceAliCloudInstanceCreate: RunInstances. The
+        # RPC client sends every value as text, and the SDK model types SystemDisk.Size/Encrypted
+        # as str, so those two are converted as the wire carries them.
+        Call(
+            "Ecs.RunInstances",
+            ecs.RunInstancesRequest,
+            _f(
+                instanceType=("InstanceType", GETOK),
+                imageId=("ImageId", GETOK),
+                availabilityZone=("ZoneId", GETOK),
+                systemDiskCategory=("SystemDisk.Category", GETOK),
+                systemDiskPerformanceLevel=("SystemDisk.PerformanceLevel", GETOK),
+                systemDiskSize=("SystemDisk.Size", GETOK, lambda v: str(v)),
+                systemDiskEncrypted=("SystemDisk.Encrypted", GET, lambda v: str(v).lower()),
+                instanceName=("InstanceName", GETOK),
+                description=("Description", GETOK),
+                resourceGroupId=("ResourceGroupId", GETOK),
+                internetChargeType=("InternetChargeType", GETOK),
+                internetMaxBandwidthOut=("InternetMaxBandwidthOut", GETOK),
+                internetMaxBandwidthIn=("InternetMaxBandwidthIn", GETOK),
+                hostName=("HostName", GETOK),
+                instanceChargeType=("InstanceChargeType", GETOK),
+                spotStrategy=("SpotStrategy", GETOK),
+                spotPriceLimit=("SpotPriceLimit", GETOK),
+                userData=("UserData", GETOK),
+                roleName=("RamRoleName", GETOK),
+                keyName=("KeyPairName", GETOK),
+                deletionProtection=("DeletionProtection", GET),
+                tags=("Tag", GETOK, _tag_list),
+                enableJumboFrame=("NetworkOptions.EnableJumboFrame", GET),
+                deploymentSetId=("DeploymentSetId", GETOK),
+                httpTokens=("HttpTokens", GETOK),
+                httpEndpoint=("HttpEndpoint", GETOK),
+            ),
+        ),
+    ),
+    _INSTANCE_NICS,
+)
+
+
+def _instance_interfaces(inputs: Mapping[str, Any], params: dict[str, Any]) -> None:
+    """Where ecs.Instance's interface inputs go, as resource_alicloud_instance.go sends them: with a
+    primary traffic mode or card index, the primary interface is ``NetworkInterface.1``
+    (InstanceType Primary, VSwitchId, SecurityGroupIds); otherwise VSwitchId and SecurityGroupIds
+    are top-level. Each ``network_interfaces`` block adds a Secondary entry; its NetworkCardIndex
+    is sent only when DescribeInstanceTypes lists NetworkCards for the type (assumed here)."""
+    nics: list[dict[str, Any]] = []
+    primary = {k: inputs[k] for k in ("networkInterfaceTrafficMode", "networkCardIndex") if k in inputs}
+    vswitch, groups = inputs.get("vswitchId"), inputs.get("securityGroups")
+    if primary:
+        entry: dict[str, Any] = {"InstanceType": "Primary"}
+        if groups:
+            entry["SecurityGroupIds"] = groups
+        if vswitch:
+            entry["VSwitchId"] = vswitch
+        if primary.get("networkInterfaceTrafficMode"):
+            entry["NetworkInterfaceTrafficMode"] = primary["networkInterfaceTrafficMode"]
+        if "networkCardIndex" in primary:
+            entry["NetworkCardIndex"] = primary["networkCardIndex"]
+        nics.append(entry)
+    else:
+        if vswitch:
+            params["VSwitchId"] = vswitch
+        if groups:
+            params["SecurityGroupIds"] = groups
+    secondary = inputs.get("networkInterfaces")
+    for block in secondary if isinstance(secondary, list) else [secondary] if secondary else []:
+        if not isinstance(block, Mapping):
+            nics.append(block)
+            continue
+        keys = {
+            "vswitchId": "VSwitchId",
+            "networkInterfaceTrafficMode": "NetworkInterfaceTrafficMode",
+            "networkCardIndex": "NetworkCardIndex",
+            "queuePairNumber": "QueuePairNumber",
+            "sourceDestCheck": "SourceDestCheck",
+            "securityGroupIds": "SecurityGroupIds",
+            "networkInterfaceId": "NetworkInterfaceId",
+        }
+        nics.append({"InstanceType": "Secondary", **{keys.get(str(k), str(k)): v for k, v in block.items()}})
+    if nics:
+        params["NetworkInterface"] = nics
+
+
 def _num(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -526,6 +637,13 @@ def requests(resources: Sequence[Resource]) -> list[Request]:
     """The OpenAPI request(s) of each alicloud resource, dependencies first."""
     mine = [r for r in resources if r.type.startswith(PREFIX)]
     groups = {r.urn: r for r in mine if r.type == "alicloud:ess/scalingGroup:ScalingGroup"}
+    sets = {r.urn: r for r in mine if r.type == _DEPLOYMENT_SET}
+    members: dict[str, list[Resource]] = {}
+    for r in mine:
+        if r.type == _INSTANCE:
+            for d in r.dependencies:
+                if d in sets:
+                    members.setdefault(d, []).append(r)
     today = dt.datetime.now(dt.UTC).date().isoformat()
     out: list[Request] = []
     for r in dependency_order(mine):
@@ -545,6 +663,11 @@ def requests(resources: Sequence[Resource]) -> list[Request]:
             if g is not None:
                 context["groupDesiredCapacity"] = _num(g.inputs.get("desiredCapacity"))
                 context["groupDesiredCapacitySent"] = not _empty(_num(g.inputs.get("desiredCapacity")))
+        if r.type == _INSTANCE:
+            ds = _group_of(r, sets)
+            if ds is not None:
+                context["deploymentSetStrategy"] = ds.inputs.get("strategy") or "Availability"
+                context["deploymentSetMembers"] = len(members.get(ds.urn, []))
         if unknown:
             context["unmapped"] = unknown
         for c in calls:
@@ -562,6 +685,8 @@ def requests(resources: Sequence[Resource]) -> list[Request]:
                 if f.mode == GETOK and _empty(value):
                     continue  # the provider's GetOk drops zero values
                 _put(params, f.param, f.convert(value) if f.convert else value)
+            if r.type == _INSTANCE:
+                _instance_interfaces(inputs, params)
             if r.type == _SG:
                 cidr = inputs.get("cidrIp")
                 if cidr:
@@ -780,6 +905,7 @@ MAX_TAGS = 20
 _TAGGED = (
     "Ess.CreateScalingConfiguration",
     "Ecs.CreateSecurityGroup",
+    "Ecs.RunInstances",
     "Vpc.CreateVpc",
     "Vpc.CreateVSwitch",
     "Vpc.CreateNatGateway",
@@ -814,10 +940,11 @@ MAX_USER_DATA = 32 * 1024
 @rule(
     "alicloud.ess.user-data-32kb",
     "alicloud",
-    ["Ess.CreateScalingConfiguration"],
+    ["Ess.CreateScalingConfiguration", "Ecs.RunInstances"],
     "user data is base64 of at most 32 KB raw",
     "alibabacloud_ess20220222 1.13.3 CreateScalingConfigurationRequest.user_data ('The data must be Base64 "
-    "encoded. The raw data can be up to 32 KB in size'); read 2026-11-29",
+    "encoded. The raw data can be up to 32 KB in size'); alibabacloud_ecs20140526 7.11.8 "
+    "RunInstancesRequest.user_data ('cannot exceed 32 KB before Base64 encoding'); read 2026-11-29",
 )
 def _user_data(req: Request) -> Iterator[tuple[str, str]]:
     value = req.params.get("UserData")
@@ -829,4 +956,41 @@ def _user_data(req: Request) -> Iterator[tuple[str, str]]:
         yield "UserData", "not base64 (the provider would base64 it again; ESS wants Base64 of the raw data)"
         return
     if len(raw) > MAX_USER_DATA:
-        yield "UserData", f"{len(raw)} bytes raw; ESS allows at most {MAX_USER_DATA}"
+        yield "UserData", f"{len(raw)} bytes raw; {req.operation.split('.')[0]} allows at most {MAX_USER_DATA}"
+
+
+# --- deployment set rules (ECS "Deployment set" doc) --------------------------------------------
+
+_DS_DOC = (
+    "Alibaba ECS 'Deployment set', alibabacloud.com/help/zh/doc-detail/91258.htm, as quoted by the "
+    "alicloud-fidelity review (read 2026-11-29): '部署集内不能创建抢占式实例' (no spot instances in a deployment "
+    "set); LowLatency: '所有实例必须在同一可用区，同一可用区最多创建20台ECS实例'"
+)
+
+
+@rule(
+    "alicloud.ecs.deployment-set-no-spot",
+    "alicloud",
+    ["Ecs.RunInstances"],
+    "an instance in a deployment set is not a spot instance",
+    _DS_DOC,
+)
+def _deployment_set_no_spot(req: Request) -> Iterator[tuple[str, str]]:
+    strategy = req.params.get("SpotStrategy")
+    if req.params.get("DeploymentSetId") and strategy not in (None, "NoSpot"):
+        yield "SpotStrategy", f"{strategy!r} in a deployment set; deployment sets take no spot instances"
+
+
+@rule(
+    "alicloud.ecs.low-latency-max-20",
+    "alicloud",
+    ["Ecs.RunInstances"],
+    "a LowLatency deployment set holds at most 20 instances (one zone)",
+    _DS_DOC,
+)
+def _low_latency_max(req: Request) -> Iterator[tuple[str, str]]:
+    if req.context.get("deploymentSetStrategy") != "LowLatency":
+        return
+    members = int(req.context.get("deploymentSetMembers") or 0)
+    if members > 20:
+        yield "DeploymentSetId", f"{members} instances in one LowLatency deployment set; at most 20"

@@ -99,7 +99,11 @@ def plan(
     contract = check_plan(run.resources)
     if contract.findings:
         exit_code = EXIT_CONTRACT  # the cloud would reject a request: outranks a policy violation (docs/plan.md)
-    breakers = {g.name: describe(g.cloud, f"{spec.name}-{g.name}") for g in spec.groups if g.bootstrap.health_check}
+    breakers = {
+        g.name: describe(g.cloud, f"{spec.name}-{g.name}", static=g.capacity.mode == "static")
+        for g in spec.groups
+        if g.bootstrap.health_check
+    }
     return PlanReport(
         loop_breakers=breakers,
         stack=sc.stack,

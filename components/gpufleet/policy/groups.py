@@ -34,7 +34,9 @@ ESS_CONFIG = "alicloud:ess/scalingConfiguration:ScalingConfiguration"
 ALI_LT = "alicloud:ecs/ecsLaunchTemplate:EcsLaunchTemplate"
 ALI_DEPLOYMENT_SET = "alicloud:ecs/ecsDeploymentSet:EcsDeploymentSet"
 
-GROUP_TYPES = (ASG, VMSS, ESS_GROUP)
+ALI_INSTANCE = "alicloud:ecs/instance:Instance"
+
+GROUP_TYPES = (ASG, VMSS, ESS_GROUP, ALI_DEPLOYMENT_SET)
 """The resources that own a GPU group's capacity, one per group."""
 
 
@@ -352,6 +354,34 @@ def _alicloud(index: Index, group: PolicyResource, currency: str) -> Group:
     )
 
 
+def _alicloud_static(index: Index, ds: PolicyResource) -> Group | None:
+    """A static cluster (``capacity.mode: static``): the ecs.Instance nodes of one deployment set,
+    a fixed size (min = desired = max = their count); None for a deployment set without nodes."""
+    nodes = [
+        r
+        for r in index.by_type.get(ALI_INSTANCE, [])
+        if index.referenced(r, ALI_DEPLOYMENT_SET, p.join_key(r.props, "deploymentSetId")) is ds
+    ]
+    if not nodes:
+        return None
+    spot = any((p.text(n.props, "spotStrategy") or "NoSpot") != "NoSpot" for n in nodes)
+    types = _unique(p.text(n.props, "instanceType") for n in nodes)
+    market = Market(0, 0.0, dict.fromkeys(types), "CNY", "spotStrategy", "no spot_price_limit") if spot else ON_DEMAND
+    count = len(nodes)
+    return Group(
+        "alicloud",
+        ds,
+        placement("alicloud", ds.props, ds.provider),
+        types,
+        count,
+        count,
+        count,
+        "",
+        market,
+        tuple(nodes),
+    )
+
+
 def find_groups(resources: Sequence[PolicyResource], alicloud_currency: str = "CNY") -> list[Group]:
     """Every GPU group in the stack, in resource order.
 
@@ -367,4 +397,8 @@ def find_groups(resources: Sequence[PolicyResource], alicloud_currency: str = "C
             out.append(_azure(index, r))
         elif r.resource_type == ESS_GROUP:
             out.append(_alicloud(index, r, alicloud_currency))
+        elif r.resource_type == ALI_DEPLOYMENT_SET:
+            static = _alicloud_static(index, r)
+            if static is not None:
+                out.append(static)
     return out

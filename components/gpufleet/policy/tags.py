@@ -15,7 +15,7 @@ from pulumi_policy import (
 
 from gpufleet.policy import props as p
 from gpufleet.policy.base import schema, settings, stack_groups
-from gpufleet.policy.groups import ALI_LT, ASG, AWS_LT, ESS_CONFIG, ESS_GROUP, VMSS, Group
+from gpufleet.policy.groups import ALI_INSTANCE, ALI_LT, ASG, AWS_LT, ESS_CONFIG, ESS_GROUP, VMSS, Group
 
 TAGS_SCHEMA = schema(
     {
@@ -41,6 +41,7 @@ OWN_TAGS: dict[str, str] = {
     ESS_GROUP: "tags",
     ESS_CONFIG: "tags",
     ALI_LT: "templateTags",
+    ALI_INSTANCE: "tags",
 }
 """Taggable GPU resource type -> the property holding the resource's own tags."""
 
@@ -70,6 +71,9 @@ def instance_tags(group: Group) -> list[tuple[PolicyResource, dict[str, str], st
     if configs:
         # ScalingConfiguration.tags "will be applied for ECS instances finally" (pulumi-alicloud docstring).
         return [(c, p.tags(p.get(c.props, "tags")), "the scaling configuration's tags") for c in configs]
+    nodes = [x for x in group.parts if x.resource_type == ALI_INSTANCE]
+    if nodes:  # a static cluster: the instances are declared, with their own tags
+        return [(n, p.tags(p.get(n.props, "tags")), "the instance's own tags") for n in nodes]
     lts = [x for x in group.parts if x.resource_type == ALI_LT]
     # EcsLaunchTemplate.tags go to "instance, block storage, and elastic network" (docstring).
     return [(lt, p.tags(p.get(lt.props, "tags")), "the launch template's tags") for lt in lts]

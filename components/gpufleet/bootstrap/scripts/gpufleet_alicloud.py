@@ -4,7 +4,9 @@
 ram/security-credentials/<role>); "Request signatures" for RPC APIs (HMAC-SHA1);
 Auto Scaling API SetInstanceHealth, version 2014-08-28, RAM action ess:SetInstanceHealth.]
 The endpoint is the region's, from GPUFLEET_ESS_ENDPOINT (gpufleet.alicloud.endpoints);
-ess.aliyuncs.com only when it is unset.
+ess.aliyuncs.com only when it is unset. A node of a static cluster (GPUFLEET_STATIC_CLUSTER) has
+no scaling group: it tags its own instance gpufleet-health=Unhealthy with ECS TagResources
+(2014-05-26, RAM action ecs:TagResources) at GPUFLEET_ECS_ENDPOINT, for the operator to replace.
 """
 
 import base64
@@ -46,14 +48,20 @@ def signature(params: dict[str, str], secret: str, method: str = "GET") -> str:
 
 def ess(action: str, params: dict[str, str]) -> str:
     """Call the Auto Scaling (ESS) RPC API as this instance's RAM role."""
+    url = S.get("GPUFLEET_ESS_ENDPOINT") or "https://ess.aliyuncs.com/"
+    return rpc(url, "2014-08-28", action, params)
+
+
+def rpc(url: str, version: str, action: str, params: dict[str, str]) -> str:
+    """Call an Alibaba RPC API at ``url`` as this instance's RAM role (signature v1)."""
     role = meta("ram/security-credentials/").split()
     if not role:
-        raise RuntimeError("no RAM role on the instance (it needs ess:SetInstanceHealth)")
+        raise RuntimeError("no RAM role on the instance (it reports its health with it)")
     c = json.loads(meta("ram/security-credentials/" + role[0]))
     now = dt.datetime.now(dt.timezone.utc)  # noqa: UP017 - nodes may run Python 3.10 (no dt.UTC)
     p = {
         "Format": "JSON",
-        "Version": "2014-08-28",
+        "Version": version,
         "AccessKeyId": c["AccessKeyId"],
         "SecurityToken": c["SecurityToken"],
         "SignatureMethod": "HMAC-SHA1",
@@ -65,7 +73,6 @@ def ess(action: str, params: dict[str, str]) -> str:
         **params,
     }
     p["Signature"] = signature(p, c["AccessKeySecret"])
-    url = S.get("GPUFLEET_ESS_ENDPOINT") or "https://ess.aliyuncs.com/"
     return http("GET", url + "?" + urllib.parse.urlencode(p, quote_via=urllib.parse.quote), timeout=20)
 
 
@@ -75,6 +82,12 @@ def instance_type() -> str:
 
 def report_unhealthy(reason: str) -> str:
     iid = meta("instance-id")
+    cluster = S.get("GPUFLEET_STATIC_CLUSTER")
+    if cluster:
+        url = S.get("GPUFLEET_ECS_ENDPOINT") or "https://ecs.aliyuncs.com/"
+        tag = {"ResourceType": "instance", "ResourceId.1": iid, "Tag.1.Key": "gpufleet-health"}
+        rpc(url, "2014-05-26", "TagResources", {**tag, "Tag.1.Value": "Unhealthy"})
+        return f"tagged {iid} gpufleet-health=Unhealthy in static cluster {cluster} (replace it): {reason}"
     ess("SetInstanceHealth", {"InstanceId": iid, "HealthStatus": "Unhealthy"})
     group = S.get("GPUFLEET_SCALING_GROUP_ID") or S.get("GPUFLEET_SCALING_GROUP_NAME") or "its scaling group"
     return f"marked {iid} Unhealthy in {group}: {reason}"
