@@ -377,7 +377,7 @@ def test_alibaba_static_node_tags_itself_unhealthy_with_ecs_tag_resources(
     stub.routes[("GET", "/latest/meta-data/ram/security-credentials/GpufleetNodeRole")] = json.dumps(creds)
     stub.routes[("GET", "/ecs/")] = '{"RequestId": "C0FFEE"}'
     env = {"GPUFLEET_ALI_META": stub.url, "GPUFLEET_ECS_ENDPOINT": stub.url + "/ecs/"}
-    r = run_cloud(root, "report-unhealthy", "XID 79", **env)
+    r = run_cloud(root, "report", "hardware", "XID 79", **env)
     assert r.returncode == 0, r.stderr
     assert "static cluster demo-trainers" in r.stdout
     assert not [q for q in stub.requests if q["path"] == "/ess/"]
