@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import copy
+import datetime as dt
 import json
 import logging
 import runpy
@@ -31,6 +32,7 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import resource_pb2
 
+from gpufleet import rundate
 from gpufleet.graph import CapturedResource
 from gpufleet.plan import gcpolicy
 from gpufleet.plan.mocks import FleetMocks
@@ -219,12 +221,15 @@ def run_program(
     project: str = "gpufleet",
     mocks: pulumi.runtime.Mocks | None = None,
     drop_aliases: bool = True,
+    today: dt.date | None = None,
 ) -> ProgramRun:
     """Run ``program`` (a Pulumi ``__main__.py``) with ``config`` under recording mocks.
 
     ``config`` maps full keys (``gpufleet:fleet``) to values; objects are passed as
     JSON, as the Pulumi CLI does. Exceptions from the program propagate.
     ``drop_aliases=False`` keeps resource aliases (slower; the recorded graph is the same).
+    ``today`` is the run's date for the program (:mod:`gpufleet.rundate`; the plan's ``--as-of``),
+    default today in UTC.
     The run uses a fresh event loop of its own and pauses the cyclic garbage collector
     (``gpufleet.plan.gcpolicy``); both are restored afterwards.
     """
@@ -250,7 +255,7 @@ def run_program(
     loop.set_default_executor(executor)
     asyncio.set_event_loop(loop)
     try:
-        with gcpolicy.paused():
+        with gcpolicy.paused(), rundate.pinned(today):
             settings.ROOT.set(None)  # a fresh root stack per run
             pulumi.runtime.set_mocks(
                 m, project=project, stack=stack, preview=True, logger=logger, monitor=RecordingMonitor(m, run)

@@ -70,7 +70,8 @@ def plan(
     pc = load_policy_config(pc_path)
 
     progress("running the Pulumi program under the mock engine")
-    run = run_program(program or PROJECT_ROOT / "__main__.py", sc.config, stack=sc.stack)
+    today = today or dt.date.today()  # the run's date for the program too (derived ESS task windows)
+    run = run_program(program or PROJECT_ROOT / "__main__.py", sc.config, stack=sc.stack, today=today)
     # Registration order follows the SDK's task scheduling; sort by URN so that policy
     # messages and every report list resources in the same order on every run (docs/plan.md).
     resources = sorted(run.resources, key=lambda r: r.urn)
@@ -81,7 +82,7 @@ def plan(
     if stale := review_age_warning(today):  # judged against --as-of, like price age
         warnings.append(stale)
     for i, g in enumerate(spec.groups):
-        warnings += [str(w) for w in schedule_window_warnings(g, f"groups[{i}]", today or dt.date.today())]
+        warnings += [str(w) for w in schedule_window_warnings(g, f"groups[{i}]", today)]
         rg = resolve_group(g, cat)
         cost = estimate_group(rg, cat, spot=spot, today=today, billing_currency=billing_currency(spec, g))
         groups.append((rg, cost))
