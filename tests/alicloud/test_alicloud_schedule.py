@@ -13,9 +13,12 @@ from gpufleet.alicloud.schedule import (
     LAUNCH_WITHIN_DAYS,
     WINDOW_DAYS,
     ScheduleError,
+    derived_window_note,
+    ending_window_warning,
     ess_schedule,
     first_run,
     fixed_offset_minutes,
+    longest_gap_days,
     task_window,
     to_utc,
     window_warnings,
@@ -259,3 +262,32 @@ def test_a_window_ending_within_30_days_is_warned() -> None:
     start = dt.date(2026, 11, 24) - dt.timedelta(days=WINDOW_DAYS - 20)
     msgs = window_warnings(start, dt.date(2026, 11, 24))
     assert any("ends on 2026-12-14, 20 days after 2026-11-24" in m for m in msgs)
+
+
+def test_a_derived_window_says_where_it_ends_and_how_to_renew() -> None:
+    note = derived_window_note(dt.date(2026, 11, 24))
+    # 2026-11-24 + 275 days, by hand: 249 days to 2027-07-31 (6 + 31 + 31 + 28 + 31 + 30 + 31 + 30 + 31), + 26.
+    assert "2026-11-24" in note and "2027-08-26" in note
+    assert "pulumi up --replace" in note and "scheduleStart" in note
+
+
+@pytest.mark.parametrize(
+    ("end", "today", "expected"),
+    [
+        ("2027-01-05T00:00Z", dt.date(2026, 12, 20), "ends on 2027-01-05, 16 days after 2026-12-20"),
+        ("2027-01-19T00:00Z", dt.date(2026, 12, 20), "ends on 2027-01-19, 30 days after"),
+        ("2027-01-20T00:00Z", dt.date(2026, 12, 20), None),
+        ("2026-12-01T00:00Z", dt.date(2026, 12, 20), "ended on 2026-12-01"),
+        ("not a time", dt.date(2026, 12, 20), None),
+    ],
+)
+def test_a_deployed_window_near_its_end_is_warned(end: str, today: dt.date, expected: str | None) -> None:
+    msg = ending_window_warning("t", end, today)
+    assert (msg is None) is (expected is None)
+    if expected is not None:
+        assert msg is not None and expected in msg
+
+
+def test_longest_gap_counts_days_without_a_run() -> None:
+    assert longest_gap_days("0 1 * * ?") == 0
+    assert longest_gap_days("0 6 1,15 * ?") == 16  # the 16th to the 31st

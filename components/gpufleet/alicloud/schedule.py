@@ -48,9 +48,19 @@ END_WITHIN_DAYS = 365
 CreateScheduledTask RecurrenceEndTime]."""
 
 WINDOW_DAYS = END_WITHIN_DAYS - LAUNCH_WITHIN_DAYS
-"""How long a pinned window runs: 275 days from ``scheduleStart``. Deploying up to 90 days
-before the start keeps the end within ESS's 365 days (90 + 275 = 365); renew the window by
-moving ``scheduleStart`` before it ends."""
+"""How long a window runs: 275 days from its start. Deploying up to 90 days before a pinned
+``scheduleStart`` keeps the end within ESS's 365 days (90 + 275 = 365); a start derived from the
+deploy date is the creation day, so it is within both limits. Renew a pinned window by moving
+``scheduleStart``, a derived one with ``pulumi up --replace`` on the tasks (docs/alicloud.md)."""
+
+DERIVED_CHECK_DAYS = 10 * 365
+"""Without ``scheduleStart`` the window starts on the deploy date, unknown at spec time, so a
+schedule's zone and first run are checked for every start in ten years from
+``REFERENCE_START``: far enough for any deploy of this release, cheap (a few ms a schedule)."""
+
+REFERENCE_START = dt.date(2026, 1, 1)
+"""First start date the spec-time checks of a derived window consider (any fixed date keeps
+``validate`` reproducible)."""
 
 TIME_FORMAT = "%Y-%m-%dT%H:%MZ"
 """ESS LaunchTime/RecurrenceEndTime format, UTC [DOC: ESS CreateScheduledTask,
@@ -226,6 +236,25 @@ def task_window(utc_cron: str, start: dt.date) -> TaskWindow:
     return TaskWindow(launch_time=launch.strftime(TIME_FORMAT), end_time=end.strftime(TIME_FORMAT))
 
 
+def window_end(start: dt.date) -> dt.date:
+    """The UTC day a window that starts on ``start`` stops repeating (00:00 UTC)."""
+    return start + dt.timedelta(days=WINDOW_DAYS)
+
+
+def longest_gap_days(utc_cron: str, since: dt.date = REFERENCE_START, days: int = DERIVED_CHECK_DAYS) -> int:
+    """The most consecutive days in ``[since, since + days)`` on which ``utc_cron`` never fires.
+
+    A start date inside a gap of 90 or more days has no first run within ESS's 90 days, so a
+    derived start (the deploy date, any day) needs this below :data:`LAUNCH_WITHIN_DAYS`.
+    """
+    cron = _parse_utc(utc_cron)
+    longest = run = 0
+    for i in range(days):
+        run = 0 if _day_matches(cron, since + dt.timedelta(days=i)) else run + 1
+        longest = max(longest, run)
+    return longest
+
+
 def _day_matches(cron: Cron, day: dt.date) -> bool:
     # Vixie cron: with both day-of-month and day-of-week restricted, either one matches.
     if day.month not in cron.months:
@@ -284,7 +313,8 @@ def _day_label(shift: int) -> str:
 
 
 WARN_WINDOW_ENDS_WITHIN_DAYS = 30
-"""Warn when a pinned window ends this soon: renewing takes a deploy (move ``scheduleStart``)."""
+"""Warn when a window ends this soon: renewing takes a deploy (move ``scheduleStart``, or
+replace the tasks of a derived window)."""
 
 
 def window_warnings(start: dt.date, today: dt.date) -> list[str]:
@@ -307,3 +337,32 @@ def window_warnings(start: dt.date, today: dt.date) -> list[str]:
             "forward and deploy before then, or the schedules stop"
         )
     return out
+
+
+def derived_window_note(today: dt.date) -> str:
+    """What a window derived from the run date means, for the plan (``today`` is its ``--as-of``)."""
+    return (
+        f"no scheduleStart: new ESS tasks start on the deploy date ({today} in this plan) and stop repeating "
+        f"{WINDOW_DAYS} days later ({window_end(today)} here). Tasks keep the window they were created with "
+        "(launchTime and recurrenceEndTime are in ignore_changes), so a later 'pulumi up' does not move it: "
+        "renew it before it ends with 'pulumi up --replace' on the tasks, or pin scheduleStart "
+        "(docs/alicloud.md, Schedules)"
+    )
+
+
+def ending_window_warning(task: str, end_time: str, today: dt.date) -> str | None:
+    """A warning when a deployed task's ``recurrenceEndTime`` (``YYYY-MM-DDThh:mmZ``, from the
+    stack's state) is within :data:`WARN_WINDOW_ENDS_WITHIN_DAYS` of ``today`` or past; else None."""
+    try:
+        end = dt.datetime.strptime(end_time, TIME_FORMAT).date()
+    except ValueError:
+        return None  # not a time ESS would have taken; nothing to judge
+    left = (end - today).days
+    if left > WARN_WINDOW_ENDS_WITHIN_DAYS:
+        return None
+    when = f"ended on {end}" if left <= 0 else f"ends on {end}, {left} days after {today}"
+    return (
+        f"scheduled task {task}: its window {when}, and then ESS stops running it. Renew it with "
+        f"'pulumi up --replace <the task's URN>' (a new window from the deploy date), or pin "
+        "autoscaling.scheduleStart (docs/alicloud.md, Schedules)"
+    )
