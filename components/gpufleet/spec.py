@@ -216,9 +216,11 @@ class AutoscalingSpec(_Model):
     scale_in_cooldown_seconds: Annotated[int, Field(ge=60, le=86400)] = 600
     """Wait after a scale-in before the next one; GPU nodes boot slowly."""
     schedule_start: dt.date | None = None
-    """First day (UTC) the schedules run, e.g. ``2026-12-01``. Required on Alibaba Cloud: an ESS
-    recurring task must start within 90 days and end within 365 days of its creation, so the
-    window is pinned here (plans stay reproducible) and renewed by moving this date."""
+    """Alibaba Cloud: first day (UTC) of the schedules' window, e.g. ``2026-12-01``; it ends 275 days
+    later (ESS: a task's first run within 90 days, its end within 365 days of creation). Omitted, the
+    window starts on the deploy date (the plan's ``--as-of``) and each task keeps the window it was
+    created with: renew it with ``pulumi up --replace`` on the tasks, or renew a pinned one by moving
+    this date (docs/alicloud.md)."""
     metric_published: bool = False
     """Azure only: the GPU metric already exists on the scale set (a node has published it). Until then
     the autoscale setting carries no GPU rules, because Azure refuses a rule on a custom metric that does

@@ -11,6 +11,7 @@ import inspect
 import json
 from typing import Any
 
+import pulumi
 import pulumi_alicloud as alicloud
 import pytest
 import yaml
@@ -27,6 +28,7 @@ from gpufleet.alicloud.schedule import ess_schedule
 from gpufleet.catalog import Catalog
 from gpufleet.metrics import GPU_UTILIZATION
 from gpufleet.plan.engine import CapturedResource, ProgramRun, run_program
+from gpufleet.plan.mocks import FleetMocks
 from helpers import ROOT, STACKS, assert_golden, fleet, graph_snapshot
 
 PROGRAM = ROOT / "__main__.py"
@@ -384,3 +386,68 @@ def test_scheduled_tasks_keep_their_first_launch_time(spot: ProgramRun) -> None:
     # only when it changed (resource_alicloud_ess_scheduled_task.go).
     tasks = spot.of_type(TASK)
     assert tasks and all(t.ignore_changes == ("launchTime",) for t in tasks)
+
+
+# -- a window derived from the run date (issue 16 item 3) -------------------------------------------
+
+DERIVED = {"autoscaling": {k: v for k, v in SHANGHAI_SCHEDULES["autoscaling"].items() if k != "scheduleStart"}}
+
+
+def run_derived(today: dt.date, mocks: Any = None) -> ProgramRun:
+    """A10_SPOT with SHANGHAI_SCHEDULES but no scheduleStart, as planned on ``today`` (--as-of)."""
+    config = {"gpufleet:fleet": fleet(ali(A10_SPOT, DERIVED))}
+    return run_program(PROGRAM, config, stack="derived", today=today, mocks=mocks)
+
+
+def test_without_schedule_start_the_window_starts_on_the_run_date() -> None:
+    tasks = {r.inputs["scheduledTaskName"]: r.inputs for r in run_derived(dt.date(2026, 12, 20)).of_type(TASK)}
+    office = tasks["demo-trainers-office-hours"]  # 09:00 Shanghai = 01:00 UTC, daily
+    # Worked by hand: 2026-12-20 + 275 days = 2027-09-21 (11 + 31 + 28 + 31 + 30 + 31 + 30 + 31 + 31 + 21).
+    assert (office["launchTime"], office["recurrenceEndTime"]) == ("2026-12-20T01:00Z", "2027-09-21T00:00Z")
+    # '0 6 1,15 * ?' first fires on the 1st of the next month.
+    assert tasks["demo-trainers-early"]["launchTime"] == "2027-01-01T06:00Z"
+
+
+def test_a_derived_plan_is_byte_identical_for_one_date_and_differs_for_another() -> None:
+    def snapshot(day: dt.date) -> str:
+        return json.dumps(graph_snapshot(run_derived(day)), sort_keys=True)
+
+    first = snapshot(dt.date(2026, 12, 20))
+    assert snapshot(dt.date(2026, 12, 20)) == first
+    assert snapshot(dt.date(2026, 12, 21)) != first
+
+
+def test_derived_tasks_keep_their_whole_window(spot: ProgramRun) -> None:
+    # Both ends come from the deploy date: ignored after create, so pulumi up rewrites no task;
+    # a pinned scheduleStart still moves the end (renewal), so only its launchTime is ignored.
+    derived = run_derived(dt.date(2026, 12, 20)).of_type(TASK)
+    assert derived and all(t.ignore_changes == ("launchTime", "recurrenceEndTime") for t in derived)
+    assert all(t.ignore_changes == ("launchTime",) for t in spot.of_type(TASK))
+
+
+class _DeployedTasks(FleetMocks):
+    """Answers like an engine whose state holds tasks created earlier: their recurrenceEndTime
+    is the stored one, not the new input (what ignore_changes does on a real update)."""
+
+    def __init__(self, end_time: str) -> None:
+        self.end_time = end_time
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        rid, outputs = super().new_resource(args)
+        if args.typ == TASK:
+            outputs["recurrenceEndTime"] = self.end_time
+        return rid, outputs
+
+
+def _ending_warnings(r: ProgramRun) -> list[str]:
+    return [msg for level, msg in r.log if level == "warning" and "its window" in msg]
+
+
+def test_a_deployed_window_ending_within_30_days_is_warned_at_up() -> None:
+    r = run_derived(dt.date(2026, 12, 20), _DeployedTasks("2027-01-05T00:00Z"))
+    msgs = _ending_warnings(r)
+    assert len(msgs) == len(SHANGHAI_SCHEDULES["autoscaling"]["schedules"])
+    assert all("ends on 2027-01-05, 16 days after 2026-12-20" in m and "pulumi up --replace" in m for m in msgs)
+    assert _ending_warnings(run_derived(dt.date(2026, 12, 20), _DeployedTasks("2027-02-05T00:00Z"))) == []
+    # A fresh window (the mock echoes the new end) is 275 days away.
+    assert _ending_warnings(run_derived(dt.date(2026, 12, 20))) == []

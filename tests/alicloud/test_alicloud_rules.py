@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 import yaml
 from aligroups import A10_SPOT, EBMGN8IS_ERDMA, GN8IS_ERDMA, SHANGHAI_SCHEDULES, ali
 
+from gpufleet.alicloud.schedule import first_run
 from gpufleet.catalog import Catalog
 from gpufleet.errors import ConfigError
 from gpufleet.validation import validate_fleet
@@ -42,22 +44,38 @@ def test_berlin_schedule_is_refused_with_the_reason(catalog: Catalog) -> None:
     assert "Europe/Berlin" in msg and "daylight saving time" in msg and "UTC only" in msg
 
 
-def test_schedules_need_a_pinned_start(catalog: Catalog) -> None:
+def test_schedules_without_a_start_are_valid(catalog: Catalog) -> None:
+    # Issue 16 item 3: without scheduleStart the window starts on the deploy date (the plan's --as-of).
     schedule = {"cron": "0 9 * * *", "timezone": "Asia/Shanghai", "min": 1, "desired": 1}
-    group = ali({"autoscaling": {"schedules": [schedule]}})
-    found = problems(group, catalog)
-    assert "scheduleStart" in found["groups[0].autoscaling.scheduleStart"]
-    # The schedule itself converts, so it is the only problem.
-    assert list(found) == ["groups[0].autoscaling.scheduleStart"]
+    assert problems(ali({"autoscaling": {"schedules": [schedule]}}), catalog) == {}
 
 
-def test_a_schedule_refused_without_a_start_is_still_reported(catalog: Catalog) -> None:
+def test_a_dst_zone_without_a_start_is_refused_on_the_schedule(catalog: Catalog) -> None:
     schedule = {"cron": "0 20 * * *", "timezone": "Europe/Berlin", "min": 1, "desired": 1}
-    group = ali({"autoscaling": {"schedules": [schedule]}})
-    assert set(problems(group, catalog)) == {
-        "groups[0].autoscaling.scheduleStart",
-        "groups[0].autoscaling.schedules[0]",
-    }
+    found = problems(ali({"autoscaling": {"schedules": [schedule]}}), catalog)
+    assert list(found) == ["groups[0].autoscaling.schedules[0]"]
+    assert "daylight saving time" in found["groups[0].autoscaling.schedules[0]"]
+
+
+@pytest.mark.parametrize(
+    ("months", "ok"),
+    [
+        ("*/2", True),  # every other month: at most 61 days apart
+        ("1,3,5,6,8,10,12", True),
+        ("1,4,7,10", False),  # deployed on Apr 2, the next run (Jul 1) is 90 days away: too late for ESS
+        ("1,5,9", False),
+    ],
+)
+def test_without_a_start_every_deploy_day_needs_a_run_within_90_days(catalog: Catalog, months: str, ok: bool) -> None:
+    cron = f"0 9 1 {months} *"
+    schedule = {"cron": cron, "timezone": "UTC", "min": 1, "desired": 1}
+    found = problems(ali({"autoscaling": {"schedules": [schedule]}}), catalog)
+    # Independent of the gap count: try every deploy day of two years with first_run.
+    days = (dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(730))
+    assert all(first_run(cron, d) is not None for d in days) is ok
+    assert (found == {}) is ok
+    if not ok:
+        assert "scheduleStart" in found["groups[0].autoscaling.schedules[0]"]
 
 
 def test_first_run_beyond_90_days_is_refused(catalog: Catalog) -> None:

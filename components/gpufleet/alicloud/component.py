@@ -8,14 +8,17 @@ made by GpuFleet through :func:`provider`); the ambient default provider is neve
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pulumi
 import pulumi_alicloud as alicloud
 
+from gpufleet import rundate
 from gpufleet.alicloud import cluster, iam, launch, loopbreaker, network, scaling
 from gpufleet.alicloud.image import AlicloudImage, image_for
 from gpufleet.alicloud.names import scaling_group_name
+from gpufleet.alicloud.schedule import ScheduleError, ending_window_warning
 from gpufleet.alicloud.spot import spot_plan
 from gpufleet.bootstrap import UserDataTooLarge
 from gpufleet.context import GroupContext
@@ -28,6 +31,11 @@ def provider(name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.Pro
     """An Alibaba Cloud provider pinned to ``region``: the only way to choose a region there
     (pulumi-alicloud has no per-resource region; pulumi_alicloud/config/vars.py reads ``region``)."""
     return alicloud.Provider(name, alicloud.ProviderArgs(region=region), opts=opts)
+
+
+def _warn_ending(task: str, end: str | None, today: dt.date) -> None:
+    if end and (msg := ending_window_warning(task, end, today)):
+        pulumi.log.warn(msg)
 
 
 def build(ctx: GroupContext, provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions) -> AlicloudGpuGroup:
@@ -107,15 +115,24 @@ class AlicloudGpuGroup(pulumi.ComponentResource):
                 f"{name}-gpu-out", scaling.alarm_args(ctx, asg.id, scale_out.ari, gpu, "out"), opts=child
             )
             alicloud.ess.Alarm(f"{name}-gpu-in", scaling.alarm_args(ctx, asg.id, scale_in.ari, gpu, "in"), opts=child)
-        tasks = scaling.scheduled_tasks(ctx, asg.id)
+        today = rundate.today()
+        try:
+            tasks = scaling.scheduled_tasks(ctx, asg.id, today)
+        except ScheduleError as e:
+            raise pulumi.RunError(f"{name}: autoscaling.schedules: {e}") from None
         for task in tasks:
-            alicloud.ess.ScheduledTask(
+            resource = alicloud.ess.ScheduledTask(
                 task.name,
                 task.args,
+                # A derived window is renewed by replacing the task: delete first, so the new task
+                # never meets the old one's name (whether ESS refuses a duplicate: UNVERIFIED).
                 opts=pulumi.ResourceOptions.merge(
-                    child, pulumi.ResourceOptions(ignore_changes=scaling.TASK_IGNORE_CHANGES)
+                    child,
+                    pulumi.ResourceOptions(ignore_changes=task.ignore_changes, delete_before_replace=task.derived),
                 ),
             )
+            if task.derived:  # the deployed end (from state) is what ESS runs by: say when it is near
+                resource.recurrence_end_time.apply(lambda end, t=task.name: _warn_ending(t, end, today))
 
         self.scaling_group_id = asg.id
         self.scaling_configuration_id = config.id

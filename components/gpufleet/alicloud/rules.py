@@ -13,7 +13,17 @@ from gpufleet.alicloud.netplan import (
     SMALLEST_VSWITCH_PREFIX,
     SPLIT_BITS,
 )
-from gpufleet.alicloud.schedule import ScheduleError, ess_schedule, task_window, window_warnings
+from gpufleet.alicloud.schedule import (
+    DERIVED_CHECK_DAYS,
+    LAUNCH_WITHIN_DAYS,
+    REFERENCE_START,
+    ScheduleError,
+    derived_window_note,
+    ess_schedule,
+    longest_gap_days,
+    task_window,
+    window_warnings,
+)
 from gpufleet.alicloud.spot import BILLING_CURRENCY, spot_plan
 from gpufleet.alicloud.static import static_problems
 from gpufleet.catalog import Catalog, InstanceType
@@ -22,10 +32,6 @@ from gpufleet.pricing.caps import basis_of
 from gpufleet.resolve import resolve_group
 from gpufleet.rules import CloudRules, generic_tag_problem
 from gpufleet.spec import GroupSpec
-
-REFERENCE_START = dt.date(2026, 1, 1)
-"""Used only to check a schedule's zone and fields when ``scheduleStart`` is missing (that
-is reported too); any date works, as long as the result is the same on every run."""
 
 
 def _zone_ok(region: str, zone: str) -> bool:
@@ -195,15 +201,6 @@ def _schedule_problems(group: GroupSpec, path: str) -> list[Problem]:
         return []
     out = []
     start = auto.schedule_start
-    if start is None:
-        out.append(
-            Problem(
-                f"{path}.autoscaling.scheduleStart",
-                "Alibaba ESS scheduled tasks run inside a window that must start within 90 days and end within "
-                "365 days of their creation; pin its first UTC day, e.g. scheduleStart: 2026-12-01 "
-                "(deploy on or before it, and move it forward before the window ends 275 days later)",
-            )
-        )
     expected = group.capacity.initial > 0
     for i, s in enumerate(auto.schedules):
         where = f"{path}.autoscaling.schedules[{i}]"
@@ -229,21 +226,33 @@ def _schedule_problems(group: GroupSpec, path: str) -> list[Problem]:
                 )
             )
         try:
-            utc = ess_schedule(s.cron, s.timezone, start or REFERENCE_START)
             if start is not None:
-                task_window(utc.cron, start)
+                task_window(ess_schedule(s.cron, s.timezone, start).cron, start)
+            else:  # derived from the deploy date: any day in the years ahead
+                utc = ess_schedule(s.cron, s.timezone, REFERENCE_START, DERIVED_CHECK_DAYS)
+                if (gap := longest_gap_days(utc.cron)) >= LAUNCH_WITHIN_DAYS:
+                    raise ScheduleError(
+                        f"'{s.cron}' can go {gap} days without a run, and without scheduleStart the tasks start "
+                        f"on the deploy date: deployed in such a gap, the first run would be more than "
+                        f"{LAUNCH_WITHIN_DAYS} days after creation, which ESS refuses. Pin the window with "
+                        "autoscaling.scheduleStart (a date up to 90 days before a run), or run more often"
+                    )
         except ScheduleError as e:
             out.append(Problem(where, str(e)))
     return out
 
 
 def schedule_window_warnings(group: GroupSpec, path: str, today: dt.date) -> list[Problem]:
-    """Plan-time warnings (against ``--as-of``) for a pinned window that starts in the past or
-    ends within 30 days; validation has no clock, so it cannot say this."""
+    """Plan-time warnings (against ``--as-of``): a pinned window that starts in the past or ends
+    within 30 days; without ``scheduleStart``, where the derived window ends and how it is renewed.
+    Validation has no clock, so it cannot say this."""
     auto = group.autoscaling
-    if group.cloud != "alicloud" or auto is None or not auto.schedules or auto.schedule_start is None:
+    if group.cloud != "alicloud" or auto is None or not auto.schedules:
         return []
-    return [Problem(f"{path}.autoscaling.scheduleStart", m) for m in window_warnings(auto.schedule_start, today)]
+    where = f"{path}.autoscaling.scheduleStart"
+    if auto.schedule_start is None:
+        return [Problem(where, derived_window_note(today))]
+    return [Problem(where, m) for m in window_warnings(auto.schedule_start, today)]
 
 
 def fleet_problems(groups: Sequence[tuple[int, GroupSpec]], billing: object, catalog: Catalog) -> list[Problem]:

@@ -15,6 +15,7 @@ docs/alicloud.md has the reasoning.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,17 @@ TASK_IGNORE_CHANGES = ["launchTime"]
 launch time (ESS keeps repeating after a launch time that has passed: UNVERIFIED). The provider's update sends
 LaunchTime only when it changed [terraform-provider-alicloud resource_alicloud_ess_scheduled_task.go,
 ``if d.HasChange("launch_time")``]."""
+
+DERIVED_TASK_IGNORE_CHANGES = ["launchTime", "recurrenceEndTime"]
+"""Without ``scheduleStart`` both ends of the window come from the deploy date, which moves every
+day: ignoring both keeps the window a task was created with, so ``pulumi up`` rewrites nothing.
+The end then never moves by itself: it is renewed by replacing the task or pinning
+``scheduleStart`` (docs/alicloud.md); the component warns at ``pulumi up`` when a deployed end is
+near (:func:`gpufleet.alicloud.schedule.ending_window_warning`). With the end ignored, a changed
+cron still sends RecurrenceEndTime, the value in state: the provider sends type, value and end
+time together when any of them changed [terraform-provider-alicloud
+resource_alicloud_ess_scheduled_task.go, ``d.HasChange("recurrence_type") || ... ||
+d.HasChange("recurrence_end_time")``], so the kept window goes with the new cron."""
 
 DEFAULT_COOLDOWN_SECONDS = 300
 """The scaling group's default cooldown, ESS's own default [SDK: ess.ScalingGroup default_cooldown]."""
@@ -231,21 +243,26 @@ class ScheduledTaskPlan:
     name: str
     utc: UtcSchedule
     args: alicloud.ess.ScheduledTaskArgs
+    derived: bool
+    """True when the window comes from the run date (no ``scheduleStart``)."""
+    ignore_changes: list[str]
+    """What ``pulumi up`` must not change on the task once created."""
 
 
 def schedule_name(schedule: ScheduleSpec, index: int) -> str:
     return schedule.label(index)
 
 
-def scheduled_tasks(ctx: GroupContext, scaling_group_id: pulumi.Input[str]) -> list[ScheduledTaskPlan]:
-    """One recurring ``Cron`` task per schedule, converted to UTC (rules.py has refused
-    every schedule this would reject, so an error here is a bug)."""
+def scheduled_tasks(ctx: GroupContext, scaling_group_id: pulumi.Input[str], today: dt.date) -> list[ScheduledTaskPlan]:
+    """One recurring ``Cron`` task per schedule, converted to UTC. The window starts on
+    ``autoscaling.scheduleStart``, else on ``today`` (the run's date: the plan's ``--as-of``, the
+    deploy date at ``pulumi up``). rules.py has refused every schedule this would reject for any
+    start in the years ahead, so a ScheduleError here means a start beyond them."""
     auto = ctx.group.autoscaling
     if auto is None or not auto.schedules:
         return []
-    start = auto.schedule_start
-    if start is None:
-        raise ValueError(f"{ctx.name}: schedules need autoscaling.scheduleStart (validate the spec first)")
+    derived = auto.schedule_start is None
+    start = today if auto.schedule_start is None else auto.schedule_start
     plans = []
     for i, s in enumerate(auto.schedules):
         utc = ess_schedule(s.cron, s.timezone, start)
@@ -265,5 +282,6 @@ def scheduled_tasks(ctx: GroupContext, scaling_group_id: pulumi.Input[str]) -> l
             desired_capacity=s.desired,
             task_enabled=True,
         )
-        plans.append(ScheduledTaskPlan(name=name, utc=utc, args=args))
+        ignore = DERIVED_TASK_IGNORE_CHANGES if derived else TASK_IGNORE_CHANGES
+        plans.append(ScheduledTaskPlan(name=name, utc=utc, args=args, derived=derived, ignore_changes=ignore))
     return plans
