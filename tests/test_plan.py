@@ -144,3 +144,37 @@ def test_table_and_markdown_output(tmp_path: Path) -> None:
     assert result.exit_code == 0
     md = out.read_text()
     assert md.startswith("### gpufleet plan: `aws-train-h100-efa`") and "| trainers |" in md
+
+
+def _without_schedule_start(tmp_path: Path) -> Path:
+    """The Alibaba spot template with its pinned scheduleStart removed (issue 16 item 3)."""
+    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.alicloud-inference-a10-spot.yaml").read_text())
+    del doc["config"]["gpufleet:fleet"]["groups"][0]["autoscaling"]["scheduleStart"]
+    path = tmp_path / "Pulumi.derived.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def _derived_plan(path: Path, as_of: str) -> str:
+    result = runner.invoke(app, ["plan", "--config", str(path), "--format", "json", "--as-of", as_of])
+    assert result.exit_code in (0, 1), result.output
+    return result.stdout
+
+
+def test_a_plan_without_schedule_start_derives_the_window_from_as_of(tmp_path: Path) -> None:
+    path = _without_schedule_start(tmp_path)
+    text = _derived_plan(path, AS_OF)
+    assert _derived_plan(path, AS_OF) == text  # byte-identical for one --as-of
+    later = _derived_plan(path, "2026-11-25")
+    assert later != text
+    tasks = [
+        r["inputs"] for r in json.loads(text)["resources"] if r["type"] == "alicloud:ess/scheduledTask:ScheduledTask"
+    ]
+    # 09:00 and 21:00 Asia/Shanghai = 01:00 and 13:00 UTC, from 2026-11-24; 275 days later is 2027-08-26.
+    assert sorted(t["launchTime"] for t in tasks) == ["2026-11-24T01:00Z", "2026-11-24T13:00Z"]
+    assert {t["recurrenceEndTime"] for t in tasks} == {"2027-08-26T00:00Z"}
+    later_tasks = [r["inputs"] for r in json.loads(later)["resources"] if r["type"].endswith("ScheduledTask")]
+    assert sorted(t["launchTime"] for t in later_tasks) == ["2026-11-25T01:00Z", "2026-11-25T13:00Z"]
+    # The plan says where the window ends and how it is renewed.
+    (note,) = [w for w in json.loads(text)["warnings"] if "groups[0].autoscaling.scheduleStart" in w]
+    assert "2027-08-26" in note and "pulumi up --replace" in note
