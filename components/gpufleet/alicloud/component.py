@@ -9,6 +9,7 @@ made by GpuFleet through :func:`provider`); the ambient default provider is neve
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import pulumi
@@ -33,7 +34,7 @@ def provider(name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.Pro
     return alicloud.Provider(name, alicloud.ProviderArgs(region=region), opts=opts)
 
 
-def _warn_ending(task: str, end: str | None, today: dt.date) -> None:
+def _warn_ending(task: str, end: str | None, *, today: dt.date) -> None:
     if end and (msg := ending_window_warning(task, end, today)):
         pulumi.log.warn(msg)
 
@@ -132,7 +133,7 @@ class AlicloudGpuGroup(pulumi.ComponentResource):
                 ),
             )
             if task.derived:  # the deployed end (from state) is what ESS runs by: say when it is near
-                resource.recurrence_end_time.apply(lambda end, t=task.name: _warn_ending(t, end, today))
+                resource.recurrence_end_time.apply(functools.partial(_warn_ending, task.name, today=today))
 
         self.scaling_group_id = asg.id
         self.scaling_configuration_id = config.id
