@@ -56,7 +56,8 @@ deploy date is the creation day, so it is within both limits. Renew a pinned win
 DERIVED_CHECK_DAYS = 10 * 365
 """Without ``scheduleStart`` the window starts on the deploy date, unknown at spec time, so a
 schedule's zone and first run are checked for every start in ten years from
-``REFERENCE_START``: far enough for any deploy of this release, cheap (a few ms a schedule)."""
+``REFERENCE_START``: far enough for any deploy of this release (about 30 ms a schedule, measured on a
+2-core machine)."""
 
 REFERENCE_START = dt.date(2026, 1, 1)
 """First start date the spec-time checks of a derived window consider (any fixed date keeps
