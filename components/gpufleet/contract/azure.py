@@ -69,10 +69,12 @@ class _Mapping:
     path_params: frozenset[str]
     """azure-native inputs that go into the request URL, not the body."""
     source: str
+    renames: tuple[tuple[str, str], ...] = ()
+    """(azure-native input, ARM property) where the provider renamed an ARM property."""
 
 
-def _m(op: str, model: type, params: str, source: str) -> _Mapping:
-    return _Mapping(op, model, frozenset(params.split()), source)
+def _m(op: str, model: type, params: str, source: str, renames: tuple[tuple[str, str], ...] = ()) -> _Mapping:
+    return _Mapping(op, model, frozenset(params.split()), source, renames)
 
 
 _COMPUTE = "azure-mgmt-compute 34.1.0 models v2024_11_01"
@@ -149,6 +151,8 @@ MAPPINGS: dict[str, _Mapping] = {
         roledef_models.RoleDefinition,
         "scope roleDefinitionId",
         "azure-mgmt-authorization 4.0.0 models v2022_05_01_preview",
+        # azure-native names ARM's properties.type "roleType" (it clashes with the resource's type output)
+        (("roleType", "type"),),
     ),
     "azure-native:virtualmachineimages:VirtualMachineImageTemplate": _m(
         "Microsoft.VirtualMachineImages/imageTemplates:PUT",
@@ -230,7 +234,8 @@ def requests(resources: Sequence[Resource]) -> list[Request]:
         if m is None:
             out.append(Request("azure", UNMAPPED, inputs, r.name, r.type))
             continue
-        body = azure_model.to_arm(m.model, {k: v for k, v in inputs.items() if k not in m.path_params})
+        renamed = dict(m.renames)
+        body = azure_model.to_arm(m.model, {renamed.get(k, k): v for k, v in inputs.items() if k not in m.path_params})
         path = {k: v for k, v in inputs.items() if k in m.path_params}
         context: dict[str, Any] = {"path": path}
         if r.urn in autoscale_max:
