@@ -6,13 +6,16 @@ actions VM Image Builder documents, assigned on that resource group -> an image 
 = the base image, one Shell customizer that unpacks the build bundle and runs ``gpufleet-build``,
 distribute = a new version of the image definition in every image region), with ``autoRun``
 Enabled so Image Builder starts the build when the template is created or replaced [DOC:
-learn.microsoft.com/azure/virtual-machines/linux/image-builder-json, "autoRun"].
+learn.microsoft.com/javascript/api/@azure/arm-imagebuilder/imagetemplateproperties, autoRun:
+"Indicates whether or not to automatically run the image template build on template creation or
+update"].
 
 The build is asynchronous: ``pulumi up`` does not wait for it. Groups reference the image
-definition's resource id, which a scale set resolves to the latest version [DOC:
-learn.microsoft.com/azure/virtual-machines/shared-image-galleries, "image version ... if you
-use the image definition id, the latest version is used"; wording UNVERIFIED], so the first
-version must exist before a group boots it: see ``images[].published`` and docs/images.md.
+definition's resource id, which a scale set resolves to the latest version [SDK: azure-mgmt-compute
+34.1.0 ImageReference.version docstring: "to use 'latest' version of gallery image, just set
+'/subscriptions/.../galleries/{galleryName}/images/{imageName}' in the 'id' field without version
+input"], so the first version must exist before a group boots it: see ``images[].published`` and
+docs/images.md.
 """
 
 from __future__ import annotations
@@ -58,8 +61,8 @@ CHUNK = 8000
 """Base64 characters per inline command (a choice: no per-command limit is documented; UNVERIFIED)."""
 
 MAX_BUILD_MINUTES = 960
-"""``buildTimeoutInMinutes`` maximum (azure-mgmt-imagebuilder 1.4.0 ImageTemplate._validation;
-the image-builder-json page: 'maximum 960 minutes (16 hours)')."""
+"""``buildTimeoutInMinutes`` maximum (azure-mgmt-imagebuilder 1.4.0 ImageTemplate._validation:
+maximum 960; 0 or unset means the 4-hour default per the same model's docstring)."""
 
 
 def tags(image: GpuImageSpec, fleet: str, fleet_tags: Mapping[str, str]) -> dict[str, str]:
@@ -204,8 +207,8 @@ def build_commands(bundle: BuildBundle) -> list[str]:
     """Inline Shell commands: stage the bundle in chunks, unpack it, run the build."""
     chunks = [bundle.b64[i : i + CHUNK] for i in range(0, len(bundle.b64), CHUNK)]
     out = [f"printf '%s' '{c}' {'>' if i == 0 else '>>'} {STAGING}" for i, c in enumerate(chunks)]
-    # Image Builder runs Shell customizers as a non-root user: sudo [DOC: image-builder-json,
-    # "Shell customizer": "To run commands with super user privileges, they must be prefixed with sudo"].
+    # Shell customizers need sudo for root [DOC: learn.microsoft.com/azure/virtual-machines/linux/
+    # image-builder-json, Shell customizer; wording UNVERIFIED here]; sudo as root is harmless.
     return [*out, f"sudo sh -c 'base64 -d {STAGING} | tar -xz -C /'", f"rm -f {STAGING}", f"sudo {BUILD_SCRIPT}"]
 
 
@@ -250,8 +253,8 @@ def template_args(
         vm_profile=azure.virtualmachineimages.ImageTemplateVmProfileArgs(
             vm_size=image.builder.instance_type,
             os_disk_size_gb=OS_DISK_GIB,
-            # No public IP: the build VM sits in your subnet [DOC: image-builder-vnet,
-            # "Image Builder ... deploys the build VM ... without a public IP" (UNVERIFIED wording)].
+            # No public IP: "If you specify a virtual network, VM Image Builder doesn't use a public
+            # IP address" [DOC: learn.microsoft.com/azure/virtual-machines/linux/image-builder-networking].
             vnet_config=azure.virtualmachineimages.VirtualNetworkConfigArgs(subnet_id=image.builder.subnet_id),
         ),
         build_timeout_in_minutes=build_timeout_minutes(image),

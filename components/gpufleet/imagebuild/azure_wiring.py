@@ -49,7 +49,9 @@ def wire(
     template = azure.virtualmachineimages.VirtualMachineImageTemplate(
         f"{name}-template",
         azb.template_args(img, fleet, rg.name, identity.id, definition.id, bundle, tags),
-        # autoRun starts the build at creation: the identity must hold its role by then.
-        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=grants)),
+        # autoRun starts the build at creation: the identity must hold its role by then. Any
+        # change replaces the template (a new build), rather than relying on an in-place update
+        # of a template (whether ARM allows one at 2024-02-01 is UNVERIFIED; docs/images.md).
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=grants, replace_on_changes=["*"])),
     )
     return definition.id, template.name
