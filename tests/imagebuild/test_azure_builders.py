@@ -9,6 +9,7 @@ import base64
 import copy
 import gzip
 import io
+import json
 import tarfile
 from functools import cache
 from typing import Any
@@ -177,3 +178,34 @@ def test_vnet_of_and_subscription_scope() -> None:
     assert azb.subscription_scope(SUBNET) == "/subscriptions/00000000-0000-0000-0000-000000000000"
     with pytest.raises(ValueError, match="not a subnet"):
         azb.vnet_of("/subscriptions/s/resourceGroups/r")
+
+
+def _plan_file(tmp_path: Any) -> Any:
+    path = tmp_path / "Pulumi.azure-images-test.yaml"
+    path.write_text(yaml.safe_dump({"config": {"gpufleet:fleet": fleet()}}))
+    return path
+
+
+def test_plan_lists_the_image_and_its_build_cost(tmp_path: Any) -> None:
+    from gpufleet.plan.run import plan
+
+    text = json.dumps(plan(_plan_file(tmp_path)).to_json())
+    # 1 h x Standard_NC4as_T4_v3 on demand in eastus: 0.526 USD/h (catalog gpu_prices.csv, 2026-06-18)
+    assert "t4-r580" in text and "0.526" in text
+
+
+def test_the_budget_counts_one_azure_build(tmp_path: Any) -> None:
+    from gpufleet.plan.run import plan
+    from gpufleet.policy import evaluate
+    from gpufleet.policy.budget import GPU_BUDGET_CAP
+
+    groups_max = plan(_plan_file(tmp_path)).totals()["monthlyUsd"]["max"]
+    build = 0.526  # 1 h x Standard_NC4as_T4_v3 in eastus (gpu_prices.csv, 2026-06-18)
+
+    def budget(cap: float) -> list[str]:
+        config = {"gpu-budget-cap": {"maxMonthlyUsd": cap, "enforcementLevel": "mandatory"}}
+        return [v.message for v in evaluate(planned().resources, config, policies=[GPU_BUDGET_CAP])]
+
+    assert budget(groups_max + build + 0.05) == []
+    over = budget(groups_max + build - 0.05)
+    assert over and "image build" in over[0]
