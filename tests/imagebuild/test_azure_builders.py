@@ -209,3 +209,27 @@ def test_the_budget_counts_one_azure_build(tmp_path: Any) -> None:
     assert budget(groups_max + build + 0.05) == []
     over = budget(groups_max + build - 0.05)
     assert over and "image build" in over[0]
+
+
+def _hardening(change: Any = None) -> list[str]:
+    import dataclasses
+
+    from gpufleet.policy import evaluate
+    from gpufleet.policy.images import IMAGE_BUILDER_HARDENING
+
+    resources = []
+    for r in planned().resources:
+        if change is not None and r.type == "azure-native:virtualmachineimages:VirtualMachineImageTemplate":
+            inputs = copy.deepcopy(r.inputs)
+            change(inputs)
+            r = dataclasses.replace(r, inputs=inputs)
+        resources.append(r)
+    return [v.message for v in evaluate(resources, {}, policies=[IMAGE_BUILDER_HARDENING])]
+
+
+def test_the_azure_build_vm_is_held_to_the_hardening_policy() -> None:
+    assert _hardening() == []
+    no_subnet = _hardening(lambda i: i["vmProfile"].pop("vnetConfig"))
+    assert any("public IP" in m for m in no_subnet)
+    untagged = _hardening(lambda i: i["managedResourceTags"].pop("gpufleet-image"))
+    assert any("managedResourceTags lack gpufleet-image" in m for m in untagged)

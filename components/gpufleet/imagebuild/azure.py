@@ -262,4 +262,8 @@ def template_args(
             state=azure.virtualmachineimages.AutoRunState.AUTO_RUN_ENABLED
         ),
         tags={**tag_map, BUILD_HOURS_TAG: f"{image.builder.hours:g}"},
+        # "Tags that will be applied to the resource group and/or resources created by the
+        # service" [DOC: @azure/arm-imagebuilder ImageTemplateProperties.managedResourceTags]:
+        # the build VM and its disks carry the fleet and image.
+        managed_resource_tags=dict(tag_map),
     )

@@ -76,6 +76,23 @@ def _infra_problems(args: ResourceValidationArgs) -> list[str]:
     return out
 
 
+def _azure_template_problems(args: ResourceValidationArgs) -> list[str]:
+    """Azure managed disks are encrypted at rest by default (platform-managed keys), so the
+    volume rule has no Azure switch to hold; the subnet and the tags do."""
+    props = args.props
+    out = []
+    if not p.present(p.get(props, "vmProfile"), "vnetConfig", "subnetId"):
+        # "If you don't specify an existing virtual network, VM Image Builder creates one ... The
+        # service uses a public IP resource" [DOC: learn.microsoft.com/azure/virtual-machines/linux/
+        # image-builder-networking].
+        out.append("no vmProfile.vnetConfig.subnetId: the build VM would get a public IP; name a private subnet")
+    tags = p.tags(p.get(props, "managedResourceTags"))
+    missing = [k for k in settings(args.get_config(), HARDENING_SCHEMA)["requiredResourceTags"] if not tags.get(k)]
+    if missing:
+        out.append(f"managedResourceTags lack {', '.join(missing)} (requiredResourceTags): the build VM is untraceable")
+    return out
+
+
 def _recipe_problems(args: ResourceValidationArgs) -> list[str]:
     mappings = [m for m in p.items(args.props, "blockDeviceMappings") if p.get(m, "ebs") is not None]
     if not mappings:
@@ -95,6 +112,8 @@ def validate_image_builder(args: ResourceValidationArgs, report_violation: Repor
         problems = _infra_problems(args)
     elif args.resource_type == IB_RECIPE:
         problems = _recipe_problems(args)
+    elif args.resource_type == AZURE_IB_TEMPLATE:
+        problems = _azure_template_problems(args)
     else:
         return
     for problem in problems:
