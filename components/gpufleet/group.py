@@ -27,7 +27,7 @@ class GroupArgs:
     """The group's explicit regional provider; every child uses it, never the ambient default."""
     baked_image_id: pulumi.Input[str] | None = None
     """The image id of a baked image (``bootstrap.image.name``) in the group's region: an output
-    of the fleet's ``GpuImage`` (AWS only so far)."""
+    of the fleet's ``GpuImage`` (AWS: the AMI id; Azure: the gallery image definition id)."""
 
 
 COMMON_OUTPUTS: dict[str, str] = {

@@ -422,9 +422,11 @@ class BuilderSpec(_Model):
     """A GPU instance type priced in the image's region, e.g. ``g6.xlarge``: the build loads the
     driver it installs, which needs a GPU (a small one is enough)."""
     subnet_id: Annotated[str, Field(min_length=1)]
-    """A private subnet (no public IP on launch) with egress to the package repositories."""
-    security_group_ids: tuple[Annotated[str, Field(min_length=1)], ...] = Field(min_length=1)
-    """Security groups of the build instance: egress only."""
+    """A private subnet (no public IP on launch) with egress to the package repositories. Azure:
+    the subnet's resource id (``/subscriptions/.../virtualNetworks/<v>/subnets/<s>``)."""
+    security_group_ids: tuple[Annotated[str, Field(min_length=1)], ...] = ()
+    """Security groups of the build instance: egress only. AWS: at least one. Azure: not used
+    (the subnet's network security group applies)."""
     hours: Annotated[float, Field(gt=0, le=24)] = 1.0
     """Assumed build duration for the cost estimate (an assumption, not a measurement: set it
     from your builds' logs)."""
@@ -459,6 +461,10 @@ class GpuImageSpec(_Model):
     """Never delete a version any instance launched from in this many days (a rollback target)."""
     tags: dict[str, str] = {}
     """Extra tags on the image and its build resources (merged over the fleet's)."""
+    published: bool = False
+    """Azure only: the first build has finished and the gallery holds a version. Azure VM Image
+    Builder builds asynchronously, so groups may use the image only from the second ``pulumi up``
+    on, with this set (docs/images.md, "Azure: two phases")."""
 
     _name = field_validator("name")(_check_name)
 

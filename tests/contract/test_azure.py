@@ -139,6 +139,23 @@ _MINIMAL: dict[str, dict[str, Any]] = {
     "azure-native:monitor:AutoscaleSetting": {"location": "eastus", "resourceGroupName": "rg", "profiles": []},
     "azure-native:authorization:RoleAssignment": {"scope": "/s", "principalId": "p", "roleDefinitionId": "/r"},
     "azure-native:managedidentity:UserAssignedIdentity": {"location": "eastus", "resourceGroupName": "rg"},
+    "azure-native:authorization:RoleDefinition": {"scope": "/s", "roleName": "r", "permissions": [{"actions": ["a"]}]},
+    "azure-native:virtualmachineimages:VirtualMachineImageTemplate": {
+        "location": "eastus",
+        "resourceGroupName": "rg",
+        "identity": {"type": "UserAssigned", "userAssignedIdentities": ["/id"]},
+        "source": {"type": "PlatformImage", "publisher": "p", "offer": "o", "sku": "s", "version": "latest"},
+        "distribute": [{"type": "SharedImage", "galleryImageId": "/g", "runOutputName": "r"}],
+    },
+    "azure-native:compute:Gallery": {"location": "eastus", "resourceGroupName": "rg"},
+    "azure-native:compute:GalleryImage": {
+        "location": "eastus",
+        "resourceGroupName": "rg",
+        "galleryName": "g",
+        "osType": "Linux",
+        "osState": "Generalized",
+        "identifier": {"publisher": "p", "offer": "o", "sku": "s"},
+    },
 }
 
 

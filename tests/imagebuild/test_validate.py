@@ -84,8 +84,11 @@ def test_builder_must_be_a_priced_gpu_type_and_the_cloud_must_be_wired() -> None
     raw["images"][0]["builder"]["instanceType"] = "m5.large"
     assert "needs a GPU" in problems(raw)["images[0].builder.instanceType"]
     raw = fleet()
-    raw["images"][0]["cloud"] = "azure"
+    raw["images"][0]["cloud"] = "alicloud"
     assert "not wired yet" in problems(raw)["images[0].cloud"]
+    raw = fleet()
+    raw["images"][0]["builder"]["securityGroupIds"] = []
+    assert "at least one security group" in problems(raw)["images[0].builder.securityGroupIds"]
 
 
 def test_image_name_and_driver_included_are_exclusive() -> None:

@@ -25,8 +25,13 @@ def provider(name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.Pro
     return azure_native.Provider(name, location=region, opts=opts)
 
 
-def build(ctx: GroupContext, provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions) -> AzureGpuGroup:
-    return AzureGpuGroup(ctx.name, GroupArgs(ctx, provider), opts)
+def build(
+    ctx: GroupContext,
+    provider: pulumi.ProviderResource,
+    opts: pulumi.ResourceOptions,
+    baked_image_id: pulumi.Input[str] | None = None,
+) -> AzureGpuGroup:
+    return AzureGpuGroup(ctx.name, GroupArgs(ctx, provider, baked_image_id), opts)
 
 
 class AzureGpuGroup(pulumi.ComponentResource):
@@ -99,7 +104,7 @@ class AzureGpuGroup(pulumi.ComponentResource):
             )
         ppg_id = self.proximity_placement_group.id if self.proximity_placement_group is not None else None
 
-        image = image_for(ctx)
+        image = image_for(ctx, args.baked_image_id)
         self.identity = managedidentity.UserAssignedIdentity(
             f"{name}-identity", identity.identity_args(ctx, rg_name), opts=child
         )

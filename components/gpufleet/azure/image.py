@@ -1,4 +1,4 @@
-"""Which image an Azure group boots (pure; no Pulumi).
+"""Which image an Azure group boots (pure; a baked image's id is a Pulumi input).
 
 - InfiniBand groups default to Microsoft's Ubuntu-HPC image. Per its build recipe
   (Azure/azhpc-images versions.json, ubuntu 22.04) it ships the NVIDIA driver 580
@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pulumi
+
 from gpufleet.bootstrap.images import AZURE_HPC, AZURE_UBUNTU, BaseImage, resolve_image
 from gpufleet.context import GroupContext
 
@@ -40,7 +42,9 @@ class AzureImage:
     """The image of a scale set: a marketplace URN or an image resource id."""
 
     urn: str | None
-    resource_id: str | None
+    resource_id: pulumi.Input[str] | None
+    """An image resource id; for a baked image, its gallery image definition id as an output of
+    the fleet's ``GpuImage`` (the scale set boots the latest version)."""
     base: BaseImage
     """The decision it translates (driver shipped, its branch, source)."""
 
@@ -69,9 +73,14 @@ def image_problem(image_id: str) -> str | None:
     )
 
 
-def image_for(ctx: GroupContext) -> AzureImage:
-    """The image for a group: the spec's override, else the HPC image for InfiniBand, else Ubuntu."""
-    base = resolve_image(ctx.group.bootstrap, "azure", ctx.group.rdma)
+def image_for(ctx: GroupContext, baked_image_id: pulumi.Input[str] | None = None) -> AzureImage:
+    """The image for a group: the spec's override, else the HPC image for InfiniBand, else Ubuntu.
+    A baked image (``bootstrap.image.name``) needs its gallery image id from the fleet's ``GpuImage``."""
+    base = resolve_image(ctx.group.bootstrap, "azure", ctx.group.rdma, ctx.fleet.images)
+    if base.kind == "baked":
+        if baked_image_id is None:
+            raise ValueError(f"{ctx.name}: baked image '{base.ref}' needs its gallery image id (GpuFleet passes it)")
+        return AzureImage(urn=None, resource_id=baked_image_id, base=base)
     if RESOURCE_ID_RE.match(base.ref):
         return AzureImage(urn=None, resource_id=base.ref, base=base)
     return AzureImage(urn=base.ref, resource_id=None, base=base)

@@ -24,6 +24,7 @@ def node_context(ctx: GroupContext, image: AzureImage, identity_client_id: str =
         image_has_driver=image.has_driver,
         image_driver_branch=image.base.driver_branch,
         cloud_node=AzureNode(identity_client_id=identity_client_id),
+        baked=image.base.kind == "baked",
     )
 
 

@@ -64,6 +64,18 @@ def _user_assigned_identity(args: pulumi.runtime.MockResourceArgs, rid: str) -> 
     return out
 
 
+def _image_template(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    """The response maps each user-assigned identity id to its ids, as for a scale set."""
+    out = _named("imageTemplateName")(args, rid)
+    identity = args.inputs.get("identity")
+    if isinstance(identity, dict):
+        ids = identity.get("userAssignedIdentities") or []
+        users = {i: {"principalId": _uuid("principal", i), "clientId": _uuid("clientId", i)} for i in ids}
+        out["identity"] = {"type": identity.get("type", "UserAssigned"), "userAssignedIdentities": users}
+    out["provisioningState"] = "Succeeded"
+    return out
+
+
 def _public_ip(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
     out = _named("publicIpAddressName")(args, rid)
     digest = hashlib.sha256(rid.encode()).digest()
@@ -87,4 +99,9 @@ OUTPUTS: dict[str, OutputFn] = {
     "azure-native:monitor:AutoscaleSetting": _named("autoscaleSettingName"),
     "azure-native:authorization:RoleAssignment": _role_assignment,
     "azure-native:managedidentity:UserAssignedIdentity": _user_assigned_identity,
+    # Baked images (gpufleet.imagebuild.azure)
+    "azure-native:compute:Gallery": _named("galleryName"),
+    "azure-native:compute:GalleryImage": _named("galleryImageName"),
+    "azure-native:authorization:RoleDefinition": _named("roleDefinitionId"),
+    "azure-native:virtualmachineimages:VirtualMachineImageTemplate": _image_template,
 }

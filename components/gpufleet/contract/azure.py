@@ -12,6 +12,12 @@ Model packages (the ``contract`` extra) and the API versions they are read at:
 - authorization RoleAssignment: azure-mgmt-authorization 4.0.0, models ``v2022_04_01`` (as sent).
 - managedidentity UserAssignedIdentity: azure-mgmt-msi 7.1.0, models ``v2024_11_30``; azure-native
   sends 2023-01-31, which no msi release ships, so this is the nearest model.
+- authorization RoleDefinition (baked images' least role): azure-mgmt-authorization 4.0.0, models
+  ``v2022_05_01_preview`` (as sent).
+- virtualmachineimages VirtualMachineImageTemplate: azure-mgmt-imagebuilder 1.4.0 (api 2024-02-01,
+  as sent); its source, customizers and distributors are polymorphic (``azure_model._resolve``).
+- compute Gallery, GalleryImage: azure-native sends 2024-03-03; azure-mgmt-compute 34.1.0's newest
+  gallery models are ``v2023_07_03``, the nearest model.
 
 (azure-native API versions: the "Uses Azure REST API version" line of each resource's docstring.)
 Importing this module without those packages raises ImportError, so the core reports Azure as
@@ -27,7 +33,10 @@ from importlib import metadata
 from typing import Any
 
 from azure.mgmt.authorization.v2022_04_01 import models as authorization_models
+from azure.mgmt.authorization.v2022_05_01_preview import models as roledef_models
+from azure.mgmt.compute.v2023_07_03 import models as gallery_models
 from azure.mgmt.compute.v2024_11_01 import models as compute_models
+from azure.mgmt.imagebuilder import models as imagebuilder_models
 from azure.mgmt.monitor.v2021_05_01_preview import models as monitor_models
 from azure.mgmt.msi.v2024_11_30 import models as msi_models
 from azure.mgmt.network import models as network_models
@@ -43,6 +52,7 @@ MODEL_PACKAGES = (
     "azure-mgmt-monitor",
     "azure-mgmt-authorization",
     "azure-mgmt-msi",
+    "azure-mgmt-imagebuilder",
 )
 """The distributions whose models ``model_findings`` reads (the ``contract`` extra)."""
 
@@ -59,10 +69,12 @@ class _Mapping:
     path_params: frozenset[str]
     """azure-native inputs that go into the request URL, not the body."""
     source: str
+    renames: tuple[tuple[str, str], ...] = ()
+    """(azure-native input, ARM property) where the provider renamed an ARM property."""
 
 
-def _m(op: str, model: type, params: str, source: str) -> _Mapping:
-    return _Mapping(op, model, frozenset(params.split()), source)
+def _m(op: str, model: type, params: str, source: str, renames: tuple[tuple[str, str], ...] = ()) -> _Mapping:
+    return _Mapping(op, model, frozenset(params.split()), source, renames)
 
 
 _COMPUTE = "azure-mgmt-compute 34.1.0 models v2024_11_01"
@@ -134,6 +146,32 @@ MAPPINGS: dict[str, _Mapping] = {
         "resourceGroupName resourceName",
         "azure-mgmt-msi 7.1.0 models v2024_11_30 (azure-native sends 2023-01-31)",
     ),
+    "azure-native:authorization:RoleDefinition": _m(
+        "Microsoft.Authorization/roleDefinitions:PUT",
+        roledef_models.RoleDefinition,
+        "scope roleDefinitionId",
+        "azure-mgmt-authorization 4.0.0 models v2022_05_01_preview",
+        # azure-native names ARM's properties.type "roleType" (it clashes with the resource's type output)
+        (("roleType", "type"),),
+    ),
+    "azure-native:virtualmachineimages:VirtualMachineImageTemplate": _m(
+        "Microsoft.VirtualMachineImages/imageTemplates:PUT",
+        imagebuilder_models.ImageTemplate,
+        "resourceGroupName imageTemplateName",
+        "azure-mgmt-imagebuilder 1.4.0 models (api 2024-02-01)",
+    ),
+    "azure-native:compute:Gallery": _m(
+        "Microsoft.Compute/galleries:PUT",
+        gallery_models.Gallery,
+        "resourceGroupName galleryName",
+        "azure-mgmt-compute 34.1.0 models v2023_07_03 (azure-native sends 2024-03-03)",
+    ),
+    "azure-native:compute:GalleryImage": _m(
+        "Microsoft.Compute/galleries/images:PUT",
+        gallery_models.GalleryImage,
+        "resourceGroupName galleryName galleryImageName",
+        "azure-mgmt-compute 34.1.0 models v2023_07_03 (azure-native sends 2024-03-03)",
+    ),
 }
 
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
@@ -196,7 +234,8 @@ def requests(resources: Sequence[Resource]) -> list[Request]:
         if m is None:
             out.append(Request("azure", UNMAPPED, inputs, r.name, r.type))
             continue
-        body = azure_model.to_arm(m.model, {k: v for k, v in inputs.items() if k not in m.path_params})
+        renamed = dict(m.renames)
+        body = azure_model.to_arm(m.model, {renamed.get(k, k): v for k, v in inputs.items() if k not in m.path_params})
         path = {k: v for k, v in inputs.items() if k in m.path_params}
         context: dict[str, Any] = {"path": path}
         if r.urn in autoscale_max:
@@ -366,3 +405,21 @@ def _max_tags(req: Request) -> Iterator[tuple[str, str]]:
     tags = req.params.get("tags")
     if isinstance(tags, Mapping) and len(tags) > MAX_TAGS:
         yield "tags", f"{len(tags)} tags; Azure allows at most {MAX_TAGS} per resource"
+
+
+GALLERY_NAME_RE = re.compile(r"^[A-Za-z0-9]+([._][A-Za-z0-9]+)*$")
+
+
+@rule(
+    "azure.gallery.name-characters",
+    "azure",
+    ["Microsoft.Compute/galleries:PUT", "Microsoft.Compute/galleries/images:PUT"],
+    "a gallery name has letters, digits, dots and underscores only (no hyphen), at most 80 characters",
+    "learn.microsoft.com/azure/virtual-machines/azure-compute-gallery (gallery name: letters, digits, dots and "
+    "underscores; no dashes) and azure-resource-manager/management/resource-name-rules (galleries: 1-80 characters; "
+    "the 80 is UNVERIFIED here); read 2026-11-29",
+)
+def _gallery_name(req: Request) -> Iterator[tuple[str, str]]:
+    name = (req.context.get("path") or {}).get("galleryName")
+    if isinstance(name, str) and (len(name) > 80 or not GALLERY_NAME_RE.match(name)):
+        yield "galleryName", f"{name!r}: a gallery name takes letters, digits, '.' and '_' only, 1-80 characters"

@@ -43,6 +43,28 @@ def _model(cls: type, name: str) -> type | None:
     return found if isinstance(found, type) and hasattr(found, "_attribute_map") else None
 
 
+def _resolve(cls: type, value: Any) -> tuple[type, str | None]:
+    """The concrete model of a polymorphic ``cls`` (msrest ``_subtype_map``) for ``value``.
+
+    Returns ``(cls, None)`` when ``cls`` is not polymorphic, ``(subclass, None)`` when the
+    discriminator names a known subtype, ``(cls, message)`` when it is missing or unknown.
+    """
+    # Only a class's own map: a subtype inherits its base's, which names the subtype itself.
+    subtypes: dict[str, dict[str, str]] = vars(cls).get("_subtype_map") or {}
+    if not subtypes or not isinstance(value, Mapping):
+        return cls, None
+    attr, names = next(iter(subtypes.items()))
+    key = _wire_parts(cls._attribute_map[attr]["key"])[-1]  # type: ignore[attr-defined]
+    kind = value.get(key)
+    if kind is None:
+        return cls, f"discriminator {key!r} of {cls.__name__} is missing; one of {', '.join(names)}"
+    name = next((n for k, n in names.items() if k.lower() == str(kind).lower()), None)
+    sub = _model(cls, name) if name is not None else None
+    if sub is None:
+        return cls, f"{kind!r} is not a {cls.__name__} {key}; one of {', '.join(names)}"
+    return (_resolve(sub, value)[0] if sub is not cls else sub), None
+
+
 @cache
 def _enum_of(cls: type, attr: str) -> tuple[str, ...] | None:
     """The enum values the model declares for ``attr`` (from its ``__init__`` annotation)."""
@@ -104,7 +126,7 @@ def _to_arm_typed(owner: type, typ: str, value: Any) -> Any:
     if typ.startswith("{") and isinstance(value, Mapping):
         return {k: _to_arm_typed(owner, typ[1:-1], v) for k, v in value.items()}
     sub = None if typ in _BASIC else _model(owner, typ)
-    return to_arm(sub, value) if sub is not None else value
+    return to_arm(_resolve(sub, value)[0], value) if sub is not None else value
 
 
 def check(cls: type, body: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -168,8 +190,12 @@ def _check_value(
         return
     sub = _model(owner, typ)
     if sub is None:
-        return  # a type msrest serialises itself (e.g. a polymorphic base not in this module)
-    yield from check(sub, value, where)
+        return  # a type msrest serialises itself
+    concrete, problem = _resolve(sub, value)
+    if problem is not None:
+        yield where, problem
+        return
+    yield from check(concrete, value, where)
 
 
 def _check_basic(owner: type, attr: str, typ: str, value: Any, where: str) -> Iterator[tuple[str, str]]:

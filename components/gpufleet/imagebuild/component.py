@@ -71,9 +71,18 @@ class GpuImage(pulumi.ComponentResource):
     def __init__(self, name: str, args: GpuImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
         img = args.image
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        if img.cloud == "azure":
+            from gpufleet.imagebuild import azure_wiring  # loads azure-native only for Azure images
+
+            definition_id, template = azure_wiring.wire(
+                name, img, args.fleet, args.fleet_tags, build_bundle(img, args.fleet, args.catalog), child
+            )
+            self.image_ids = {region: definition_id for region in img.all_regions}
+            self._register(img, {"imageTemplate": template})
+            return
         if img.cloud != "aws":  # validation refuses the others (imagebuild.validate.BUILDER_CLOUDS)
             raise ValueError(f"images: no builder wired for {img.cloud}")
-        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         tags = awsb.tags(img, args.fleet, args.fleet_tags)
         bundle = build_bundle(img, args.fleet, args.catalog)
 
@@ -114,10 +123,13 @@ class GpuImage(pulumi.ComponentResource):
         )
         aws.imagebuilder.LifecyclePolicy(f"{name}-retention", awsb.lifecycle_args(img, keeper.arn, tags), opts=child)
         self.image_ids = {region: built.output_resources.apply(_ami_reader(region)) for region in img.all_regions}
+        self._register(img, {"imageArn": built.arn})
+
+    def _register(self, img: GpuImageSpec, extra: Mapping[str, Any]) -> None:
         self.outputs = {
             "cloud": img.cloud,
             "imageIds": self.image_ids,
-            "imageArn": built.arn,
+            **extra,
             "driver": img.bootstrap.driver,
             "cuda": img.bootstrap.cuda,
             "os": img.bootstrap.os,

@@ -7,6 +7,7 @@ on a baked image must ask for exactly the stack the image records: nodes only ve
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from gpufleet.bootstrap.matrix import check_bootstrap
@@ -16,9 +17,9 @@ from gpufleet.pricing.price import is_priced
 from gpufleet.spec import CapacitySpec, GpuImageSpec, GpuSpec, GroupSpec
 from gpufleet.suggest import did_you_mean, one_of
 
-BUILDER_CLOUDS = ("aws",)
-"""Clouds whose image builder gpufleet wires today. Azure VM Image Builder and Alibaba Image
-Builder are documented in docs/images.md but not built yet: an image there is refused."""
+BUILDER_CLOUDS = ("aws", "azure")
+"""Clouds whose image builder gpufleet wires today. Alibaba Image Builder is documented in
+docs/images.md but not built yet: an image there is refused."""
 
 
 def image_problems(images: Sequence[GpuImageSpec], cat: Catalog) -> list[Problem]:
@@ -54,12 +55,40 @@ def image_problems(images: Sequence[GpuImageSpec], cat: Catalog) -> list[Problem
         if img.bootstrap.image is not None and img.bootstrap.image.name is not None:
             msg = "an image is built from a base image id, not from another baked image"
             out.append(Problem(f"{path}.bootstrap.image.name", msg))
+        out += _network_problems(img, path)
         out += _builder_problems(img, path, cat)
         types, type_problems = _targets(img, path, cat)
         out += type_problems
         if types and not type_problems:
             out += _matrix_problems(img, types, path)
     return out
+
+
+def _network_problems(img: GpuImageSpec, path: str) -> list[Problem]:
+    """AWS takes security groups; Azure takes a subnet resource id (its network and role scope)."""
+    if img.cloud == "aws" and not img.builder.security_group_ids:
+        return [Problem(f"{path}.builder.securityGroupIds", "AWS: at least one security group (egress only)")]
+    if img.cloud == "azure":
+        out = []
+        if img.builder.security_group_ids:
+            msg = "not used on Azure (the subnet's network security group applies); remove it"
+            out.append(Problem(f"{path}.builder.securityGroupIds", msg))
+        if not SUBNET_ID_RE.match(img.builder.subnet_id):
+            out.append(
+                Problem(
+                    f"{path}.builder.subnetId",
+                    f"'{img.builder.subnet_id}' is not an Azure subnet resource id: '/subscriptions/<id>/"
+                    "resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>'",
+                )
+            )
+        return out
+    return []
+
+
+SUBNET_ID_RE = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+/subnets/[^/]+$",
+    re.I,
+)
 
 
 def _builder_problems(img: GpuImageSpec, path: str, cat: Catalog) -> list[Problem]:
@@ -158,6 +187,15 @@ def group_image_problems(
                 f"image '{ref}' targets {', '.join(img.instance_types)}; the group may also launch "
                 f"{', '.join(missing)}, whose fabric manager and driver modules the image was not checked for. "
                 "Add them to the image's instanceTypes",
+            )
+        )
+    if img.cloud == "azure" and not img.published:
+        out.append(
+            Problem(
+                ip,
+                f"image '{ref}' has no version yet: Azure VM Image Builder builds after `pulumi up` returns. "
+                f"Run `pulumi up` without groups on it, wait for the build (az image builder show-runs), then set "
+                f"images[].published: true and add the group (docs/images.md, 'Azure: two phases')",
             )
         )
     if g.rdma and not img.rdma:

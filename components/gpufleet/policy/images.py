@@ -20,7 +20,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from gpufleet.catalog import Catalog
+from gpufleet.catalog import Catalog, Cloud
 from gpufleet.imagebuild.cost import BUILD_HOURS_TAG
 from gpufleet.policy import props as p
 from gpufleet.policy.base import schema, settings
@@ -28,6 +28,8 @@ from gpufleet.policy.regions import placement
 from gpufleet.pricing.price import on_demand_quote, to_usd
 
 IB_INFRA = "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration"
+AZURE_IB_TEMPLATE = "azure-native:virtualmachineimages:VirtualMachineImageTemplate"
+"""An Azure VM Image Builder template: its ``vmProfile.vmSize`` is the builder (gpufleet.imagebuild.azure)."""
 IB_RECIPE = "aws:imagebuilder/imageRecipe:ImageRecipe"
 
 
@@ -74,6 +76,23 @@ def _infra_problems(args: ResourceValidationArgs) -> list[str]:
     return out
 
 
+def _azure_template_problems(args: ResourceValidationArgs) -> list[str]:
+    """Azure managed disks are encrypted at rest by default (platform-managed keys), so the
+    volume rule has no Azure switch to hold; the subnet and the tags do."""
+    props = args.props
+    out = []
+    if not p.present(p.get(props, "vmProfile"), "vnetConfig", "subnetId"):
+        # "If you don't specify an existing virtual network, VM Image Builder creates one ... The
+        # service uses a public IP resource" [DOC: learn.microsoft.com/azure/virtual-machines/linux/
+        # image-builder-networking].
+        out.append("no vmProfile.vnetConfig.subnetId: the build VM would get a public IP; name a private subnet")
+    tags = p.tags(p.get(props, "managedResourceTags"))
+    missing = [k for k in settings(args.get_config(), HARDENING_SCHEMA)["requiredResourceTags"] if not tags.get(k)]
+    if missing:
+        out.append(f"managedResourceTags lack {', '.join(missing)} (requiredResourceTags): the build VM is untraceable")
+    return out
+
+
 def _recipe_problems(args: ResourceValidationArgs) -> list[str]:
     mappings = [m for m in p.items(args.props, "blockDeviceMappings") if p.get(m, "ebs") is not None]
     if not mappings:
@@ -93,6 +112,8 @@ def validate_image_builder(args: ResourceValidationArgs, report_violation: Repor
         problems = _infra_problems(args)
     elif args.resource_type == IB_RECIPE:
         problems = _recipe_problems(args)
+    elif args.resource_type == AZURE_IB_TEMPLATE:
+        problems = _azure_template_problems(args)
     else:
         return
     for problem in problems:
@@ -111,22 +132,28 @@ IMAGE_BUILDER_HARDENING = ResourceValidationPolicy(
 
 
 def build_costs(resources: Sequence[PolicyResource], catalog: Catalog) -> tuple[list[BuildCharge], list[BuildCharge]]:
-    """One build of each image in the stack, priced from its infrastructure configuration: the
-    builder type, the provider's region and the ``gpufleet-build-hours`` tag. Returns (priced,
-    unpriced); an unpriced one carries the reason in ``label``."""
+    """One build of each image in the stack, priced from its infrastructure configuration (AWS)
+    or image template (Azure): the builder type, the region and the ``gpufleet-build-hours``
+    tag. Returns (priced, unpriced); an unpriced one carries the reason in ``label``."""
     priced, unpriced = [], []
     for r in resources:
-        if r.resource_type != IB_INFRA:
+        if r.resource_type == IB_INFRA:
+            cloud: Cloud = "aws"
+            types = [str(t) for t in p.items(r.props, "instanceTypes")]
+        elif r.resource_type == AZURE_IB_TEMPLATE:
+            cloud = "azure"
+            size = p.text(p.get(r.props, "vmProfile"), "vmSize")
+            types = [size] if size else []
+        else:
             continue
-        types = [str(t) for t in p.items(r.props, "instanceTypes")]
-        region = placement("aws", r.props, r.provider).region
+        region = placement(cloud, r.props, r.provider).region
         hours_text = p.tags(p.get(r.props, "tags")).get(BUILD_HOURS_TAG)
         label = f"image build '{r.name}'"
         try:
             hours = float(hours_text) if hours_text is not None else None
         except ValueError:
             hours = None
-        quote = on_demand_quote(catalog, "aws", types[0], region) if types and region else None
+        quote = on_demand_quote(catalog, cloud, types[0], region) if types and region else None
         if quote is None or hours is None:
             why = "no builder instance type" if not types else f"no catalog price for {types[0]} in {region}"
             if hours is None:
