@@ -16,9 +16,15 @@ from gpufleet.pricing.price import is_priced
 from gpufleet.spec import CapacitySpec, GpuImageSpec, GpuSpec, GroupSpec
 from gpufleet.suggest import did_you_mean, one_of
 
-BUILDER_CLOUDS = ("aws",)
-"""Clouds whose image builder gpufleet wires today. Azure VM Image Builder and Alibaba Image
-Builder are documented in docs/images.md but not built yet: an image there is refused."""
+BUILDER_CLOUDS = ("aws", "alicloud")
+"""Clouds whose image builder gpufleet wires today. Azure VM Image Builder is documented in
+docs/images.md but not built yet: an image there is refused."""
+
+HANDS_OFF_ID = ("aws",)
+"""Clouds whose build hands the new image id to groups at ``pulumi up``. Alibaba's pipeline
+execution returns while the build is still running and has no image id output
+(terraform-provider-alicloud resource_alicloud_ecs_image_pipeline_execution.go), so a group
+cannot boot an Alibaba baked image by name (docs/images.md, Alibaba)."""
 
 
 def image_problems(images: Sequence[GpuImageSpec], cat: Catalog) -> list[Problem]:
@@ -142,6 +148,15 @@ def group_image_problems(
     out: list[Problem] = []
     if img.cloud != g.cloud:
         return [Problem(ip, f"image '{ref}' is built on {img.cloud}; this group runs on {g.cloud}")]
+    if img.cloud not in HANDS_OFF_ID:
+        return [
+            Problem(
+                ip,
+                f"image '{ref}' is built by Alibaba Image Builder, whose build gpufleet starts but cannot wait for "
+                "(the provider's execution returns while it runs and outputs no image id): once the build has "
+                "succeeded, set bootstrap.image.id to the new image's id (docs/images.md, Alibaba)",
+            )
+        ]
     if g.region not in img.all_regions:
         out.append(
             Problem(
