@@ -117,6 +117,14 @@ def test_a_group_cannot_boot_an_alibaba_baked_image_by_name() -> None:
     assert "bootstrap.image.id" in found["groups[0].bootstrap.image.name"]
 
 
+def test_the_documented_rollout_step_validates() -> None:
+    # docs/images.md, Rollout on Alibaba, step 3: the built id by hand, driver checked, not installed
+    raw = fleet()
+    raw["groups"][0]["bootstrap"]["image"] = {"id": "m-2ze0123456789abcdef", "driverIncluded": True}
+    g = validate_fleet(raw).spec.groups[0]
+    assert g.bootstrap.image is not None and g.bootstrap.image.id == "m-2ze0123456789abcdef"
+
+
 # --- contract: the three requests against alibabacloud_ecs20140526's models ---------------------
 
 

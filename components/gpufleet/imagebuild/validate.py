@@ -20,8 +20,8 @@ BUILDER_CLOUDS = ("aws", "alicloud")
 """Clouds whose image builder gpufleet wires today. Azure VM Image Builder is documented in
 docs/images.md but not built yet: an image there is refused."""
 
-HANDS_OFF_ID = ("aws",)
-"""Clouds whose build hands the new image id to groups at ``pulumi up``. Alibaba's pipeline
+NO_ID_HANDOFF = ("alicloud",)
+"""Clouds whose build cannot hand the new image id to groups at ``pulumi up``. Alibaba's pipeline
 execution returns while the build is still running and has no image id output
 (terraform-provider-alicloud resource_alicloud_ecs_image_pipeline_execution.go), so a group
 cannot boot an Alibaba baked image by name (docs/images.md, Alibaba)."""
@@ -148,7 +148,7 @@ def group_image_problems(
     out: list[Problem] = []
     if img.cloud != g.cloud:
         return [Problem(ip, f"image '{ref}' is built on {img.cloud}; this group runs on {g.cloud}")]
-    if img.cloud not in HANDS_OFF_ID:
+    if img.cloud in NO_ID_HANDOFF:
         return [
             Problem(
                 ip,
