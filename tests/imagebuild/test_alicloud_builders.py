@@ -108,6 +108,22 @@ def test_an_image_name_alibaba_refuses_fails_before_any_resource(fleet_name: str
         alib.image_name(image(), fleet_name)
 
 
+def test_an_image_name_alibaba_refuses_is_refused_at_spec_time() -> None:
+    raw = fleet()
+    raw["images"][0]["name"] = "a" * 40  # each name may have 40 characters; 'img-a10-' + 40 is 48
+    assert "images[0].name" not in _paths(raw)
+    raw["name"] = "f" * 30  # 30 + 1 + 40 = 71, over 64
+    assert "2 to 64 characters" in _paths(raw)["images[0].name"]
+
+
+def _paths(raw: dict[str, Any]) -> dict[str, str]:
+    try:
+        validate_fleet(raw)
+    except ConfigError as e:
+        return {p.path: p.message for p in e.problems}
+    return {}
+
+
 def test_a_group_cannot_boot_an_alibaba_baked_image_by_name() -> None:
     raw = fleet()
     raw["groups"][0]["bootstrap"]["image"] = {"name": "a10-r580"}

@@ -20,7 +20,6 @@ hand the new image id to a group: docs/images.md, Alibaba.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 import pulumi
@@ -29,6 +28,7 @@ import pulumi_alicloud as alicloud
 from gpufleet.bootstrap.images import build_base_image
 from gpufleet.imagebuild.cost import BUILD_HOURS_TAG
 from gpufleet.imagebuild.script import BUILD_SCRIPT, BuildBundle
+from gpufleet.imagebuild.validate import ALICLOUD_IMAGE_NAME
 from gpufleet.spec import GpuImageSpec
 
 COMMAND_MAX = 16 * 1024
@@ -48,10 +48,6 @@ STAGING = "/var/tmp/gpufleet-build.b64"
 SYSTEM_DISK_GIB = 100
 """The build instance's system disk, which becomes the image's: a choice as on AWS (valid 20 to
 500 GiB [SDK: EcsImagePipelineArgs.system_disk_size]), and at most the groups' system disk."""
-
-IMAGE_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9:._-]{1,63}$")
-"""The image name prefix the provider accepts (resource_alicloud_ecs_image_pipeline.go, image_name
-ValidateFunc; SDK docstring: 2 to 64 characters, starts with a letter)."""
 
 
 def tags(image: GpuImageSpec, fleet: str, fleet_tags: Mapping[str, str]) -> dict[str, str]:
@@ -107,7 +103,7 @@ def build_content(component_ids: Sequence[str]) -> str:
 def image_name(image: GpuImageSpec, fleet: str) -> str:
     """The prefix of every image the template builds (Alibaba appends the build's suffix, UNVERIFIED)."""
     name = f"{fleet}-{image.name}"
-    if not IMAGE_NAME.match(name):
+    if not ALICLOUD_IMAGE_NAME.match(name):  # validation refuses it first; kept for direct callers
         raise ValueError(
             f"images: '{name}' (fleet name + '-' + image name) is not a valid Alibaba image name: 2 to 64 "
             "characters, a letter first, then letters, digits, ':', '.', '_' or '-'"

@@ -7,6 +7,7 @@ on a baked image must ask for exactly the stack the image records: nodes only ve
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from gpufleet.bootstrap.matrix import check_bootstrap
@@ -20,6 +21,11 @@ BUILDER_CLOUDS = ("aws", "alicloud")
 """Clouds whose image builder gpufleet wires today. Azure VM Image Builder is documented in
 docs/images.md but not built yet: an image there is refused."""
 
+ALICLOUD_IMAGE_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9:._-]{1,63}$")
+"""The image name (prefix) Alibaba Image Builder accepts: 2 to 64 characters, a letter first
+(terraform-provider-alicloud resource_alicloud_ecs_image_pipeline.go, image_name ValidateFunc;
+SDK docstring of EcsImagePipelineArgs.image_name). gpufleet names it ``<fleet>-<image>``."""
+
 NO_ID_HANDOFF = ("alicloud",)
 """Clouds whose build cannot hand the new image id to groups at ``pulumi up``. Alibaba's pipeline
 execution returns while the build is still running and has no image id output
@@ -27,8 +33,9 @@ execution returns while the build is still running and has no image id output
 cannot boot an Alibaba baked image by name (docs/images.md, Alibaba)."""
 
 
-def image_problems(images: Sequence[GpuImageSpec], cat: Catalog) -> list[Problem]:
-    """Problems with the fleet's ``images`` (names, clouds, regions, types, builder, matrix)."""
+def image_problems(images: Sequence[GpuImageSpec], cat: Catalog, fleet: str | None = None) -> list[Problem]:
+    """Problems with the fleet's ``images`` (names, clouds, regions, types, builder, matrix);
+    ``fleet`` (the fleet's name) is part of the image name on Alibaba."""
     out: list[Problem] = []
     seen: dict[str, int] = {}
     for i, img in enumerate(images):
@@ -45,6 +52,14 @@ def image_problems(images: Sequence[GpuImageSpec], cat: Catalog) -> list[Problem
                 )
             )
             continue
+        if img.cloud == "alicloud" and fleet is not None and not ALICLOUD_IMAGE_NAME.match(f"{fleet}-{img.name}"):
+            out.append(
+                Problem(
+                    f"{path}.name",
+                    f"Alibaba names the image '{fleet}-{img.name}' (fleet name, '-', image name), which must be 2 to "
+                    "64 characters, a letter first: shorten the fleet or image name",
+                )
+            )
         for j, region in enumerate(img.all_regions):
             rp = f"{path}.region" if j == 0 else f"{path}.regions[{j - 1}]"
             if cat.region(img.cloud, region) is None:
