@@ -85,7 +85,7 @@ def validate_fleet(raw: object, catalog: Catalog | None = None, source: str | No
         problems.sort(key=lambda p: _sort_key(p.path))
 
     images = _images(raw.get("images"))
-    problems += image_problems(images, cat)
+    problems += image_problems(images, cat, str(fleet_name))
 
     raw_tags = raw.get("tags")
     tags: Mapping[str, Any] = raw_tags if isinstance(raw_tags, Mapping) else {}

@@ -95,7 +95,7 @@ def _res(type_: str, inputs: dict[str, Any], name: str = "r", deps: tuple[str, .
 @cache
 def _template_inputs() -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for stack in ("alicloud-inference-a10-spot", "alicloud-train-erdma"):
+    for stack in ("alicloud-inference-a10-spot", "alicloud-train-erdma", "alicloud-images-a10"):
         for r in _capture(stack):
             out.setdefault(r.type, dict(r.inputs))
     return out

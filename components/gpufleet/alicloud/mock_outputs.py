@@ -82,6 +82,23 @@ def alarm(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
     return {"state": "OK"}
 
 
+MOCK_TIME = "2026-01-01T00:00:00Z"
+
+
+def image_component(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    # Without a name the component is named after its id (SDK: image_component_name docstring).
+    return {"imageComponentName": args.inputs.get("imageComponentName") or rid, "createTime": MOCK_TIME}
+
+
+def image_pipeline(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"name": args.inputs.get("name") or rid, "deleteInstanceOnFailure": True}
+
+
+def image_pipeline_execution(args: pulumi.runtime.MockResourceArgs, rid: str) -> dict[str, Any]:
+    # The provider's create returns at BUILDING (resource_alicloud_ecs_image_pipeline_execution.go).
+    return {"status": "BUILDING", "createTime": MOCK_TIME}
+
+
 OUTPUTS: dict[str, Outputs] = {
     "alicloud:vpc/network:Network": vpc,
     "alicloud:vpc/switch:Switch": vswitch,
@@ -94,4 +111,7 @@ OUTPUTS: dict[str, Outputs] = {
     "alicloud:ess/scalingGroup:ScalingGroup": scaling_group,
     "alicloud:ess/scalingRule:ScalingRule": scaling_rule,
     "alicloud:ess/alarm:Alarm": alarm,
+    "alicloud:ecs/ecsImageComponent:EcsImageComponent": image_component,
+    "alicloud:ecs/ecsImagePipeline:EcsImagePipeline": image_pipeline,
+    "alicloud:ecs/imagePipelineExecution:ImagePipelineExecution": image_pipeline_execution,
 }

@@ -484,6 +484,60 @@ MAPPINGS: dict[str, Mapping_] = {
             ),
         )
     ),
+    # Image Builder (gpufleet.imagebuild.alicloud): terraform-provider-alicloud
+    # resource_alicloud_ecs_image_{component,pipeline,pipeline_execution}.go, Create functions.
+    "alicloud:ecs/ecsImageComponent:EcsImageComponent": Mapping_(
+        (
+            Call(
+                "Ecs.CreateImageComponent",
+                ecs.CreateImageComponentRequest,
+                _f(
+                    resourceGroupId=("ResourceGroupId", GETOK),
+                    systemType=("SystemType", GETOK),
+                    description=("Description", GETOK),
+                    componentType=("ComponentType", GETOK),
+                    content="Content",
+                    imageComponentName=("Name", GETOK),
+                ),
+            ),
+        ),
+        frozenset({"tags"}),  # set after create by SetResourceTags (TagResources)
+    ),
+    "alicloud:ecs/ecsImagePipeline:EcsImagePipeline": Mapping_(
+        (
+            Call(
+                "Ecs.CreateImagePipeline",
+                ecs.CreateImagePipelineRequest,
+                _f(
+                    addAccounts=("AddAccount", GETOK),
+                    baseImage="BaseImage",
+                    baseImageType="BaseImageType",
+                    buildContent=("BuildContent", GETOK),
+                    deleteInstanceOnFailure="DeleteInstanceOnFailure",  # GetOkExists: false is sent
+                    description=("Description", GETOK),
+                    imageName=("ImageName", GETOK),
+                    instanceType=("InstanceType", GETOK),
+                    internetMaxBandwidthOut=("InternetMaxBandwidthOut", GETOK),
+                    name=("Name", GETOK),
+                    systemDiskSize=("SystemDiskSize", GETOK),
+                    resourceGroupId=("ResourceGroupId", GETOK),
+                    tags=("Tag", GETOK, _tag_list),  # Tag.N.Key / Tag.N.Value
+                    toRegionIds=("ToRegionId", GETOK),
+                    vswitchId=("VSwitchId", GETOK),
+                ),
+            ),
+        ),
+    ),
+    "alicloud:ecs/imagePipelineExecution:ImagePipelineExecution": Mapping_(
+        (
+            Call(
+                "Ecs.StartImagePipelineExecution",
+                ecs.StartImagePipelineExecutionRequest,
+                _f(imagePipelineId="ImagePipelineId"),
+            ),
+        ),
+        frozenset({"status"}),  # only CANCELLED, sent by CancelImagePipelineExecution on update
+    ),
 }
 
 

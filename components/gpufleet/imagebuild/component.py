@@ -16,6 +16,7 @@ import pulumi_aws as aws
 
 from gpufleet.bootstrap.images import baked_ships
 from gpufleet.catalog import Catalog
+from gpufleet.imagebuild import alicloud as alib
 from gpufleet.imagebuild import aws as awsb
 from gpufleet.imagebuild.script import build_bundle
 from gpufleet.spec import GpuImageSpec
@@ -81,6 +82,9 @@ class GpuImage(pulumi.ComponentResource):
             self.image_ids = {region: definition_id for region in img.all_regions}
             self._register(img, {"imageTemplate": template})
             return
+        if img.cloud == "alicloud":
+            self._alicloud(name, args)
+            return
         if img.cloud != "aws":  # validation refuses the others (imagebuild.validate.BUILDER_CLOUDS)
             raise ValueError(f"images: no builder wired for {img.cloud}")
         tags = awsb.tags(img, args.fleet, args.fleet_tags)
@@ -130,6 +134,40 @@ class GpuImage(pulumi.ComponentResource):
             "cloud": img.cloud,
             "imageIds": self.image_ids,
             **extra,
+            "driver": img.bootstrap.driver,
+            "cuda": img.bootstrap.cuda,
+            "os": img.bootstrap.os,
+            "ships": list(baked_ships(img)),
+        }
+        self.register_outputs(self.outputs)
+
+    def _alicloud(self, name: str, args: GpuImageArgs) -> None:
+        """Alibaba Image Builder: components -> template -> one execution. The execution returns
+        while the build runs and has no image id output, so no id is handed to groups
+        (``image_ids`` stays empty; validation refuses a group on an Alibaba baked image)."""
+        import pulumi_alicloud as alicloud  # only fleets that bake on Alibaba need the SDK
+
+        img = args.image
+        prefix = alib.image_name(img, args.fleet)  # a bad name fails before any resource
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        tags = alib.tags(img, args.fleet, args.fleet_tags)
+        bundle = build_bundle(img, args.fleet, args.catalog)
+        components = [
+            alicloud.ecs.EcsImageComponent(f"{name}-c{i + 1}", alib.component_args(img, content, i, tags), opts=child)
+            for i, content in enumerate(alib.component_contents(bundle))
+        ]
+        content = pulumi.Output.all(*[c.id for c in components]).apply(alib.build_content)
+        pipeline = alicloud.ecs.EcsImagePipeline(
+            f"{name}-template", alib.pipeline_args(img, args.fleet, content, tags), opts=child
+        )
+        execution = alicloud.ecs.ImagePipelineExecution(f"{name}-build", alib.execution_args(pipeline.id), opts=child)
+        self.image_ids = {}
+        self.outputs = {
+            "cloud": img.cloud,
+            "imageIds": self.image_ids,
+            "imagePipelineId": pipeline.id,
+            "executionId": execution.id,
+            "imageNamePrefix": prefix,
             "driver": img.bootstrap.driver,
             "cuda": img.bootstrap.cuda,
             "os": img.bootstrap.os,

@@ -17,13 +17,24 @@ from gpufleet.pricing.price import is_priced
 from gpufleet.spec import CapacitySpec, GpuImageSpec, GpuSpec, GroupSpec
 from gpufleet.suggest import did_you_mean, one_of
 
-BUILDER_CLOUDS = ("aws", "azure")
-"""Clouds whose image builder gpufleet wires today. Alibaba Image Builder is documented in
-docs/images.md but not built yet: an image there is refused."""
+BUILDER_CLOUDS = ("aws", "azure", "alicloud")
+"""Clouds whose image builder gpufleet wires (docs/images.md)."""
+
+ALICLOUD_IMAGE_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9:._-]{1,63}$")
+"""The image name (prefix) Alibaba Image Builder accepts: 2 to 64 characters, a letter first
+(terraform-provider-alicloud resource_alicloud_ecs_image_pipeline.go, image_name ValidateFunc;
+SDK docstring of EcsImagePipelineArgs.image_name). gpufleet names it ``<fleet>-<image>``."""
+
+NO_ID_HANDOFF = ("alicloud",)
+"""Clouds whose build cannot hand the new image id to groups at ``pulumi up``. Alibaba's pipeline
+execution returns while the build is still running and has no image id output
+(terraform-provider-alicloud resource_alicloud_ecs_image_pipeline_execution.go), so a group
+cannot boot an Alibaba baked image by name (docs/images.md, Alibaba)."""
 
 
-def image_problems(images: Sequence[GpuImageSpec], cat: Catalog) -> list[Problem]:
-    """Problems with the fleet's ``images`` (names, clouds, regions, types, builder, matrix)."""
+def image_problems(images: Sequence[GpuImageSpec], cat: Catalog, fleet: str | None = None) -> list[Problem]:
+    """Problems with the fleet's ``images`` (names, clouds, regions, types, builder, matrix);
+    ``fleet`` (the fleet's name) is part of the image name on Alibaba."""
     out: list[Problem] = []
     seen: dict[str, int] = {}
     for i, img in enumerate(images):
@@ -40,6 +51,14 @@ def image_problems(images: Sequence[GpuImageSpec], cat: Catalog) -> list[Problem
                 )
             )
             continue
+        if img.cloud == "alicloud" and fleet is not None and not ALICLOUD_IMAGE_NAME.match(f"{fleet}-{img.name}"):
+            out.append(
+                Problem(
+                    f"{path}.name",
+                    f"Alibaba names the image '{fleet}-{img.name}' (fleet name, '-', image name), which must be 2 to "
+                    "64 characters, a letter first: shorten the fleet or image name",
+                )
+            )
         for j, region in enumerate(img.all_regions):
             rp = f"{path}.region" if j == 0 else f"{path}.regions[{j - 1}]"
             if cat.region(img.cloud, region) is None:
@@ -68,6 +87,12 @@ def _network_problems(img: GpuImageSpec, path: str) -> list[Problem]:
     """AWS takes security groups; Azure takes a subnet resource id (its network and role scope)."""
     if img.cloud == "aws" and not img.builder.security_group_ids:
         return [Problem(f"{path}.builder.securityGroupIds", "AWS: at least one security group (egress only)")]
+    if img.cloud == "alicloud" and img.builder.security_group_ids:
+        # CreateImagePipeline takes a vSwitch but no security group (alibabacloud_ecs20140526
+        # CreateImagePipelineRequest; terraform-provider-alicloud ecs_image_pipeline): a listed one
+        # would be silently ignored.
+        msg = "not used on Alibaba (Image Builder takes a vSwitch, no security group); remove it"
+        return [Problem(f"{path}.builder.securityGroupIds", msg)]
     if img.cloud == "azure":
         out = []
         if img.builder.security_group_ids:
@@ -171,6 +196,15 @@ def group_image_problems(
     out: list[Problem] = []
     if img.cloud != g.cloud:
         return [Problem(ip, f"image '{ref}' is built on {img.cloud}; this group runs on {g.cloud}")]
+    if img.cloud in NO_ID_HANDOFF:
+        return [
+            Problem(
+                ip,
+                f"image '{ref}' is built by Alibaba Image Builder, whose build gpufleet starts but cannot wait for "
+                "(the provider's execution returns while it runs and outputs no image id): once the build has "
+                "succeeded, set bootstrap.image.id to the new image's id (docs/images.md, Alibaba)",
+            )
+        ]
     if g.region not in img.all_regions:
         out.append(
             Problem(
