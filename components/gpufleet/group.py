@@ -14,6 +14,8 @@ from typing import Any
 
 import pulumi
 
+from gpufleet.bootstrap import CloudNode, NodeContext
+from gpufleet.bootstrap.images import BaseImage
 from gpufleet.context import GroupContext
 
 
@@ -63,3 +65,24 @@ def common_outputs(
         "subnetIds": list(subnet_ids),
         "securityGroupId": security_group_id,
     }
+
+
+def group_node(
+    ctx: GroupContext, cloud_node: CloudNode, *, image: BaseImage, image_has_driver: bool, all_types: bool
+) -> NodeContext:
+    """The node facts every cloud derives the same way from its group and image; a cloud adds
+    only its own settings (``cloud_node``) and whether a node may be any of the group's types
+    (an ASG or ESS group launches any; an Azure scale set runs the primary only)."""
+    g = ctx.group
+    return NodeContext(
+        cloud=g.cloud,
+        region=g.region,
+        group=ctx.name,
+        instance=ctx.resolved.primary.instance,
+        rdma=g.rdma,
+        image_has_driver=image_has_driver,
+        image_driver_branch=image.driver_branch,
+        baked=image.kind == "baked",
+        cloud_node=cloud_node,
+        types=tuple(t.instance for t in ctx.resolved.types) if all_types else (),
+    )

@@ -26,6 +26,7 @@ from gpufleet.alicloud.names import scaling_group_name
 from gpufleet.alicloud.spot import SpotPlan
 from gpufleet.bootstrap import AlicloudNode, NodeContext, encode_user_data, render_cloud_config
 from gpufleet.context import GroupContext
+from gpufleet.group import group_node
 
 SYSTEM_DISK_CATEGORY = "cloud_essd"
 SYSTEM_DISK_PERFORMANCE_LEVEL = "PL1"
@@ -58,23 +59,19 @@ def node_context(ctx: GroupContext, image: AlicloudImage) -> NodeContext:
     flow into user data.
     """
     rdma = ctx.group.rdma
-    return NodeContext(
-        cloud="alicloud",
-        region=ctx.group.region,
-        group=ctx.name,
-        instance=ctx.resolved.primary.instance,
-        # Every type ESS may launch: a node started as a secondary type must find its own
-        # GPU count, fabric manager and RDMA devices in /etc/gpufleet/types.
-        types=tuple(t.instance for t in ctx.resolved.types),
-        rdma=rdma,
-        image_has_driver=image.driver_included,
-        image_driver_branch=image.base.driver_branch,
-        cloud_node=AlicloudNode(
+    return group_node(
+        ctx,
+        AlicloudNode(
             scaling_group_name=scaling_group_name(ctx.name),
             erdma_interfaces=interfaces_per_node(ctx) if rdma else 0,
             nccl_settings=dict(NCCL_ENV) if rdma else {},
             ess_endpoint=ess_endpoint(ctx.group.region),
         ),
+        image=image.base,
+        image_has_driver=image.driver_included,
+        # Every type ESS may launch: a node started as a secondary type must find its own
+        # GPU count, fabric manager and RDMA devices in /etc/gpufleet/types.
+        all_types=True,
     )
 
 

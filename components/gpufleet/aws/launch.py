@@ -20,6 +20,7 @@ from gpufleet.aws.netplan import efa_interface_count, efa_layout
 from gpufleet.aws.nodefiles import NodeBundle, loader_cloud_config, node_bundle
 from gpufleet.bootstrap import AwsNode, NodeContext, encode_user_data
 from gpufleet.context import GroupContext
+from gpufleet.group import group_node
 
 # Ubuntu AMIs (Canonical's and the Ubuntu DLAMIs) boot from /dev/sda1; a mapping for any
 # other name would add a second volume instead of sizing the root one. [UNVERIFIED in a
@@ -59,23 +60,17 @@ def node_context(ctx: GroupContext, image: AwsImage) -> NodeContext:
     The drain script's hooks get the lifecycle heartbeat minus two minutes, so the node
     completes the action (with retries) before the hook times out on its own.
     """
-    group = ctx.group
-    return NodeContext(
-        cloud="aws",
-        region=group.region,
-        group=ctx.name,
-        instance=ctx.resolved.primary.instance,
-        rdma=group.rdma,
-        image_has_driver=image.has_driver,
-        image_driver_branch=image.base.driver_branch,
-        baked=image.base.kind == "baked",
-        cloud_node=AwsNode(
+    return group_node(
+        ctx,
+        AwsNode(
             asg_name=asg_name(ctx),
             lifecycle_hook_name=lifecycle_hook_name(ctx),
             drain_timeout_seconds=LIFECYCLE_HEARTBEAT_SECONDS - 120,
             efa_interfaces=efa_interfaces(ctx),
         ),
-        types=tuple(t.instance for t in ctx.resolved.types),
+        image=image.base,
+        image_has_driver=image.has_driver,
+        all_types=True,
     )
 
 

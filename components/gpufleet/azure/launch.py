@@ -9,22 +9,18 @@ from __future__ import annotations
 from gpufleet.azure.image import AzureImage
 from gpufleet.bootstrap import AzureNode, NodeContext, encode_user_data, render_cloud_config
 from gpufleet.context import GroupContext
+from gpufleet.group import group_node
 
 
 def node_context(ctx: GroupContext, image: AzureImage, identity_client_id: str = "") -> NodeContext:
     """What the bootstrap renderer needs. A scale set runs one VM size, the resolved primary.
     ``identity_client_id`` is the group's user-assigned identity (the metrics agent's login)."""
-    group = ctx.group
-    return NodeContext(
-        cloud="azure",
-        region=group.region,
-        group=ctx.name,
-        instance=ctx.resolved.primary.instance,
-        rdma=group.rdma,
+    return group_node(
+        ctx,
+        AzureNode(identity_client_id=identity_client_id),
+        image=image.base,
         image_has_driver=image.has_driver,
-        image_driver_branch=image.base.driver_branch,
-        cloud_node=AzureNode(identity_client_id=identity_client_id),
-        baked=image.base.kind == "baked",
+        all_types=False,
     )
 
 
