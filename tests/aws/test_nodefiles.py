@@ -271,3 +271,24 @@ def test_component_declares_a_private_encrypted_bundle_that_user_data_names() ->
     assert obj.inputs["bucket"] == pab.inputs["bucket"] and obj.inputs["bucket"].startswith(bucket.name + "-")
     report = check_plan(run.resources)
     assert report.unmapped_types == [] and report.findings == []
+
+
+def test_minify_survives_cpythons_spurious_ast_recursion_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # python/cpython#106905: ast.parse on 3.11 can raise this SystemError for valid source.
+    import ast
+
+    from gpufleet.bootstrap import render
+
+    real, calls = ast.parse, []
+
+    def flaky(source: str | bytes, *args: object, **kwargs: object) -> ast.Module:
+        calls.append(1)
+        if len(calls) == 1:
+            raise SystemError("AST constructor recursion depth mismatch (before=126, after=179)")
+        return real(source)
+
+    monkeypatch.setattr(render.ast, "parse", flaky)
+    assert isinstance(render._parse("x = 1\n"), ast.Module) and len(calls) == 2
+    monkeypatch.setattr(render.ast, "parse", lambda *a, **k: (_ for _ in ()).throw(SystemError("other")))
+    with pytest.raises(SystemError, match="other"):
+        render._parse("x = 1\n")

@@ -423,15 +423,29 @@ def _one_space_indent(code: str) -> str:
     Kept only if it parses to the same tree (a string spanning lines would differ)."""
     lines = [ln.lstrip(" ") for ln in code.splitlines()]
     short = "\n".join(" " * ((len(o) - len(n)) // 4) + n for o, n in zip(code.splitlines(), lines, strict=True))
-    same = ast.dump(ast.parse(short)) == ast.dump(ast.parse(code))
+    same = ast.dump(_parse(short)) == ast.dump(_parse(code))
     return short if same else code
 
 
+def _parse(source: str | bytes) -> ast.Module:
+    """``ast.parse``, once more if CPython 3.11 raises its spurious "AST constructor recursion
+    depth mismatch" SystemError (python/cpython#106905; seen here on 3.11.7, once in a full test
+    run): the source is valid, and a second parse of it succeeds."""
+    try:
+        return ast.parse(source)
+    except SystemError as e:
+        if "recursion depth mismatch" not in str(e):
+            raise
+        return ast.parse(source)
+
+
+@functools.lru_cache(maxsize=256)
 def minify(name: str, content: bytes) -> bytes:
     """Drop what only a reader or type checker needs (comments, docstrings, annotations,
-    blank lines) so the scripts fit the user-data limit; the source ships in the package."""
+    blank lines) so the scripts fit the user-data limit; the source ships in the package.
+    Cached: the same few scripts are minified for every group of a plan."""
     if name.endswith(".py"):
-        tree = _StripPython(keep_module_doc=b"__doc__" in content).visit(ast.parse(content))
+        tree = _StripPython(keep_module_doc=b"__doc__" in content).visit(_parse(content))
         shebang = content.split(b"\n", 1)[0] + b"\n" if content.startswith(b"#!") else b""
         return shebang + _one_space_indent(ast.unparse(ast.fix_missing_locations(tree))).encode() + b"\n"
     text = content.decode()
