@@ -88,7 +88,7 @@ class GpuFleet(pulumi.ComponentResource):
             ctx = GroupContext(fleet=spec, resolved=resolve_group(group, cat), catalog=cat)
             baked = group.bootstrap.image.name if group.bootstrap.image is not None else None
             if baked is not None:
-                image_id = self.images[baked].image_ids[group.region]
+                image_id = self.images[baked].image_id_in(group.region, provider)
                 self.groups[group.name] = module.build(ctx, provider, child, baked_image_id=image_id)
             else:
                 self.groups[group.name] = module.build(ctx, provider, child)

@@ -29,7 +29,8 @@ class GroupArgs:
     """The group's explicit regional provider; every child uses it, never the ambient default."""
     baked_image_id: pulumi.Input[str] | None = None
     """The image id of a baked image (``bootstrap.image.name``) in the group's region: an output
-    of the fleet's ``GpuImage`` (AWS: the AMI id; Azure: the gallery image definition id)."""
+    of the fleet's ``GpuImage`` (AWS: the AMI id; Azure: the gallery image definition id; Alibaba:
+    the newest available image of the recorded stack, looked up by name)."""
 
 
 COMMON_OUTPUTS: dict[str, str] = {

@@ -462,9 +462,10 @@ class GpuImageSpec(_Model):
     tags: dict[str, str] = {}
     """Extra tags on the image and its build resources (merged over the fleet's)."""
     published: bool = False
-    """Azure only: the first build has finished and the gallery holds a version. Azure VM Image
-    Builder builds asynchronously, so groups may use the image only from the second ``pulumi up``
-    on, with this set (docs/images.md, "Azure: two phases")."""
+    """Azure and Alibaba: the first build has finished (Azure: the gallery holds a version;
+    Alibaba: an image of this stack is Available). Their builders build after ``pulumi up``
+    returns, so groups may use the image only from the next ``pulumi up`` on, with this set
+    (docs/images.md). AWS waits for its build and ignores it."""
 
     _name = field_validator("name")(_check_name)
 

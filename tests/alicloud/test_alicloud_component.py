@@ -430,6 +430,7 @@ class _DeployedTasks(FleetMocks):
     is the stored one, not the new input (what ignore_changes does on a real update)."""
 
     def __init__(self, end_time: str) -> None:
+        super().__init__()
         self.end_time = end_time
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:

@@ -34,7 +34,8 @@ def _capture(stack: str, fleet_override: str | None = None) -> tuple[CapturedRes
     config = yaml.safe_load((STACKS / f"Pulumi.{stack}.yaml").read_text())["config"]
     if fleet_override is not None:
         config["gpufleet:fleet"] = yaml.safe_load(fleet_override)
-    return tuple(run_program(PROJECT_ROOT / "__main__.py", config, stack=stack).resources)
+    run = run_program(PROJECT_ROOT / "__main__.py", config, stack=stack)
+    return (*run.resources, *run.invokes)  # an invoke (DescribeImages) is a request too
 
 
 def _check(resources: Any) -> list[Finding]:
@@ -284,3 +285,16 @@ def test_todays_tag_count_is_caught() -> None:
         for r in ("infer-a10-servers-config", "infer-a10-servers-nodes", "infer-a10-servers-vpc")
     }
     assert tagged <= found, found
+
+
+def test_a_wrong_owner_or_status_is_a_finding() -> None:
+    def req(**params: Any) -> list[Request]:
+        lookup = "alicloud:ecs/getImages:getImages"
+        return [Request("alicloud", "Ecs.DescribeImages", {"RegionId": "cn-beijing", **params}, "l", lookup)]
+
+    assert_fires(apply_rules(req(ImageOwnerAlias="mine")), "alicloud.ecs.describe-images-values", "ImageOwnerAlias")
+    assert_fires(apply_rules(req(Status="Ready")), "alicloud.ecs.describe-images-values", "Status")
+    assert_fires(apply_rules(req(Status="ALL,Available")), "alicloud.ecs.describe-images-values", "Status")
+    assert apply_rules(req(ImageOwnerAlias="self", Status="Available,Deprecated")) == []
+    # a misspelled parameter is caught by the SDK model, not by gpufleet's mapping
+    assert_fires(alicloud.model_findings(req(ImageOwner="self")), "alicloud.model", "ImageOwner")

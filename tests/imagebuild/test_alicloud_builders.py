@@ -110,9 +110,13 @@ def test_an_image_name_alibaba_refuses_fails_before_any_resource(fleet_name: str
 
 def test_an_image_name_alibaba_refuses_is_refused_at_spec_time() -> None:
     raw = fleet()
-    raw["images"][0]["name"] = "a" * 40  # each name may have 40 characters; 'img-a10-' + 40 is 48
+    raw["images"][0]["name"] = "a" * 40  # 'img-a10-' + 40 + '-' + an 8-hex stack key is 57
     assert "images[0].name" not in _paths(raw)
-    raw["name"] = "f" * 30  # 30 + 1 + 40 = 71, over 64
+    raw["name"] = "f" * 15  # 15 + 1 + 40 + 9 = 65, over 64
+    assert "2 to 64 characters" in _paths(raw)["images[0].name"]
+    raw["name"] = "f" * 14  # 64: the longest Alibaba takes
+    assert "images[0].name" not in _paths(raw)
+    raw["name"] = "f" * 30
     assert "2 to 64 characters" in _paths(raw)["images[0].name"]
 
 
@@ -124,17 +128,20 @@ def _paths(raw: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-def test_a_group_cannot_boot_an_alibaba_baked_image_by_name() -> None:
+def test_a_group_cannot_boot_an_alibaba_image_before_its_first_build() -> None:
     raw = fleet()
-    raw["groups"][0]["bootstrap"]["image"] = {"name": "a10-r580"}
+    raw["images"][0]["published"] = False  # phase 1: the build may not have finished
     with pytest.raises(ConfigError) as e:
         validate_fleet(raw)
     found = {p.path: p.message for p in e.value.problems}
-    assert "bootstrap.image.id" in found["groups[0].bootstrap.image.name"]
+    assert "DescribeImagePipelineExecutions" in found["groups[0].bootstrap.image.name"]
+    assert "published: true" in found["groups[0].bootstrap.image.name"]
+    del raw["groups"][0]["bootstrap"]["image"]  # phase 1 as documented: the image, no group on it
+    assert validate_fleet(raw).spec.images[0].published is False
 
 
-def test_the_documented_rollout_step_validates() -> None:
-    # docs/images.md, Rollout on Alibaba, step 3: the built id by hand, driver checked, not installed
+def test_an_image_id_by_hand_still_validates() -> None:
+    # an image built outside gpufleet (or pinned on purpose): the driver is checked, not installed
     raw = fleet()
     raw["groups"][0]["bootstrap"]["image"] = {"id": "m-2ze0123456789abcdef", "driverIncluded": True}
     g = validate_fleet(raw).spec.groups[0]

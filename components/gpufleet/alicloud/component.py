@@ -39,8 +39,13 @@ def _warn_ending(task: str, end: str | None, *, today: dt.date) -> None:
         pulumi.log.warn(msg)
 
 
-def build(ctx: GroupContext, provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions) -> AlicloudGpuGroup:
-    return AlicloudGpuGroup(ctx.name, GroupArgs(ctx, provider), opts)
+def build(
+    ctx: GroupContext,
+    provider: pulumi.ProviderResource,
+    opts: pulumi.ResourceOptions,
+    baked_image_id: pulumi.Input[str] | None = None,
+) -> AlicloudGpuGroup:
+    return AlicloudGpuGroup(ctx.name, GroupArgs(ctx, provider, baked_image_id), opts)
 
 
 class AlicloudGpuGroup(pulumi.ComponentResource):
@@ -66,7 +71,7 @@ class AlicloudGpuGroup(pulumi.ComponentResource):
         self._ctx, self._name = ctx, name
         self._child = pulumi.ResourceOptions(parent=self, provider=provider)
         group, child = ctx.group, self._child
-        image = image_for(ctx)
+        image = image_for(ctx, args.baked_image_id)
         spot = spot_plan(ctx.resolved, ctx.catalog, ctx.fleet.alicloud.billing if ctx.fleet.alicloud else None)
 
         self.vpc_id, self.vswitch_ids = self._network()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pulumi
+
 from gpufleet.bootstrap.images import ALICLOUD_UBUNTU, BaseImage, resolve_image
 from gpufleet.context import GroupContext
 
@@ -26,7 +28,9 @@ PUBLIC_UBUNTU_IMAGES = ALICLOUD_UBUNTU
 class AlicloudImage:
     """The image a group's scaling configuration boots."""
 
-    image_id: str
+    image_id: pulumi.Input[str]
+    """A public or custom image id; for a baked image, the id the fleet's ``GpuImage`` looked up
+    (known at ``pulumi up``)."""
     base: BaseImage
     """The decision it translates (driver shipped, its branch, source)."""
 
@@ -36,7 +40,12 @@ class AlicloudImage:
         return self.base.driver_included
 
 
-def image_for(ctx: GroupContext) -> AlicloudImage:
-    """The user's ``bootstrap.image.id`` if given, else the public Ubuntu image of ``os``."""
-    base = resolve_image(ctx.group.bootstrap, "alicloud", ctx.group.rdma)
+def image_for(ctx: GroupContext, baked_image_id: pulumi.Input[str] | None = None) -> AlicloudImage:
+    """The user's ``bootstrap.image.id`` if given, a baked image (``bootstrap.image.name``: its id
+    from the fleet's ``GpuImage``), else the public Ubuntu image of ``os``."""
+    base = resolve_image(ctx.group.bootstrap, "alicloud", ctx.group.rdma, ctx.fleet.images)
+    if base.kind == "baked":
+        if baked_image_id is None:
+            raise ValueError(f"{ctx.name}: baked image '{base.ref}' needs its image id (GpuFleet passes it)")
+        return AlicloudImage(baked_image_id, base)
     return AlicloudImage(base.ref, base)

@@ -9,7 +9,9 @@ asserted on the provider references instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pulumi
@@ -115,3 +117,66 @@ OUTPUTS: dict[str, Outputs] = {
     "alicloud:ecs/ecsImagePipeline:EcsImagePipeline": image_pipeline,
     "alicloud:ecs/imagePipelineExecution:ImagePipelineExecution": image_pipeline_execution,
 }
+
+
+Registered = Sequence[pulumi.runtime.MockResourceArgs]
+"""Every resource the program registered so far, in order."""
+
+
+def get_images(args: pulumi.runtime.MockCallArgs, registered: Registered) -> dict[str, Any]:
+    """DescribeImages as the provider filters it (data_source_alicloud_images.go): the account's
+    own images are the ones the program's image templates build, each named
+    ``{ImageName}_{ExecutionId}`` [SDK: alibabacloud_ecs20140526
+    CreateImagePipelineRequestImageOptions.image_name] as if its earlier build had succeeded;
+    ``nameRegex`` is matched unanchored (Go ``MatchString``), and no match gives empty ``ids``."""
+    q = args.args
+    if q.get("owners") != "self" or q.get("status", "Available") != "Available":
+        return {"ids": [], "images": []}
+    found = []
+    for r in registered:
+        if r.typ != "alicloud:ecs/ecsImagePipeline:EcsImagePipeline" or not r.inputs.get("imageName"):
+            continue
+        digest = hashlib.sha256(r.name.encode()).hexdigest()[:20]
+        name = f"{r.inputs['imageName']}_exec-{digest}"
+        if q.get("nameRegex") and not re.search(str(q["nameRegex"]), name):
+            continue
+        image_id = f"m-{digest}"
+        found.append(_image(image_id, name, str(r.inputs.get("description", ""))))
+    if q.get("mostRecent") and len(found) > 1:
+        found = found[-1:]
+    return {"id": "mock", "ids": [i["id"] for i in found], "images": found, **{k: v for k, v in q.items()}}
+
+
+def _image(image_id: str, name: str, description: str) -> dict[str, Any]:
+    """One image as the data source reports it (GetImagesImageResult's fields)."""
+    return {
+        "id": image_id,
+        "imageId": image_id,
+        "name": name,
+        "architecture": "x86_64",
+        "creationTime": MOCK_TIME,
+        "description": description,
+        "diskDeviceMappings": [],
+        "imageOwnerAlias": "self",
+        "imageVersion": "",
+        "isCopied": False,
+        "isSelfShared": "",
+        "isSubscribed": False,
+        "isSupportIoOptimized": True,
+        "osName": "Ubuntu 22.04 64位",
+        "osNameEn": "Ubuntu 22.04 64 bit",
+        "osType": "linux",
+        "platform": "Ubuntu",
+        "productCode": "",
+        "progress": "100%",
+        "size": 100,
+        "state": "Available",
+        "status": "Available",
+        "usage": "none",
+    }
+
+
+CALLS: dict[str, Callable[[pulumi.runtime.MockCallArgs, Registered], dict[str, Any]]] = {
+    "alicloud:ecs/getImages:getImages": get_images,
+}
+"""Invokes gpufleet makes on Alibaba, answered offline."""

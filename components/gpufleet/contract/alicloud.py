@@ -538,6 +538,33 @@ MAPPINGS: dict[str, Mapping_] = {
         ),
         frozenset({"status"}),  # only CANCELLED, sent by CancelImagePipelineExecution on update
     ),
+    # An invoke (data source), captured by the plan like a resource: the lookup of an Alibaba
+    # baked image. The provider sends DescribeImages and filters names and picks the newest
+    # itself (terraform-provider-alicloud data_source_alicloud_images.go).
+    "alicloud:ecs/getImages:getImages": Mapping_(
+        (
+            Call(
+                "Ecs.DescribeImages",
+                ecs.DescribeImagesRequest,
+                _f(
+                    owners=("ImageOwnerAlias", GETOK),
+                    status=("Status", GETOK),
+                    imageId=("ImageId", GETOK),
+                    imageName=("ImageName", GETOK),
+                    imageFamily=("ImageFamily", GETOK),
+                    instanceType=("InstanceType", GETOK),
+                    architecture=("Architecture", GETOK),
+                    osType=("OSType", GETOK),
+                    actionType=("ActionType", GETOK),
+                    usage=("Usage", GETOK),
+                    snapshotId=("SnapshotId", GETOK),
+                    resourceGroupId=("ResourceGroupId", GETOK),
+                    tags=("Tag", GETOK, _tag_list),
+                ),
+            ),
+        ),
+        frozenset({"nameRegex", "mostRecent", "outputFile"}),  # applied by the provider, not sent
+    ),
 }
 
 
@@ -986,6 +1013,33 @@ def _max_tags(req: Request) -> Iterator[tuple[str, str]]:
         return
     if count > MAX_TAGS:
         yield where, f"{count} tags; Alibaba Cloud allows at most {MAX_TAGS} per resource"
+
+
+IMAGE_OWNER_ALIASES = ("system", "self", "others", "marketplace")
+IMAGE_STATUSES = ("Creating", "Waiting", "Available", "UnAvailable", "CreateFailed", "Deprecated", "ALL")
+
+
+@rule(
+    "alicloud.ecs.describe-images-values",
+    "alicloud",
+    ["Ecs.DescribeImages"],
+    "ImageOwnerAlias and Status take only the documented values",
+    "alibabacloud_ecs20140526 7.11.8 DescribeImagesRequest.image_owner_alias ('Valid values: system, self, "
+    "others, marketplace') and .status ('Creating, Waiting, Available, UnAvailable, CreateFailed, Deprecated, "
+    "ALL', comma-separated, ALL alone); read 2026-11-30",
+)
+def _describe_images_values(req: Request) -> Iterator[tuple[str, str]]:
+    owner = req.params.get("ImageOwnerAlias")
+    if owner is not None and owner not in IMAGE_OWNER_ALIASES:
+        yield "ImageOwnerAlias", f"{owner!r} is not one of {', '.join(IMAGE_OWNER_ALIASES)}"
+    status = req.params.get("Status")
+    if status is not None:
+        values = str(status).split(",")
+        bad = [v for v in values if v not in IMAGE_STATUSES]
+        if bad:
+            yield "Status", f"{', '.join(bad)} not among {', '.join(IMAGE_STATUSES)}"
+        elif "ALL" in values and len(values) > 1:
+            yield "Status", "ALL cannot be combined with other statuses"
 
 
 MAX_USER_DATA = 32 * 1024

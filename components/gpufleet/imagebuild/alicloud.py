@@ -14,13 +14,19 @@ or stack replaces the components, the template and the execution, i.e. starts a 
 The execution does **not** wait for the image: its Create returns once the status is one of
 SUCCESS, BUILDING or PREPARING, and it has no image id output (resource_alicloud_ecs_image_
 pipeline_execution.go: ``BuildStateConf([]string{}, []string{"SUCCESS", "BUILDING",
-"PREPARING"}, ...)``; schema: create_time, image_pipeline_id, status). So ``pulumi up`` cannot
-hand the new image id to a group: docs/images.md, Alibaba.
+"PREPARING"}, ...)``; schema: create_time, image_pipeline_id, status). So a group finds the
+image by name in a later ``pulumi up`` (``images[].published``): Image Builder names it
+``{ImageName}_{ExecutionId}`` [SDK: alibabacloud_ecs20140526 CreateImagePipelineRequestImageOptions
+.image_name], and gpufleet's ImageName ends in a key of the recorded stack, so the lookup
+(:func:`lookup_args`, DescribeImages) can only find an image built with the stack the group pins.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_alicloud as alicloud
@@ -100,9 +106,36 @@ def build_content(component_ids: Sequence[str]) -> str:
     return content
 
 
+STACK_KEY_LEN = 8
+"""Hex characters of :func:`stack_key` in the image name prefix."""
+
+
+def stack_key(image: GpuImageSpec) -> str:
+    """A short digest of everything the build installs and a group must agree with: the base
+    image, the recorded stack, RDMA and the target types (which decide the fabric manager and
+    NVLSM). gpufleet's own script changes are left out on purpose: a rebuild with the same stack
+    keeps the key, so groups keep booting the newest image of that stack while it builds."""
+    b = image.bootstrap
+    recorded = {
+        "base": build_base_image(image).ref,
+        "os": b.os,
+        "driver": b.driver,
+        "cuda": b.cuda,
+        "containerToolkit": b.container_toolkit,
+        "dcgm": b.dcgm,
+        "healthCheck": b.health_check,
+        "rdma": image.rdma,
+        "instanceTypes": sorted(image.instance_types),
+    }
+    digest = hashlib.sha256(json.dumps(recorded, sort_keys=True).encode()).hexdigest()
+    return digest[:STACK_KEY_LEN]
+
+
 def image_name(image: GpuImageSpec, fleet: str) -> str:
-    """The prefix of every image the template builds (Alibaba appends the build's suffix, UNVERIFIED)."""
-    name = f"{fleet}-{image.name}"
+    """The ImageName prefix of every image the template builds: ``<fleet>-<image>-<stack key>``.
+    Image Builder names each image ``{ImageName}_{ExecutionId}`` [SDK: alibabacloud_ecs20140526
+    CreateImagePipelineRequestImageOptions.image_name]."""
+    name = f"{fleet}-{image.name}-{stack_key(image)}"
     if not ALICLOUD_IMAGE_NAME.match(name):  # validation refuses it first; kept for direct callers
         raise ValueError(
             f"images: '{name}' (fleet name + '-' + image name) is not a valid Alibaba image name: 2 to 64 "
@@ -135,6 +168,49 @@ def pipeline_args(
         vswitch_id=b.subnet_id,
         # The assumed hours ride on the template, as on the AWS infrastructure configuration.
         tags={**tag_map, BUILD_HOURS_TAG: f"{b.hours:g}"},
+    )
+
+
+def name_regex(prefix: str) -> str:
+    """The images one template builds: ``^<prefix>_``. The provider filters names with Go's
+    ``regexp`` (data_source_alicloud_images.go); of the characters a prefix may hold
+    (:data:`ALICLOUD_IMAGE_NAME`) only ``.`` is special there."""
+    return "^" + prefix.replace(".", "\\.") + "_"
+
+
+@dataclass(frozen=True)
+class ImageLookup:
+    """Arguments of one ``ecs.get_images`` call."""
+
+    name_regex: str
+    """Names the template's images (:func:`name_regex`)."""
+    owners: str = "self"
+    """DescribeImages ImageOwnerAlias: the account's own images."""
+    status: str = "Available"
+    """DescribeImages Status: built images only (not Creating or CreateFailed)."""
+    most_recent: bool = True
+    """The newest by CreationTime when several match."""
+
+
+def lookup_args(prefix: str) -> ImageLookup:
+    """``ecs.get_images`` arguments that find the newest available image named ``<prefix>_...``
+    among the account's own: DescribeImages with ImageOwnerAlias ``self`` and Status
+    ``Available``, then the provider's name filter and newest-by-CreationTime pick
+    (terraform-provider-alicloud data_source_alicloud_images.go: ``mostRecentImage``). No match
+    gives an empty ``ids`` list, not an error (same file), which :func:`pick_image` reports."""
+    return ImageLookup(name_regex(prefix))
+
+
+def pick_image(ids: Sequence[str] | None, prefix: str, image: str) -> str:
+    """The image id the lookup found, or a clear error: the build of this stack has not
+    finished (or failed), so there is nothing for the group to boot yet."""
+    if ids:
+        return ids[0]
+    raise ValueError(
+        f"images: no available Alibaba image named '{prefix}_*' yet for image '{image}': its build has not "
+        "finished, or failed (the stack changed, so a new build started). Check it with `aliyun ecs "
+        "DescribeImagePipelineExecutions --ImagePipelineId <imagePipelineId output>`, then run `pulumi up` again "
+        "(docs/images.md, 'How the Alibaba build works')"
     )
 
 

@@ -1,8 +1,9 @@
 """GpuImage: one baked image, built by its cloud's managed image builder at ``pulumi up``.
 
 This module only wires resources; every argument comes from a pure builder
-(:mod:`gpufleet.imagebuild.aws`). The image id per region is an output that the fleet hands
-to the groups booting the image (``bootstrap.image.name``).
+(:mod:`gpufleet.imagebuild.aws`, ``.azure``, ``.alicloud``). The image id per region is an
+output that the fleet hands to the groups booting the image (``bootstrap.image.name``):
+:meth:`GpuImage.image_id_in`.
 """
 
 from __future__ import annotations
@@ -65,13 +66,17 @@ class GpuImage(pulumi.ComponentResource):
     """A GPU machine image: the pinned driver stack baked in by the cloud's image builder."""
 
     image_ids: dict[str, pulumi.Output[str]]
-    """The image id in each of the image's regions (build region first)."""
+    """The image id in each of the image's regions (build region first); empty on Alibaba, whose
+    id is looked up per group (:meth:`image_id_in`)."""
     outputs: dict[str, Any]
     """What the component registers: ids per region and the recorded stack."""
 
     def __init__(self, name: str, args: GpuImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
         img = args.image
+        self._image_name = img.name
+        self._alicloud_prefix: str | None = None
+        self._alicloud_after: list[pulumi.Resource] = []
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         if img.cloud == "azure":
             from gpufleet.imagebuild import azure_wiring  # loads azure-native only for Azure images
@@ -129,6 +134,28 @@ class GpuImage(pulumi.ComponentResource):
         self.image_ids = {region: built.output_resources.apply(_ami_reader(region)) for region in img.all_regions}
         self._register(img, {"imageArn": built.arn})
 
+    def image_id_in(self, region: str, provider: pulumi.ProviderResource) -> pulumi.Output[str]:
+        """The id a group in ``region`` boots. AWS and Azure: the build's output. Alibaba: the
+        newest available image of this stack, found by name with the group's regional
+        ``provider`` (``ecs.get_images``, run at preview and up; validation lets only a
+        ``published`` image get here)."""
+        if self._alicloud_prefix is None:
+            return self.image_ids[region]
+        import pulumi_alicloud as alicloud
+
+        prefix, image = self._alicloud_prefix, self._image_name
+        q = alib.lookup_args(prefix)
+        found = alicloud.ecs.get_images_output(
+            name_regex=q.name_regex,
+            owners=q.owners,
+            status=q.status,
+            most_recent=q.most_recent,
+            # After the template: in the mock engine the lookup reads the registered ImageName, and
+            # at `up` a replaced template is in place before the lookup says what it found.
+            opts=pulumi.InvokeOutputOptions(provider=provider, parent=self, depends_on=self._alicloud_after),
+        )
+        return found.ids.apply(lambda ids: alib.pick_image(ids, prefix, image))
+
     def _register(self, img: GpuImageSpec, extra: Mapping[str, Any]) -> None:
         self.outputs = {
             "cloud": img.cloud,
@@ -143,12 +170,13 @@ class GpuImage(pulumi.ComponentResource):
 
     def _alicloud(self, name: str, args: GpuImageArgs) -> None:
         """Alibaba Image Builder: components -> template -> one execution. The execution returns
-        while the build runs and has no image id output, so no id is handed to groups
-        (``image_ids`` stays empty; validation refuses a group on an Alibaba baked image)."""
+        while the build runs and has no image id output, so groups find the image by name in a
+        later ``up`` (:meth:`image_id_in`; ``image_ids`` stays empty)."""
         import pulumi_alicloud as alicloud  # only fleets that bake on Alibaba need the SDK
 
         img = args.image
         prefix = alib.image_name(img, args.fleet)  # a bad name fails before any resource
+        self._alicloud_prefix = prefix
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         tags = alib.tags(img, args.fleet, args.fleet_tags)
         bundle = build_bundle(img, args.fleet, args.catalog)
@@ -161,6 +189,7 @@ class GpuImage(pulumi.ComponentResource):
             f"{name}-template", alib.pipeline_args(img, args.fleet, content, tags), opts=child
         )
         execution = alicloud.ecs.ImagePipelineExecution(f"{name}-build", alib.execution_args(pipeline.id), opts=child)
+        self._alicloud_after = [pipeline]
         self.image_ids = {}
         self.outputs = {
             "cloud": img.cloud,

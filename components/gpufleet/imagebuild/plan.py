@@ -22,6 +22,8 @@ class ImagePlan:
     build: BuildCost | None
     used_by: tuple[str, ...]
     """Groups that boot it."""
+    lookup: str | None = None
+    """Alibaba: the image names groups look up (``<prefix>_*``, the newest available one)."""
 
     def to_json(self) -> dict[str, Any]:
         s, b = self.spec, self.build
@@ -36,6 +38,7 @@ class ImagePlan:
             "ships": list(self.ships),
             "instanceTypes": list(s.instance_types),
             "usedBy": list(self.used_by),
+            **({"lookup": self.lookup} if self.lookup else {}),
             "build": None
             if b is None
             else {
@@ -60,6 +63,8 @@ class ImagePlan:
             else "build cost: no catalog price"
         )
         users = ", ".join(self.used_by) or "no group"
+        if self.lookup and self.used_by:
+            users += f" (the newest available image named '{self.lookup}')"
         return (
             f"image {s.name} ({s.cloud}/{'+'.join(s.all_regions)}, from {self.base}): {stack}; ships "
             f"{', '.join(self.ships)}; booted by {users}; {cost}"
@@ -73,5 +78,10 @@ def plan_images(spec: FleetSpec, cat: Catalog) -> list[ImagePlan]:
         users = tuple(
             g.name for g in spec.groups if g.bootstrap.image is not None and g.bootstrap.image.name == img.name
         )
-        out.append(ImagePlan(img, f"{base.name} [{base.ref}]", baked_ships(img), build_cost(img, cat), users))
+        lookup = None
+        if img.cloud == "alicloud":
+            from gpufleet.imagebuild.alicloud import image_name  # loads pulumi_alicloud only when needed
+
+            lookup = f"{image_name(img, spec.name)}_*"
+        out.append(ImagePlan(img, f"{base.name} [{base.ref}]", baked_ships(img), build_cost(img, cat), users, lookup))
     return out

@@ -25,11 +25,16 @@ ALICLOUD_IMAGE_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9:._-]{1,63}$")
 (terraform-provider-alicloud resource_alicloud_ecs_image_pipeline.go, image_name ValidateFunc;
 SDK docstring of EcsImagePipelineArgs.image_name). gpufleet names it ``<fleet>-<image>``."""
 
-NO_ID_HANDOFF = ("alicloud",)
-"""Clouds whose build cannot hand the new image id to groups at ``pulumi up``. Alibaba's pipeline
-execution returns while the build is still running and has no image id output
-(terraform-provider-alicloud resource_alicloud_ecs_image_pipeline_execution.go), so a group
-cannot boot an Alibaba baked image by name (docs/images.md, Alibaba)."""
+ASYNC_BUILD_CLOUDS = ("azure", "alicloud")
+"""Clouds whose build runs on after ``pulumi up`` returns, so a group may boot the image only from
+a later ``up`` (``images[].published``): Azure VM Image Builder (``autoRun``) and Alibaba Image
+Builder, whose execution returns while the build runs and outputs no image id
+(terraform-provider-alicloud resource_alicloud_ecs_image_pipeline_execution.go). AWS's
+``imagebuilder.Image`` waits for the AMI (docs/images.md)."""
+
+ALICLOUD_STACK_KEY = "-" + "0" * 8
+"""What gpufleet appends to ``<fleet>-<image>`` in an Alibaba image name: '-' and the 8-hex stack
+key (``imagebuild.alicloud.stack_key``); the name rule counts it."""
 
 
 def image_problems(images: Sequence[GpuImageSpec], cat: Catalog, fleet: str | None = None) -> list[Problem]:
@@ -51,12 +56,14 @@ def image_problems(images: Sequence[GpuImageSpec], cat: Catalog, fleet: str | No
                 )
             )
             continue
-        if img.cloud == "alicloud" and fleet is not None and not ALICLOUD_IMAGE_NAME.match(f"{fleet}-{img.name}"):
+        named = f"{fleet}-{img.name}{ALICLOUD_STACK_KEY}"
+        if img.cloud == "alicloud" and fleet is not None and not ALICLOUD_IMAGE_NAME.match(named):
             out.append(
                 Problem(
                     f"{path}.name",
-                    f"Alibaba names the image '{fleet}-{img.name}' (fleet name, '-', image name), which must be 2 to "
-                    "64 characters, a letter first: shorten the fleet or image name",
+                    f"Alibaba names the image '{fleet}-{img.name}-<8-character stack key>' (fleet name, '-', "
+                    "image name, '-', key), which must be 2 to 64 characters, a letter first: shorten the fleet "
+                    "or image name",
                 )
             )
         for j, region in enumerate(img.all_regions):
@@ -196,15 +203,6 @@ def group_image_problems(
     out: list[Problem] = []
     if img.cloud != g.cloud:
         return [Problem(ip, f"image '{ref}' is built on {img.cloud}; this group runs on {g.cloud}")]
-    if img.cloud in NO_ID_HANDOFF:
-        return [
-            Problem(
-                ip,
-                f"image '{ref}' is built by Alibaba Image Builder, whose build gpufleet starts but cannot wait for "
-                "(the provider's execution returns while it runs and outputs no image id): once the build has "
-                "succeeded, set bootstrap.image.id to the new image's id (docs/images.md, Alibaba)",
-            )
-        ]
     if g.region not in img.all_regions:
         out.append(
             Problem(
@@ -223,15 +221,8 @@ def group_image_problems(
                 "Add them to the image's instanceTypes",
             )
         )
-    if img.cloud == "azure" and not img.published:
-        out.append(
-            Problem(
-                ip,
-                f"image '{ref}' has no version yet: Azure VM Image Builder builds after `pulumi up` returns. "
-                f"Run `pulumi up` without groups on it, wait for the build (az image builder show-runs), then set "
-                f"images[].published: true and add the group (docs/images.md, 'Azure: two phases')",
-            )
-        )
+    if img.cloud in ASYNC_BUILD_CLOUDS and not img.published:
+        out.append(Problem(ip, _unpublished(ref, img.cloud)))
     if g.rdma and not img.rdma:
         out.append(Problem(ip, f"the group uses RDMA but image '{ref}' was built without its RDMA stack (rdma: false)"))
     b, ib = g.bootstrap, img.bootstrap
@@ -251,3 +242,17 @@ def group_image_problems(
                 )
             )
     return out
+
+
+def _unpublished(ref: str, cloud: str) -> str:
+    """Why a group cannot boot an image whose first build may not have finished, and the steps."""
+    if cloud == "azure":
+        wait, section = "az image builder show-runs", "'Azure: two phases'"
+        who = "has no version yet: Azure VM Image Builder builds after `pulumi up` returns"
+    else:
+        wait, section = "aliyun ecs DescribeImagePipelineExecutions", "'How the Alibaba build works'"
+        who = "has no image yet: Alibaba Image Builder builds after `pulumi up` returns and outputs no image id"
+    return (
+        f"image '{ref}' {who}. Run `pulumi up` without groups on it, wait for the build "
+        f"({wait}), then set images[].published: true and add the group (docs/images.md, {section})"
+    )

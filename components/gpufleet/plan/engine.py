@@ -52,6 +52,10 @@ class ProgramRun:
     component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     log: list[tuple[str, str]] = field(default_factory=list)
     """(level, message) from ``pulumi.log``."""
+    invokes: list[CapturedResource] = field(default_factory=list)
+    """Each invoke (data source lookup) the program made, as a resource whose type is the
+    invoke's token and whose inputs are its arguments: the contract check maps it to the
+    request the provider sends (an Alibaba baked image's DescribeImages)."""
 
     def of_type(self, type_: str) -> list[CapturedResource]:
         return [r for r in self.resources if r.type == type_]
@@ -111,6 +115,25 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         obj = _response_struct(request.object, inputs, state)
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj)
+
+    def Invoke(self, request: Any) -> Any:
+        if request.tok != "pulumi:pulumi:getResource":
+            n = len(self.run.invokes)
+            self.run.invokes.append(
+                CapturedResource(
+                    urn=f"invoke::{request.tok}::{n}",
+                    type=request.tok,
+                    name=f"{request.tok.rsplit(':', 1)[-1]}#{n}",
+                    custom=False,
+                    parent="",
+                    provider=request.provider,
+                    inputs=_plain(rpc.deserialize_properties(request.args)),
+                    dependencies=(),
+                    ignore_changes=(),
+                    protect=False,
+                )
+            )
+        return super().Invoke(request)  # type: ignore[no-untyped-call]
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         outputs = _plain(rpc.deserialize_properties(request.outputs))

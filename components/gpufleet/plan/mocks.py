@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pulumi
@@ -23,6 +23,21 @@ def fake_id(type_: str, name: str, prefix: str = "") -> str:
     """A deterministic id, so the same program gives the same ids on every run."""
     digest = hashlib.sha256(f"{type_}/{name}".encode()).hexdigest()[:17]
     return f"{prefix}{digest}"
+
+
+CallFn = Callable[[pulumi.runtime.MockCallArgs, Sequence[pulumi.runtime.MockResourceArgs]], dict[str, Any]]
+"""(args, resources registered so far) -> the invoke's result."""
+
+
+@functools.cache
+def cloud_calls(package: str) -> dict[str, CallFn]:
+    """The invokes one cloud answers offline (``CALLS`` in its mock_outputs module)."""
+    try:
+        module = importlib.import_module(f"gpufleet.{package}.mock_outputs")
+    except ModuleNotFoundError:
+        return {}
+    calls: dict[str, CallFn] = getattr(module, "CALLS", {})
+    return calls
 
 
 @functools.cache
@@ -38,9 +53,14 @@ def cloud_outputs(package: str) -> dict[str, OutputFn]:
 
 
 class FleetMocks(pulumi.runtime.Mocks):
-    """Deterministic answers for every resource type gpufleet declares."""
+    """Deterministic answers for every resource type gpufleet declares, and for the few invokes
+    it makes (an Alibaba baked image's lookup)."""
+
+    def __init__(self) -> None:
+        self.registered: list[pulumi.runtime.MockResourceArgs] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.registered.append(args)
         package = args.typ.split(":", 1)[0]
         rid = fake_id(args.typ, args.name)
         if package == "azure-native":
@@ -53,6 +73,9 @@ class FleetMocks(pulumi.runtime.Mocks):
         return rid, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
-        # The components resolve nothing at plan time (images use resolve:ssm: and the like),
-        # so an invoke here is a bug to surface, not something to answer with a guess.
-        raise NotImplementedError(f"gpufleet plan has no offline answer for invoke '{args.token}'")
+        # Group images resolve through resolve:ssm: and the like; the only invoke is the lookup of
+        # an Alibaba baked image. Any other is a bug to surface, not something to answer with a guess.
+        fn = cloud_calls(args.token.split(":", 1)[0]).get(args.token)
+        if fn is None:
+            raise NotImplementedError(f"gpufleet plan has no offline answer for invoke '{args.token}'")
+        return fn(args, self.registered), []  # no check failures

@@ -97,7 +97,7 @@ def plan(
     exit_code = EXIT_POLICY if any(v.enforcement == "mandatory" for v in verdicts) else EXIT_OK
 
     progress("checking each request against the clouds' API models")
-    contract = check_plan(run.resources)
+    contract = check_plan([*run.resources, *run.invokes])  # a lookup is a request too
     if contract.findings:
         exit_code = EXIT_CONTRACT  # the cloud would reject a request: outranks a policy violation (docs/plan.md)
     breakers = {
