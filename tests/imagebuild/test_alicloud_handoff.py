@@ -151,3 +151,14 @@ def test_a_node_on_the_alibaba_image_only_verifies_and_starts(tmp_path: Path) ->
     calls = node.calls()
     assert not [c for c in calls if c.startswith(("apt-get", "dpkg", "curl"))], calls
     assert (node.root / "var/lib/gpufleet/bootstrap.done").exists()
+
+
+def test_an_erdma_image_is_refused_at_spec_time_not_at_build() -> None:
+    # Before: validation passed and build_bundle raised at plan time (node_env needs the eRDMA
+    # interface count a builder does not have).
+    raw = fleet()
+    raw["groups"][0]["bootstrap"].pop("image")
+    raw["images"][0].update(rdma=True, instanceTypes=["ecs.gn8is-4x.16xlarge"])
+    with pytest.raises(Exception) as e:
+        validate_fleet(raw)
+    assert "images[0].rdma" in str(e.value) and "eRDMA" in str(e.value)

@@ -81,6 +81,15 @@ def image_problems(images: Sequence[GpuImageSpec], cat: Catalog, fleet: str | No
         if img.bootstrap.image is not None and img.bootstrap.image.name is not None:
             msg = "an image is built from a base image id, not from another baked image"
             out.append(Problem(f"{path}.bootstrap.image.name", msg))
+        if img.cloud == "alicloud" and img.rdma:
+            # The eRDMA step needs the node's eRDMA interface count and NCCL settings, which a
+            # builder without eRDMA interfaces does not have; baking it is not built or verified.
+            msg = (
+                "gpufleet does not bake the eRDMA stack yet (its step configures the node's own eRDMA "
+                "interfaces, which an image builder does not have): use rdma: false, and keep eRDMA groups on "
+                "the boot-time path (no bootstrap.image.name)"
+            )
+            out.append(Problem(f"{path}.rdma", msg))
         out += _network_problems(img, path)
         out += _builder_problems(img, path, cat)
         types, type_problems = _targets(img, path, cat)
