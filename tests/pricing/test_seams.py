@@ -45,7 +45,29 @@ def test_cost_table_max_equals_the_budget_policy(tmp_path: Path, path: Path) -> 
     assert len(budget) == 1, budget
     found = BUDGET.search(budget[0])
     assert found, budget[0]
-    assert float(found.group(1).replace(",", "")) == pytest.approx(table_max, abs=1.0)
+    # The budget adds one build of each baked image (one-time, not in the table's $/mo).
+    builds = sum(i.build.usd for i in report.images if i.build is not None)
+    assert float(found.group(1).replace(",", "")) == pytest.approx(table_max + builds, abs=1.0)
+
+
+IMAGE_TEMPLATES = [p for p in TEMPLATES if "images" in (yaml.safe_load(p.read_text())["config"]["gpufleet:fleet"])]
+
+
+@pytest.mark.parametrize("path", IMAGE_TEMPLATES, ids=lambda p: p.name)
+def test_the_plan_and_the_budget_price_a_build_alike(path: Path) -> None:
+    # One build, one price: the plan's image line (spec side, imagebuild.cost) and gpu-budget-cap
+    # (resource side, policy.images.build_costs) on each cloud's builder resources.
+    from contract_cases import plan_template
+    from gpufleet.catalog import load_catalog
+    from gpufleet.policy.evaluate import Graph
+    from gpufleet.policy.images import build_costs
+
+    stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    report = plan(path, program=ROOT / "__main__.py")
+    planned = sorted(i.build.usd for i in report.images if i.build is not None)
+    priced, unpriced = build_costs(Graph(plan_template(stack).resources).stack_resources(), load_catalog())
+    assert not unpriced and planned
+    assert sorted(b.usd for b in priced) == pytest.approx(planned, abs=1e-9)
 
 
 def test_l4_template_worst_case_is_the_shared_cap() -> None:

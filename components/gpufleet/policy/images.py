@@ -1,9 +1,21 @@
 """image-builder-hardening: the temporary build instances of baked images are held to the same
-rules as GPU nodes (IMDSv2, encrypted volumes, tagged, in a named subnet).
+rules as GPU nodes (IMDSv2, encrypted volumes, tagged, in a named subnet, no public IP).
 
-The builders set all of this (``gpufleet.imagebuild.aws``); the policy makes it a verdict that
-survives a hand-edited program or a future builder. Build cost is in ``gpu-budget-cap``
-(:func:`build_hours`).
+The builders set all of this (``gpufleet.imagebuild.aws``, ``.azure``, ``.alicloud``); the
+policy makes it a verdict that survives a hand-edited program or a future builder. Build cost
+is in ``gpu-budget-cap`` (:func:`build_costs`).
+
+What each cloud lets a policy see differs:
+
+- AWS: the infrastructure configuration (IMDSv2, subnet, resourceTags) and the recipe's EBS
+  mappings (encryption).
+- Azure: the image template (subnet, managedResourceTags); managed disks are encrypted at rest
+  by default, so there is no volume switch.
+- Alibaba: the image template (``ecs.EcsImagePipeline``: public bandwidth, vSwitch, tags).
+  ``CreateImagePipeline`` has **no** disk encryption parameter (alibabacloud_ecs20140526
+  ``CreateImagePipelineRequest``; pulumi-alicloud 4.0 ``EcsImagePipelineArgs`` neither), so the
+  build disk's encryption is not in any input and this policy does not check it: it follows the
+  base image and the region's account-level default encryption (docs/images.md, Policies).
 """
 
 from __future__ import annotations
@@ -31,6 +43,8 @@ IB_INFRA = "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfigura
 AZURE_IB_TEMPLATE = "azure-native:virtualmachineimages:VirtualMachineImageTemplate"
 """An Azure VM Image Builder template: its ``vmProfile.vmSize`` is the builder (gpufleet.imagebuild.azure)."""
 IB_RECIPE = "aws:imagebuilder/imageRecipe:ImageRecipe"
+ALI_IB_PIPELINE = "alicloud:ecs/ecsImagePipeline:EcsImagePipeline"
+"""An Alibaba Image Builder template: its ``instanceType`` is the builder (gpufleet.imagebuild.alicloud)."""
 
 
 HARDENING_SCHEMA = schema(
@@ -93,6 +107,38 @@ def _azure_template_problems(args: ResourceValidationArgs) -> list[str]:
     return out
 
 
+def _alicloud_pipeline_problems(args: ResourceValidationArgs) -> list[str]:
+    """The template is all a policy sees of Alibaba's intermediate instance."""
+    props = args.props
+    out = []
+    # Absent means 0: "The outbound public bandwidth of the intermediate instance ... Default
+    # value: 0" [SDK: alibabacloud_ecs20140526 CreateImagePipelineRequest.internet_max_bandwidth_out].
+    # A public IP needs bandwidth > 0 (AllocatePublicIpAddress precautions, as in no-public-ip).
+    bandwidth = p.number(props, "internetMaxBandwidthOut") or 0
+    if bandwidth > 0:
+        out.append(
+            f"internetMaxBandwidthOut is {bandwidth:g} Mbit/s: the build instance would get a public IP; "
+            "set it 0 (or omit it) and reach the package repositories through the vSwitch's NAT gateway"
+        )
+    if not p.present(props, "vswitchId"):
+        # "If you do not specify this parameter, a new VPC and vSwitch are created by default"
+        # [SDK: CreateImagePipelineRequest.v_switch_id; pulumi-alicloud EcsImagePipelineArgs.vswitch_id].
+        out.append(
+            "no vswitchId: Image Builder would create a new VPC and vSwitch for the build instance, outside "
+            "the fleet's network; name a private vSwitch"
+        )
+    # Whether Image Builder copies the template's tags to the intermediate instance is UNVERIFIED
+    # (the SDK says only "The list of tags"); the template is the one taggable input.
+    tags = p.tags(p.get(props, "tags"))
+    if not tags:
+        out.append("no tags: the image template and its builds would be untagged; set tags")
+    else:
+        missing = [k for k in settings(args.get_config(), HARDENING_SCHEMA)["requiredResourceTags"] if not tags.get(k)]
+        if missing:
+            out.append(f"tags lack {', '.join(missing)} (requiredResourceTags): the build is untraceable")
+    return out
+
+
 def _recipe_problems(args: ResourceValidationArgs) -> list[str]:
     mappings = [m for m in p.items(args.props, "blockDeviceMappings") if p.get(m, "ebs") is not None]
     if not mappings:
@@ -114,6 +160,8 @@ def validate_image_builder(args: ResourceValidationArgs, report_violation: Repor
         problems = _recipe_problems(args)
     elif args.resource_type == AZURE_IB_TEMPLATE:
         problems = _azure_template_problems(args)
+    elif args.resource_type == ALI_IB_PIPELINE:
+        problems = _alicloud_pipeline_problems(args)
     else:
         return
     for problem in problems:
@@ -122,19 +170,29 @@ def validate_image_builder(args: ResourceValidationArgs, report_violation: Repor
 
 IMAGE_BUILDER_HARDENING = ResourceValidationPolicy(
     name="image-builder-hardening",
-    description="Image build instances require IMDSv2, encrypted volumes, tags and a named (private) subnet.",
+    description=(
+        "Image build instances require IMDSv2, encrypted volumes, tags and a named (private) subnet, and no "
+        "public bandwidth on Alibaba (whose template has no encryption setting to check)."
+    ),
     validate=validate_image_builder,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=HARDENING_SCHEMA,
     severity=Severity.HIGH,
-    remediation_steps="Use gpufleet's images: section, or set httpTokens, ebs.encrypted, resourceTags and subnetId.",
+    remediation_steps=(
+        "Use gpufleet's images: section, or set httpTokens, ebs.encrypted, resourceTags and subnetId (AWS), "
+        "vnetConfig.subnetId and managedResourceTags (Azure), vswitchId, internetMaxBandwidthOut 0 and tags (Alibaba)."
+    ),
 )
 
 
 def build_costs(resources: Sequence[PolicyResource], catalog: Catalog) -> tuple[list[BuildCharge], list[BuildCharge]]:
     """One build of each image in the stack, priced from its infrastructure configuration (AWS)
-    or image template (Azure): the builder type, the region and the ``gpufleet-build-hours``
-    tag. Returns (priced, unpriced); an unpriced one carries the reason in ``label``."""
+    or image template (Azure, Alibaba): the builder type, the region and the
+    ``gpufleet-build-hours`` tag. The price is the catalog's on-demand quote converted to USD at
+    the catalog's rate (``cnyUsdRate`` when configured), as :func:`gpufleet.pricing.price_nodes`
+    prices a group's on-demand node. Alibaba templates have no region input: it comes from the
+    explicit provider, as for every Alibaba resource (:func:`placement`). Returns (priced,
+    unpriced); an unpriced one carries the reason in ``label``."""
     priced, unpriced = [], []
     for r in resources:
         if r.resource_type == IB_INFRA:
@@ -144,9 +202,16 @@ def build_costs(resources: Sequence[PolicyResource], catalog: Catalog) -> tuple[
             cloud = "azure"
             size = p.text(p.get(r.props, "vmProfile"), "vmSize")
             types = [size] if size else []
+        elif r.resource_type == ALI_IB_PIPELINE:
+            cloud = "alicloud"
+            # Without instanceType Image Builder picks a small general type (SDK docstring:
+            # "the system selects the ecs.g6.large instance type by default"): left unpriced.
+            ali_type = p.text(r.props, "instanceType")
+            types = [ali_type] if ali_type else []
         else:
             continue
-        region = placement(cloud, r.props, r.provider).region
+        where = placement(cloud, r.props, r.provider)
+        region = where.region
         hours_text = p.tags(p.get(r.props, "tags")).get(BUILD_HOURS_TAG)
         label = f"image build '{r.name}'"
         try:
@@ -155,7 +220,12 @@ def build_costs(resources: Sequence[PolicyResource], catalog: Catalog) -> tuple[
             hours = None
         quote = on_demand_quote(catalog, cloud, types[0], region) if types and region else None
         if quote is None or hours is None:
-            why = "no builder instance type" if not types else f"no catalog price for {types[0]} in {region}"
+            if not types:
+                why = "no builder instance type"
+            elif region is None:
+                why = f"its region cannot be determined: {where.source}"
+            else:
+                why = f"no catalog price for {types[0]} in {cloud} {region}"
             if hours is None:
                 why = f"no numeric '{BUILD_HOURS_TAG}' tag"
             unpriced.append(BuildCharge(f"{label}: {why}", r.urn, 0.0))
