@@ -122,8 +122,12 @@ case $url in
   *.run)
     printf '#!/bin/bash\nif [[ $(lsmod) == *nouveau* ]]; then\n' >"$out"
     printf 'echo "ERROR: The Nouveau kernel driver is currently in use by your system." >&2; exit 1; fi\n' >>"$out"
-    printf 'touch "%s/pkg/nvidia-grid"\n' "$STUB" >>"$out" ;;
-  *cms_go_agent_install.sh) printf '#!/bin/sh\nmkdir -p "%s/usr/local/cloudmonitor"\n' "$GPUFLEET_ROOT" >"$out" ;;
+    printf 'touch "%s/pkg/nvidia-grid"\n' "$STUB" >>"$out"
+    printf 'echo "nvidia-installer $*" >>"%s/calls.log"\n' "$STUB" >>"$out" ;;
+  # Installers log their run like any stub (bench/boot_steps.py counts them).
+  *cms_go_agent_install.sh)
+    printf '#!/bin/sh\nmkdir -p "%s/usr/local/cloudmonitor"\n' "$GPUFLEET_ROOT" >"$out"
+    printf 'echo "cms_go_agent_install.sh $*" >>"%s/calls.log"\n' "$STUB" >>"$out" ;;
   *) echo "payload of $url" >"$out" ;;
 esac""",
     "gpg": r"""log "$@"
@@ -178,6 +182,7 @@ COMMANDS_FROM_PACKAGES = {
     "nvidia-ctk": "nvidia-container-toolkit",
     "dcgmi": "datacenter-gpu-manager-4-cuda13",
     "dcgm-exporter": "datacenter-gpu-manager-exporter",
+    "telegraf": "telegraf",  # a node on a baked image finds it with `command -v` (verify mode)
 }
 
 
