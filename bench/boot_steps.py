@@ -52,7 +52,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "components"), str(ROOT / "tests")]
 
-from bootstrap.stubs import NodeRoot, make_node_root  # noqa: E402
+from bootstrap.stubs import TEST_ENV, NodeRoot, make_node_root  # noqa: E402
 
 from gpufleet.alicloud import cluster as ali_cluster  # noqa: E402
 from gpufleet.alicloud import image as ali_image  # noqa: E402
@@ -274,8 +274,6 @@ def run_until_settled(node: NodeRoot, script: str, env: Mapping[str, str]) -> li
 
 def _boot(node: NodeRoot, files: Mapping[str, tuple[int, bytes]]) -> None:
     """A node booted from the built root: the group's user-data files, the stubs' short timeouts."""
-    from bootstrap.stubs import TEST_ENV
-
     for path, (mode, content) in files.items():
         dest = node.root / path.lstrip("/")
         dest.parent.mkdir(parents=True, exist_ok=True)
