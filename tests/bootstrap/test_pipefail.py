@@ -54,7 +54,7 @@ def test_no_early_exit_reader_in_scripts_that_run_under_pipefail(path: Path) -> 
 def test_the_stub_ldconfig_makes_the_old_pattern_fail_every_time(tmp_path: Path) -> None:
     # The stub writes more than a pipe buffer after the match, so SIGPIPE is certain: the
     # old check fails 20 times out of 20, the captured form passes 20 out of 20.
-    from bootstrap.conftest import _ld_cache
+    from bootstrap.stubs import _ld_cache
 
     cache = tmp_path / "ldcache"
     text = _ld_cache()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from bootstrap.conftest import TEST_ENV, NodeRoot, make_node_root
+from bootstrap.stubs import TEST_ENV, NodeRoot, make_node_root
 
 from gpufleet.aws import launch
 from gpufleet.aws.image import image_for
