@@ -76,6 +76,7 @@ STACKS = ROOT / "stacks"
 BAKED_ID = {
     "aws": "ami-0123456789abcdef0",
     "azure": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i",
+    "alicloud": "m-0123456789abcdef0123",
 }
 
 # A full driver version for the branch a node runs (the stubs' nvidia-smi prints it). 580.105.08:
@@ -317,7 +318,8 @@ def node_context(ctx: GroupContext) -> NodeContext:
             ctx, azure_image.image_for(ctx, BAKED_ID["azure"] if base.kind == "baked" else None)
         )
     module = ali_cluster if g.capacity.mode == "static" else ali_launch
-    return module.node_context(ctx, ali_image.image_for(ctx))
+    base = resolve_image(g.bootstrap, "alicloud", g.rdma, ctx.fleet.images)
+    return module.node_context(ctx, ali_image.image_for(ctx, BAKED_ID["alicloud"] if base.kind == "baked" else None))
 
 
 def files_of(ctx: GroupContext, node: NodeContext) -> dict[str, tuple[int, bytes]]:
