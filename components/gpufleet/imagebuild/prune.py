@@ -150,14 +150,19 @@ def decide(
     versions: Sequence[Version], retain: int, retain_days: int, keep: Iterable[str], now: datetime
 ) -> tuple[Decision, ...]:
     """The retention rule, newest first. A version is deleted only if no reason keeps it, and
-    the ``retain`` newest always have one, so at most ``len(versions) - retain`` are deleted."""
+    the ``retain`` newest always have one, so at most ``len(versions) - retain`` are deleted.
+    ``retain`` counts finished, dated versions only: an unfinished or undated one (a build in
+    progress) is kept on top, so a build that fails does not cost an older good version."""
     keep_set = {k.lower() for k in keep}
     ordered = sorted(versions, key=_newest_first)
     out = []
-    for rank, v in enumerate(ordered):
+    rank = 0
+    for v in ordered:
         reasons = []
-        if rank < retain:
-            reasons.append(f"one of the {retain} newest (retain)")
+        if v.created is not None and v.pending is None:
+            if rank < retain:
+                reasons.append(f"one of the {retain} newest (retain)")
+            rank += 1
         if v.id.lower() in keep_set or keep_set & v.aliases:
             reasons.append("named by --keep (in use)")
         if v.created is None:
