@@ -303,6 +303,11 @@ def test_listing_that_is_not_json(tmp_path: Path) -> None:
     assert r.exit_code == ExitCode.CONFIG and "not JSON" in r.stderr
 
 
+def test_empty_stdin() -> None:
+    r = _run("--stack", "azure-images-t4", "--image", "t4-r580", stdin="")
+    assert r.exit_code == ExitCode.CONFIG and "stdin is empty" in r.stderr
+
+
 def test_missing_listing_file() -> None:
     r = _run("--stack", "azure-images-t4", "--image", "t4-r580", "--listing", "/nonexistent/l.json")
     assert r.exit_code == ExitCode.CONFIG and "cannot read it" in r.stderr

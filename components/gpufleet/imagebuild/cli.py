@@ -116,6 +116,8 @@ def _read_listing(path: Path | None) -> tuple[str, object]:
             text = path.read_text(encoding="utf-8")
         except OSError as e:
             _fail(f"--listing {path}: cannot read it: {e.strerror}", ExitCode.CONFIG)
+    if not text.strip():
+        _fail(f"{source} is empty: give the cloud's listing JSON (see --help)", ExitCode.CONFIG)
     try:
         return source, json.loads(text)
     except json.JSONDecodeError as e:

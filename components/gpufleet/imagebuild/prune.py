@@ -122,8 +122,9 @@ def target(fleet: FleetSpec, image: GpuImageSpec) -> Target:
         from gpufleet.imagebuild import azure as az
 
         rg = az.resource_group_args(image, fleet.name, {}).resource_group_name
+        assert isinstance(rg, str)
         gallery = az.gallery_args(image, fleet.name, rg, {}).gallery_name
-        assert isinstance(rg, str) and isinstance(gallery, str)
+        assert isinstance(gallery, str)
         return Target("azure", fleet.name, image, resource_group=rg, gallery=gallery, definition=image.name)
     if image.cloud == "alicloud":
         prefix = alicloud_prefix(fleet.name, image.name)
@@ -210,7 +211,7 @@ def parse_azure(listing: object, source: str, t: Target) -> list[Version]:
             f"{type(listing).__name__}"
         )
     required = [k for k, rule in GalleryImageVersion._validation.items() if rule.get("required")]
-    versions = []
+    versions: list[Version] = []
     for i, entry in enumerate(listing):
         where = f"{source}[{i}]"
         if not isinstance(entry, Mapping):
@@ -301,7 +302,9 @@ def parse_alicloud(pages: Sequence[tuple[str, object]], t: Target) -> AlicloudLi
     --PageSize 100``: the API's response body, one page per listing, read through
     ``DescribeImagesResponseBody.from_map``. All pages must be of one region and together hold
     ``TotalCount`` images: a partial listing could hide the newest versions."""
-    from alibabacloud_ecs20140526.models import DescribeImagesResponseBody
+    from alibabacloud_ecs20140526.models import (  # type: ignore[import-untyped, unused-ignore]
+        DescribeImagesResponseBody,
+    )
 
     region: str | None = None
     total = 0
