@@ -277,8 +277,24 @@ def test_alicloud_sibling_image_names_are_not_this_images(tmp_path: Path) -> Non
     page["Images"]["Image"][4]["ImageName"] = "img-a10-a10-r580-big-0be4f9d2_exec-2ze4e5f6a7b8c9d0e1f2"
     r = _run("--config", str(stack), "--image", "a10-r580", "--as-of", AS_OF, stdin=json.dumps(page))
     assert r.exit_code == 0, r.output
-    assert "ignore m-2ze5e6f7a8b9c0d1e2f3: name 'img-a10-a10-r580-big-" in r.stdout
+    assert "ignore m-2ze5e6f7a8b9c0d1e2f3: name 'img-a10-a10-r580-big-0be4f9d2_exec-" in r.stdout
+    assert "is a build of 'img-a10-a10-r580-big'" in r.stdout
     assert "m-2ze5e6f7a8b9c0d1e2f3" not in "".join(line for line in r.stdout.splitlines() if line.startswith("aliyun"))
+
+
+@pytest.mark.parametrize(
+    ("name", "owned"),
+    [
+        ("img-a10-a10-r580-5f0c1e2a_exec-2ze0a1b2", True),  # <fleet>-<image>-<key>_<execution>
+        ("img-a10-a10-r580_exec-2ze0a1b2", True),  # <fleet>-<image>_<execution>, before the key
+        ("img-a10-a10-r580", False),  # the stem alone is no build's name
+        ("img-a10-a10-r580-", False),
+        ("img-a10-a10-r5800-5f0c1e2a_exec-1", False),  # another image's stem
+        ("copy-of-img-a10-a10-r580-5f0c1e2a", False),
+    ],
+)
+def test_alicloud_names_of_this_images_builds(name: str, owned: bool) -> None:
+    assert prune.alicloud_owns("img-a10-a10-r580", name) is owned
 
 
 # --- usage errors and AWS -------------------------------------------------------------------

@@ -98,11 +98,12 @@ class Target:
     resource_group: str = ""
     gallery: str = ""
     definition: str = ""
-    prefix: str = ""
-    """Alibaba: the image-name prefix of this image's builds, ``<fleet>-<image>-``."""
+    stem: str = ""
+    """Alibaba: ``<fleet>-<image>``; this image's builds are named ``<stem>-...`` or ``<stem>_...``
+    (``alicloud_stem``)."""
     others: tuple[str, ...] = ()
-    """Alibaba: prefixes of the fleet's other images that start with ``prefix`` (image ``a10``
-    vs ``a10-big``): a name under one of them is that image's, never this one's."""
+    """Alibaba: stems of the fleet's other images that extend this one (image ``a10`` vs
+    ``a10-big``): a name under one of them is that image's, never this one's."""
 
 
 @dataclass(frozen=True)
@@ -127,24 +128,30 @@ def target(fleet: FleetSpec, image: GpuImageSpec) -> Target:
         assert isinstance(gallery, str)
         return Target("azure", fleet.name, image, resource_group=rg, gallery=gallery, definition=image.name)
     if image.cloud == "alicloud":
-        prefix = alicloud_prefix(fleet.name, image.name)
+        stem = alicloud_stem(fleet.name, image.name)
         others = tuple(
-            p
+            o
             for other in fleet.images
             if other.name != image.name and other.cloud == "alicloud"
-            for p in [alicloud_prefix(fleet.name, other.name)]
-            if p.startswith(prefix)
+            for o in [alicloud_stem(fleet.name, other.name)]
+            if o.startswith(stem + "-")
         )
-        return Target("alicloud", fleet.name, image, prefix=prefix, others=others)
+        return Target("alicloud", fleet.name, image, stem=stem, others=others)
     raise ValueError(f"image '{image.name}' is on {image.cloud}: its retention is a lifecycle policy, not a plan")
 
 
-def alicloud_prefix(fleet: str, image: str) -> str:
+def alicloud_stem(fleet: str, image: str) -> str:
     """Image Builder names an image ``{ImageName}_{ExecutionId}`` (alibabacloud_ecs20140526
-    ``CreateImagePipelineRequestImageOptions.image_name`` docstring); gpufleet's ImageName starts
-    with ``<fleet>-<image>-`` and ends with a key that changes with the build, so every version
-    of the image shares this prefix."""
-    return f"{fleet}-{image}-"
+    ``CreateImagePipelineRequestImageOptions.image_name`` docstring). gpufleet's ImageName is
+    ``<fleet>-<image>-<key>`` (``<fleet>-<image>`` before the key was added), so every build of
+    the image is named ``<stem>-...`` or ``<stem>_...``; names take no ``_`` (spec ``Name``), so
+    ``<stem>_`` is this image's alone."""
+    return f"{fleet}-{image}"
+
+
+def alicloud_owns(stem: str, name: str) -> bool:
+    """``name`` is a build of the image whose stem is ``stem`` (see ``alicloud_stem``)."""
+    return len(name) > len(stem) + 1 and name.startswith((stem + "-", stem + "_"))
 
 
 def decide(
@@ -298,7 +305,7 @@ class AlicloudListing:
 
 
 def parse_alicloud(pages: Sequence[tuple[str, object]], t: Target) -> AlicloudListing:
-    """``aliyun ecs DescribeImages --RegionId <r> --ImageOwnerAlias self --ImageName '<prefix>*'
+    """``aliyun ecs DescribeImages --RegionId <r> --ImageOwnerAlias self --ImageName '<stem>*'
     --PageSize 100``: the API's response body, one page per listing, read through
     ``DescribeImagesResponseBody.from_map``. All pages must be of one region and together hold
     ``TotalCount`` images: a partial listing could hide the newest versions."""
@@ -368,11 +375,12 @@ def _alicloud_version(where: str, img: object, t: Target) -> tuple[Version, str 
         pending=f"Status {status}" if status in ALICLOUD_IN_PROGRESS else None,
         in_use=getattr(img, "usage", None) == ALICLOUD_IN_USE,
     )
-    if not name.startswith(t.prefix) or name == t.prefix:
-        return v, f"name '{name}' does not start with '{t.prefix}' (DescribeImages' ImageName search is fuzzy)"
-    owner = next((p for p in t.others if name.startswith(p)), None)
+    if not alicloud_owns(t.stem, name):
+        why = f"name '{name}' is not '{t.stem}-...' or '{t.stem}_...' (DescribeImages' ImageName search is fuzzy)"
+        return v, why
+    owner = next((o for o in t.others if alicloud_owns(o, name)), None)
     if owner is not None:
-        return v, f"name '{name}' is under '{owner}', another image of the fleet"
+        return v, f"name '{name}' is a build of '{owner}', another image of the fleet"
     return v, None
 
 
@@ -396,7 +404,7 @@ def _rfc3339(where: str, image_id: str, value: object) -> datetime | None:
 def alicloud_list_command(t: Target, region: str) -> str:
     return (
         f"aliyun ecs DescribeImages --RegionId {shlex.quote(region)} --ImageOwnerAlias self "
-        f"--ImageName {shlex.quote(t.prefix + '*')} --PageSize 100"
+        f"--ImageName {shlex.quote(t.stem + '*')} --PageSize 100"
     )
 
 
