@@ -182,6 +182,13 @@ def test_azure_unfinished_and_undated_versions_are_kept() -> None:
     assert [d.version.id for d in p.decisions if "retain" in "".join(d.reasons)] == ["0.24.4", "0.24.3", "0.24.2"]
 
 
+def test_versions_newer_than_as_of_are_kept() -> None:
+    p = prune.plan(_azure_target(), [("l", _az())], [], datetime(2026, 9, 15, tzinfo=UTC))
+    reasons = {d.version.id: "; ".join(d.reasons) for d in p.decisions}
+    assert "created after the time it is judged at" in reasons["0.24.4"]
+    assert [d.version.id for d in p.decisions if d.delete] == ["0.24.1", "0.24.0"]
+
+
 def test_azure_malformed_listing_is_refused_by_the_sdk_model() -> None:
     data = _az()
     data[2]["publishingProfile"]["publishedDate"] = "last tuesday"

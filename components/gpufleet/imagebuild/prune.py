@@ -175,6 +175,8 @@ def decide(
             reasons.append("named by --keep (in use)")
         if v.created is None:
             reasons.append("no creation date in the listing: cannot be ordered")
+        elif v.created > now:
+            reasons.append("created after the time it is judged at (--as-of)")
         elif now - v.created < timedelta(days=retain_days):
             days = (now - v.created).days
             reasons.append(f"created {days} day{'s' if days != 1 else ''} ago, under retainLaunchedDays={retain_days}")
