@@ -14,7 +14,8 @@ created less than ``retainLaunchedDays`` ago, and anything the cloud marks as in
 finished; delete the rest. Age is counted from creation, not from the last launch as on AWS:
 neither cloud's model records a launch (azure-mgmt-compute ``GalleryImageVersion`` and
 ``DescribeImagesResponseBodyImagesImage`` have no such field; EC2 records ``LastLaunchedTime``
-on an AMI, which Image Builder's ``lastLaunched`` exclusion reads).
+on an AMI (botocore ec2 ``Image``), and Image Builder's ``lastLaunched`` exclusion keeps "AMIs
+that were launched within the specified time period" (botocore imagebuilder model)).
 """
 
 from __future__ import annotations
