@@ -336,6 +336,14 @@ def test_missing_listing_file() -> None:
     assert r.exit_code == ExitCode.CONFIG and "cannot read it" in r.stderr
 
 
+def test_without_the_sdk_models_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "azure.mgmt.compute.v2023_07_03.models", None)
+    r = _run("--stack", "azure-images-t4", "--image", "t4-r580", "--listing", str(AZ_LISTING))
+    assert r.exit_code == ExitCode.CONFIG and "install gpufleet[contract]" in r.stderr
+
+
 def test_aws_image_points_at_the_lifecycle_policy() -> None:
     r = _run("--stack", "aws-images-l4", "--image", "l4-r580")
     assert r.exit_code == 0

@@ -95,6 +95,8 @@ def prune_command(
         result = prune.plan(t, listings, keep or [], now)
     except prune.ListingError as e:
         _fail(str(e), ExitCode.CONFIG)
+    except ImportError as e:  # the SDK models are the contract extra's (pyproject.toml)
+        _fail(f"the listing is read through the cloud SDK's model: install gpufleet[contract] ({e})", ExitCode.CONFIG)
     if commands_only:
         sys.stdout.write("".join(c + "\n" for c in result.commands))
         raise typer.Exit(ExitCode.OK)
