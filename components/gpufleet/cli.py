@@ -515,9 +515,11 @@ def schema(
 
 
 from gpufleet.gitops.cli import diff_command, gitops_app  # noqa: E402  (GitOps commands, kept in their module)
+from gpufleet.imagebuild.cli import images_app  # noqa: E402  (``gpufleet images prune``)
 
 app.command("diff")(diff_command)
 app.add_typer(gitops_app, name="gitops")
+app.add_typer(images_app, name="images")
 
 
 def run() -> None:

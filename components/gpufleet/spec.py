@@ -455,10 +455,12 @@ class GpuImageSpec(_Model):
     builder: BuilderSpec
     """The build instance."""
     retain: Annotated[int, Field(ge=1, le=1000)] = 3
-    """Image versions kept by the retention (lifecycle) policy: older ones are deleted with their
-    snapshots, except those launched recently (``retainLaunchedDays``)."""
+    """Newest image versions kept: AWS by the Image Builder lifecycle policy (older ones are
+    deleted with their snapshots); Azure and Alibaba by ``gpufleet images prune``, which prints
+    the delete commands (docs/images.md, "Retention")."""
     retain_launched_days: Annotated[int, Field(ge=1, le=365)] = 30
-    """Never delete a version any instance launched from in this many days (a rollback target)."""
+    """Never delete a version launched from (AWS) or created (Azure, Alibaba: no launch time is
+    recorded) in this many days."""
     tags: dict[str, str] = {}
     """Extra tags on the image and its build resources (merged over the fleet's)."""
     published: bool = False
