@@ -285,7 +285,8 @@ def test_alicloud_sibling_image_names_are_not_this_images(tmp_path: Path) -> Non
     r = _run("--config", str(stack), "--image", "a10-r580", "--as-of", AS_OF, stdin=json.dumps(page))
     assert r.exit_code == 0, r.output
     assert "ignore m-2ze5e6f7a8b9c0d1e2f3: name 'img-a10-a10-r580-big-0be4f9d2_exec-" in r.stdout
-    assert "is a build of 'img-a10-a10-r580-big'" in r.stdout
+    assert "is not 'img-a10-a10-r580-<8-hex stack key>_...'" in r.stdout  # the key is 8 hex, then '_'
+    assert "m-2ze5e6f7a8b9c0d1e2f3" not in r.stdout.split("the commands:")[-1]
     assert "m-2ze5e6f7a8b9c0d1e2f3" not in "".join(line for line in r.stdout.splitlines() if line.startswith("aliyun"))
 
 

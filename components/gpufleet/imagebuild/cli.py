@@ -133,7 +133,7 @@ def render(result: PrunePlan, now: dt.datetime) -> str:
     if t.cloud == "azure":
         where = f"gallery {t.gallery}, definition {t.definition} (resource group {t.resource_group})"
     else:
-        where = f"images named {t.stem}-* or {t.stem}_* in {result.region}"
+        where = f"images named {t.stem}-<stack key>_* or {t.stem}_* in {result.region}"
     lines = [
         f"image {img.name} ({t.cloud}, fleet {t.fleet}): {where}",
         f"rule: keep the {img.retain} newest, every --keep, every version created in the last "

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from gpufleet.imagebuild.validate import ALICLOUD_STACK_KEY
 from gpufleet.spec import FleetSpec, GpuImageSpec
 
 AZURE_IN_PROGRESS = frozenset({"Creating", "Updating", "Deleting", "Migrating"})
@@ -151,8 +152,11 @@ def alicloud_stem(fleet: str, image: str) -> str:
 
 
 def alicloud_owns(stem: str, name: str) -> bool:
-    """``name`` is a build of the image whose stem is ``stem`` (see ``alicloud_stem``)."""
-    return len(name) > len(stem) + 1 and name.startswith((stem + "-", stem + "_"))
+    """``name`` is a build of the image whose stem is ``stem`` (see ``alicloud_stem``): exactly
+    ``<stem>-<8 hex key>_...`` or ``<stem>_...``, so neither a sibling image whose name extends
+    this one's nor another fleet whose name does can match."""
+    key = len(ALICLOUD_STACK_KEY) - 1  # the hex digits of imagebuild.alicloud.stack_key
+    return re.match(rf"^{re.escape(stem)}(-[0-9a-f]{{{key}}})?_.", name) is not None
 
 
 def decide(
@@ -379,7 +383,10 @@ def _alicloud_version(where: str, img: object, t: Target) -> tuple[Version, str 
         in_use=getattr(img, "usage", None) == ALICLOUD_IN_USE,
     )
     if not alicloud_owns(t.stem, name):
-        why = f"name '{name}' is not '{t.stem}-...' or '{t.stem}_...' (DescribeImages' ImageName search is fuzzy)"
+        why = (
+            f"name '{name}' is not '{t.stem}-<8-hex stack key>_...' or '{t.stem}_...' "
+            "(DescribeImages' ImageName search is fuzzy)"
+        )
         return v, why
     owner = next((o for o in t.others if alicloud_owns(o, name)), None)
     if owner is not None:
