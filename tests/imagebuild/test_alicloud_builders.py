@@ -92,7 +92,7 @@ def test_template_lists_components_in_order_and_refuses_too_many() -> None:
 
 def test_pipeline_is_private_and_builds_on_the_plain_ubuntu_image() -> None:
     img = image()
-    args = alib.pipeline_args(img, "img-a10", "COMPONENT ic-a\n", alib.tags(img, "img-a10", {}))
+    args = alib.pipeline_args(img, "img-a10", "COMPONENT ic-a\n", alib.tags(img, "img-a10", {}), load_catalog())
     assert args.internet_max_bandwidth_out == 0
     assert args.vswitch_id == "vsw-2zeb1d2e3f4a5b6c7d8e9"
     assert args.base_image_type == "IMAGE" and str(args.base_image).startswith("ubuntu_22_04_x64")
@@ -105,7 +105,7 @@ def test_pipeline_is_private_and_builds_on_the_plain_ubuntu_image() -> None:
 @pytest.mark.parametrize("fleet_name", ["a" * 60, "9fleet"])
 def test_an_image_name_alibaba_refuses_fails_before_any_resource(fleet_name: str) -> None:
     with pytest.raises(ValueError, match="not a valid Alibaba image name"):
-        alib.image_name(image(), fleet_name)
+        alib.image_name(image(), fleet_name, load_catalog())
 
 
 def test_an_image_name_alibaba_refuses_is_refused_at_spec_time() -> None:

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import gzip
+import hashlib
 import io
 import re
 import tarfile
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
 from contract_cases import plan_fleet, plan_template
+from gpufleet.catalog import load_catalog
 from gpufleet.contract import alicloud as contract
 from gpufleet.contract.base import apply_rules
 from gpufleet.imagebuild import alicloud as alib
@@ -55,7 +59,9 @@ def test_the_group_boots_the_image_the_lookup_finds() -> None:
     assert not re.search(q["nameRegex"], f"{sent}x_exec-0123456789abcdef0")  # another image's prefix
     assert not re.search(q["nameRegex"], f"other-{sent}_exec-1")
     config = run.one(CONFIG)
-    assert config.inputs["imageId"].startswith("m-")  # the mock's DescribeImages answer, not a spec value
+    # the mock's DescribeImages answer for the template's build, not a spec value
+    answer = "m-" + hashlib.sha256(run.one(PIPELINE).name.encode()).hexdigest()[:20]
+    assert config.inputs["imageId"] == answer
     assert lookup.provider.startswith(config.provider.rsplit("::", 1)[0])  # the group's regional provider
 
 
@@ -67,37 +73,69 @@ def test_the_lookup_is_a_describe_images_request_the_model_accepts() -> None:
     assert contract.model_findings(reqs) + apply_rules(reqs) == []
 
 
-def test_stack_key_follows_what_the_build_installs_not_bookkeeping() -> None:
-    base = alib.stack_key(image())
-    for path, value in (
-        (("bootstrap", "driver"), "595"),
-        (("bootstrap", "dcgm"), False),
-        (("bootstrap", "healthCheck"), False),
-        (("instanceTypes",), ["ecs.gn7i-c8g1.2xlarge"]),
-    ):
-        raw = fleet()
-        node = raw["images"][0]
-        for key in path[:-1]:
-            node = node[key]
-        node[path[-1]] = value
-        assert alib.stack_key(image(raw)) != base, path
+KEYED = (
+    # every stack field group_image_problems compares, the driver, the targets, the user's base
+    (("bootstrap", "driver"), "595"),
+    (("bootstrap", "cuda"), "12.8"),
+    (("bootstrap", "containerToolkit"), False),
+    (("bootstrap", "dcgm"), False),
+    (("bootstrap", "healthCheck"), False),
+    (("bootstrap", "os"), "ubuntu-24.04"),
+    (("instanceTypes",), ["ecs.gn7i-c8g1.2xlarge"]),
+    (("bootstrap", "image"), {"id": "m-2ze0123456789abcdef"}),
+)
+
+
+def _key(raw: dict[str, Any]) -> str:
+    return alib.stack_key(image(raw), load_catalog())
+
+
+@pytest.mark.parametrize(("path", "value"), KEYED, ids=[".".join(p) for p, _ in KEYED])
+def test_stack_key_follows_what_a_node_on_the_image_needs(path: tuple[str, ...], value: Any) -> None:
+    raw = fleet()
+    node = raw["images"][0]
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    assert _key(raw) != _key(fleet())
+
+
+def test_stack_key_follows_the_matrix_and_the_image_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = _key(fleet())
+    monkeypatch.setattr(alib, "IMAGE_CONTRACT", alib.IMAGE_CONTRACT + 1)
+    assert _key(fleet()) != base
+    monkeypatch.undo()
+    # the matrix's resolved stack (here: kernel modules) is part of the key, not only the spec
+    real = alib.node_stack
+    monkeypatch.setattr(alib, "node_stack", lambda b, t: dataclasses.replace(real(b, t), modules="proprietary"))
+    assert _key(fleet()) != base
+
+
+def test_stack_key_ignores_bookkeeping_and_gpufleets_default_base(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = _key(fleet())
     for key, value in (("tags", {"team": "x"}), ("retain", 5), ("published", False)):
         raw = fleet()
         raw["images"][0][key] = value
-        assert alib.stack_key(image(raw)) == base, key
+        assert _key(raw) == base, key
     raw = fleet()
     raw["images"][0]["builder"]["hours"] = 3
-    assert alib.stack_key(image(raw)) == base
+    assert _key(raw) == base
+    # a gpufleet release that moves the default Ubuntu image does not strand groups on "no image"
+    from gpufleet.bootstrap import images as bimages
+
+    monkeypatch.setitem(bimages.ALICLOUD_UBUNTU, "ubuntu-22.04", "ubuntu_22_04_x64_20G_alibase_20270101.vhd")
+    assert alib.build_base_image(image()).ref.endswith("20270101.vhd")
+    assert _key(fleet()) == base
 
 
 def test_a_changed_stack_looks_up_another_name() -> None:
     # A group pinning R595 on an R595 image finds only R595 builds: the pin cannot meet an R580 image.
     raw = fleet()
-    old = alib.image_name(image(raw), raw["name"])
+    old = alib.image_name(image(raw), raw["name"], load_catalog())
     raw["images"][0]["bootstrap"]["driver"] = "595"
     raw["groups"][0]["bootstrap"]["driver"] = "595"
     validate_fleet(raw)  # the group on the R595 image validates
-    new = alib.image_name(image(raw), raw["name"])
+    new = alib.image_name(image(raw), raw["name"], load_catalog())
     assert old != new
     assert not re.search(alib.name_regex(new), f"{old}_exec-1")
 
@@ -110,16 +148,20 @@ def test_a_dot_in_the_prefix_is_escaped_for_go_regexp() -> None:
 
 
 def test_no_finished_build_is_a_clear_error() -> None:
-    assert alib.pick_image(["m-1", "m-2"], "p", "a10") == "m-1"
-    with pytest.raises(ValueError, match=r"no available Alibaba image named 'p_\*' yet for image 'a10'"):
-        alib.pick_image([], "p", "a10")
+    assert alib.pick_image(["m-1", "m-2"], "p", "a10", "cn-beijing") == "m-1"
+    # a RunError: Pulumi prints it as is (a ValueError in an apply is wrapped in "While processing input")
+    with pytest.raises(pulumi.RunError) as e:
+        alib.pick_image([], "p", "a10", "cn-beijing")
+    msg = str(e.value)
+    assert "no Available Alibaba image named 'p_*' in cn-beijing" in msg
+    assert "aliyun ecs DescribeImages --RegionId cn-beijing --ImageOwnerAlias self --ImageName 'p*'" in msg
 
 
 def test_a_lookup_that_finds_nothing_fails_the_program(monkeypatch: pytest.MonkeyPatch) -> None:
     # The mock answers DescribeImages from the names the template's builds get, so a regex that
     # misses the documented name format finds nothing, as it would at `pulumi up`.
     monkeypatch.setattr(alib, "name_regex", lambda prefix: f"^{prefix}-")
-    with pytest.raises(Exception, match="no available Alibaba image named"):
+    with pytest.raises(Exception, match="no Available Alibaba image named"):
         plan_fleet(fleet())
 
 

@@ -23,6 +23,7 @@ image by name in a later ``pulumi up`` (``images[].published``): Image Builder n
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,8 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from gpufleet.bootstrap.images import build_base_image
+from gpufleet.bootstrap.matrix import node_stack
+from gpufleet.catalog import Catalog
 from gpufleet.imagebuild.cost import BUILD_HOURS_TAG
 from gpufleet.imagebuild.script import BUILD_SCRIPT, BuildBundle
 from gpufleet.imagebuild.validate import ALICLOUD_IMAGE_NAME
@@ -110,14 +113,25 @@ STACK_KEY_LEN = 8
 """Hex characters of :func:`stack_key` in the image name prefix."""
 
 
-def stack_key(image: GpuImageSpec) -> str:
-    """A short digest of everything the build installs and a group must agree with: the base
-    image, the recorded stack, RDMA and the target types (which decide the fabric manager and
-    NVLSM). gpufleet's own script changes are left out on purpose: a rebuild with the same stack
-    keeps the key, so groups keep booting the newest image of that stack while it builds."""
+IMAGE_CONTRACT = 1
+"""What a node in verify mode expects of a gpufleet-baked image beyond the spec and the matrix.
+Bump it in the change that makes a node script need something older images lack (a new
+package, service or file): the stack key changes, so Alibaba groups wait for an image built by
+the new scripts instead of booting one that verify mode would fail."""
+
+
+def stack_key(image: GpuImageSpec, cat: Catalog) -> str:
+    """A short digest of what a node on the image needs and the build installs: the user's base
+    image (gpufleet's dated default is left out: nodes boot the baked image, not the base), the
+    spec's stack, RDMA, and the matrix's resolved stack per target type (driver kind, kernel
+    modules, fabric manager, NVLSM, GRID build, CUDA packages), plus :data:`IMAGE_CONTRACT`.
+    Everything else in gpufleet's scripts is left out on purpose: a rebuild with the same key
+    keeps groups on the newest finished image of that key while it builds."""
     b = image.bootstrap
+    targets = [cat.instance(image.cloud, t) for t in sorted(image.instance_types)]
     recorded = {
-        "base": build_base_image(image).ref,
+        "contract": IMAGE_CONTRACT,
+        "base": build_base_image(image).ref if b.image is not None else None,
         "os": b.os,
         "driver": b.driver,
         "cuda": b.cuda,
@@ -125,27 +139,27 @@ def stack_key(image: GpuImageSpec) -> str:
         "dcgm": b.dcgm,
         "healthCheck": b.health_check,
         "rdma": image.rdma,
-        "instanceTypes": sorted(image.instance_types),
+        "targets": {t.name: dataclasses.asdict(node_stack(b, t)) for t in targets if t is not None},
     }
-    digest = hashlib.sha256(json.dumps(recorded, sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(recorded, sort_keys=True, default=str).encode()).hexdigest()
     return digest[:STACK_KEY_LEN]
 
 
-def image_name(image: GpuImageSpec, fleet: str) -> str:
+def image_name(image: GpuImageSpec, fleet: str, cat: Catalog) -> str:
     """The ImageName prefix of every image the template builds: ``<fleet>-<image>-<stack key>``.
     Image Builder names each image ``{ImageName}_{ExecutionId}`` [SDK: alibabacloud_ecs20140526
     CreateImagePipelineRequestImageOptions.image_name]."""
-    name = f"{fleet}-{image.name}-{stack_key(image)}"
+    name = f"{fleet}-{image.name}-{stack_key(image, cat)}"
     if not ALICLOUD_IMAGE_NAME.match(name):  # validation refuses it first; kept for direct callers
         raise ValueError(
-            f"images: '{name}' (fleet name + '-' + image name) is not a valid Alibaba image name: 2 to 64 "
-            "characters, a letter first, then letters, digits, ':', '.', '_' or '-'"
+            f"images: '{name}' (fleet name, '-', image name, '-', stack key) is not a valid Alibaba image name: "
+            "2 to 64 characters, a letter first, then letters, digits, ':', '.', '_' or '-'"
         )
     return name
 
 
 def pipeline_args(
-    image: GpuImageSpec, fleet: str, content: pulumi.Input[str], tag_map: Mapping[str, str]
+    image: GpuImageSpec, fleet: str, content: pulumi.Input[str], tag_map: Mapping[str, str], cat: Catalog
 ) -> alicloud.ecs.EcsImagePipelineArgs:
     """The image template. ``base_image_type`` IMAGE takes an image id [SDK docstring: "IMAGE:
     custom image"; whether a public image id is accepted there is UNVERIFIED]. No public
@@ -160,7 +174,7 @@ def pipeline_args(
         build_content=content,
         delete_instance_on_failure=True,
         description=f"gpufleet image {image.name}: driver R{image.bootstrap.driver} on {image.bootstrap.os}",
-        image_name=image_name(image, fleet),
+        image_name=image_name(image, fleet, cat),
         instance_type=b.instance_type,
         internet_max_bandwidth_out=0,
         system_disk_size=SYSTEM_DISK_GIB,
@@ -201,16 +215,19 @@ def lookup_args(prefix: str) -> ImageLookup:
     return ImageLookup(name_regex(prefix))
 
 
-def pick_image(ids: Sequence[str] | None, prefix: str, image: str) -> str:
-    """The image id the lookup found, or a clear error: the build of this stack has not
-    finished (or failed), so there is nothing for the group to boot yet."""
+def pick_image(ids: Sequence[str] | None, prefix: str, image: str, region: str) -> str:
+    """The image id the lookup found, or an error that says why there may be none and how to
+    look. A ``pulumi.RunError``: Pulumi prints its message as is (a ValueError raised in an
+    ``apply`` comes out wrapped in "While processing input ...")."""
     if ids:
         return ids[0]
-    raise ValueError(
-        f"images: no available Alibaba image named '{prefix}_*' yet for image '{image}': its build has not "
-        "finished, or failed (the stack changed, so a new build started). Check it with `aliyun ecs "
-        "DescribeImagePipelineExecutions --ImagePipelineId <imagePipelineId output>`, then run `pulumi up` again "
-        "(docs/images.md, 'How the Alibaba build works')"
+    raise pulumi.RunError(
+        f"images[{image}]: no Available Alibaba image named '{prefix}_*' in {region} yet. Either its build has not "
+        "finished (this `up` may have just started it: the image's stack changed), the build failed, "
+        "images[].published was set before the first build succeeded, the image was deleted, or (a group outside "
+        "the build region) the copy to its region is missing. Look with `aliyun ecs DescribeImages --RegionId "
+        f"{region} --ImageOwnerAlias self --ImageName '{prefix}*' --Status Creating,Waiting,Available,CreateFailed`, "
+        "and run `pulumi up` again once one is Available (docs/images.md, 'How the Alibaba build works')"
     )
 
 

@@ -154,7 +154,7 @@ class GpuImage(pulumi.ComponentResource):
             # at `up` a replaced template is in place before the lookup says what it found.
             opts=pulumi.InvokeOutputOptions(provider=provider, parent=self, depends_on=self._alicloud_after),
         )
-        return found.ids.apply(lambda ids: alib.pick_image(ids, prefix, image))
+        return found.ids.apply(lambda ids: alib.pick_image(ids, prefix, image, region))
 
     def _register(self, img: GpuImageSpec, extra: Mapping[str, Any]) -> None:
         self.outputs = {
@@ -175,7 +175,7 @@ class GpuImage(pulumi.ComponentResource):
         import pulumi_alicloud as alicloud  # only fleets that bake on Alibaba need the SDK
 
         img = args.image
-        prefix = alib.image_name(img, args.fleet)  # a bad name fails before any resource
+        prefix = alib.image_name(img, args.fleet, args.catalog)  # a bad name fails before any resource
         self._alicloud_prefix = prefix
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         tags = alib.tags(img, args.fleet, args.fleet_tags)
@@ -186,7 +186,7 @@ class GpuImage(pulumi.ComponentResource):
         ]
         content = pulumi.Output.all(*[c.id for c in components]).apply(alib.build_content)
         pipeline = alicloud.ecs.EcsImagePipeline(
-            f"{name}-template", alib.pipeline_args(img, args.fleet, content, tags), opts=child
+            f"{name}-template", alib.pipeline_args(img, args.fleet, content, tags, args.catalog), opts=child
         )
         execution = alicloud.ecs.ImagePipelineExecution(f"{name}-build", alib.execution_args(pipeline.id), opts=child)
         self._alicloud_after = [pipeline]

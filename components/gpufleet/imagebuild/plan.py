@@ -82,6 +82,6 @@ def plan_images(spec: FleetSpec, cat: Catalog) -> list[ImagePlan]:
         if img.cloud == "alicloud":
             from gpufleet.imagebuild.alicloud import image_name  # loads pulumi_alicloud only when needed
 
-            lookup = f"{image_name(img, spec.name)}_*"
+            lookup = f"{image_name(img, spec.name, cat)}_*"
         out.append(ImagePlan(img, f"{base.name} [{base.ref}]", baked_ships(img), build_cost(img, cat), users, lookup))
     return out

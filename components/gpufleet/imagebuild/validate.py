@@ -23,7 +23,7 @@ BUILDER_CLOUDS = ("aws", "azure", "alicloud")
 ALICLOUD_IMAGE_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9:._-]{1,63}$")
 """The image name (prefix) Alibaba Image Builder accepts: 2 to 64 characters, a letter first
 (terraform-provider-alicloud resource_alicloud_ecs_image_pipeline.go, image_name ValidateFunc;
-SDK docstring of EcsImagePipelineArgs.image_name). gpufleet names it ``<fleet>-<image>``."""
+SDK docstring of EcsImagePipelineArgs.image_name). gpufleet names it ``<fleet>-<image>-<stack key>``."""
 
 ASYNC_BUILD_CLOUDS = ("azure", "alicloud")
 """Clouds whose build runs on after ``pulumi up`` returns, so a group may boot the image only from
