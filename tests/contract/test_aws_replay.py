@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from contract_cases import NAMED_SPECS, TEMPLATES, plan_fleet, plan_template
+from gpufleet.aws.zones import region_of_zone_id
 from gpufleet.contract import aws
 from gpufleet.contract.base import Request
 
@@ -64,8 +65,16 @@ _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def _region(requests: list[Request]) -> str:
-    zones = [str(r.params["AvailabilityZone"]) for r in requests if r.operation == "ec2.CreateSubnet"]
-    return zones[0][:-1] if zones else "us-east-1"
+    """The region of the first subnet: a zone name minus its letter, or the region of an AZ ID."""
+    for r in requests:
+        if r.operation != "ec2.CreateSubnet":
+            continue
+        if "AvailabilityZone" in r.params:
+            return str(r.params["AvailabilityZone"])[:-1]
+        region = region_of_zone_id(str(r.params["AvailabilityZoneId"]))
+        assert region is not None, r.params
+        return region
+    return "us-east-1"
 
 
 def _substitute(value: Any, ids: Mapping[str, str]) -> Any:

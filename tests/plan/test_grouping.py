@@ -13,7 +13,9 @@ from helpers import ROOT
 def test_a_wrong_region_is_one_row_per_group_with_every_resource_counted(tmp_path: Path) -> None:
     src = (ROOT / "stacks" / "Pulumi.aws-inference-l4-spot.yaml").read_text()
     f = tmp_path / "Pulumi.eu.yaml"
-    f.write_text(src.replace("us-east-1", "eu-west-1"))  # dev.json allows only us-east-1/-2, us-west-2
+    # dev.json allows only us-east-1/-2, us-west-2; zone names of eu-west-1 for the template's AZ IDs
+    eu = src.replace("us-east-1", "eu-west-1").replace("use1-az6", "eu-west-1a").replace("use1-az1", "eu-west-1b")
+    f.write_text(eu.replace("use1-az2", "eu-west-1c"))
     report = plan(f)
     per_resource = [v for v in report.policies if v.policy == "allowed-regions"]
     # Independent count: every AWS resource of the program sits in the (single) group's region.
