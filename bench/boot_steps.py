@@ -52,7 +52,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "components"), str(ROOT / "tests")]
 
-from bootstrap.stubs import TEST_ENV, NodeRoot, make_node_root  # noqa: E402
+from bootstrap.stubs import NodeRoot, make_node_root  # noqa: E402
 
 from gpufleet.alicloud import cluster as ali_cluster  # noqa: E402
 from gpufleet.alicloud import image as ali_image  # noqa: E402
@@ -273,17 +273,6 @@ def run_until_settled(node: NodeRoot, script: str, env: Mapping[str, str]) -> li
     return node.calls()
 
 
-def _boot(node: NodeRoot, files: Mapping[str, tuple[int, bytes]]) -> None:
-    """A node booted from the built root: the group's user-data files, the stubs' short timeouts."""
-    for path, (mode, content) in files.items():
-        dest = node.root / path.lstrip("/")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(content)
-        dest.chmod(mode)
-    with (node.root / "etc/gpufleet/node.env").open("a") as f:
-        f.writelines(f"{k}={v}\n" for k, v in TEST_ENV.items())
-
-
 # -- the groups and their images ------------------------------------------------------------
 
 
@@ -445,7 +434,7 @@ def measure_group(stack: str, index: int, cat: Catalog) -> tuple[Row, Row]:
             boot = dataclasses.replace(
                 boot, baked=True, image_has_driver=True, image_driver_branch=int(image.bootstrap.driver)
             )
-        _boot(node, files_of(baked_ctx, boot))
+        node.write_files(files_of(baked_ctx, boot))
         assert node_env(node).get("GPUFLEET_MODE") == "verify", "a baked node must boot in verify mode"
         calls = run_until_settled(node, "gpufleet-bootstrap", _stub_env(node, primary.name, primary.gpu_count))
     made = " (made from the group)" if image.name == "bench-bake" else ""

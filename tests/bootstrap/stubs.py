@@ -279,11 +279,26 @@ class NodeRoot:
         data: dict[str, Any] = json.loads((self.root / "var/lib/gpufleet/health.json").read_text())
         return data
 
+    def write_files(self, files: Mapping[str, tuple[int, bytes]]) -> None:
+        """Boot-time files (a user data's, by path) onto the node, then TEST_ENV appended to
+        node.env, as :func:`make_node_root` lays down a render."""
+        _write_files(self.root, files)
+
     def set_env(self, **values: str) -> None:
         """Change settings in the rendered node.env (as a different render would)."""
         path = self.root / "etc/gpufleet/node.env"
         lines = [ln for ln in path.read_text().splitlines() if ln.split("=", 1)[0] not in values]
         path.write_text("\n".join([*lines, *(f"{k}={v}" for k, v in values.items())]) + "\n")
+
+
+def _write_files(root: Path, files: Mapping[str, tuple[int, bytes]]) -> None:
+    for path, (mode, content) in files.items():
+        dest = root / path.lstrip("/")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(content)
+        dest.chmod(mode)
+    with (root / "etc/gpufleet/node.env").open("a") as f:
+        f.writelines(f"{k}={v}\n" for k, v in TEST_ENV.items())
 
 
 def make_node_root(tmp_path: Path, rendered: HasFiles | Mapping[str, tuple[int, bytes]]) -> NodeRoot:
@@ -294,13 +309,7 @@ def make_node_root(tmp_path: Path, rendered: HasFiles | Mapping[str, tuple[int, 
     for d in ("bin", "pkg", "pkgbin", "tpl"):
         (stub / d).mkdir(parents=True)
     (stub / "provides").write_text("".join(f"{p} {c}\n" for c, p in COMMANDS_FROM_PACKAGES.items()))
-    for path, (mode, content) in files.items():
-        dest = root / path.lstrip("/")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(content)
-        dest.chmod(mode)
-    with (root / "etc/gpufleet/node.env").open("a") as f:
-        f.writelines(f"{k}={v}\n" for k, v in TEST_ENV.items())
+    _write_files(root, files)
     with PACKAGE_LIST.open() as f:
         (stub / "known-packages").write_text("".join(row["name"] + "\n" for row in csv.DictReader(f)))
     (stub / "ldcache").write_text(_ld_cache())

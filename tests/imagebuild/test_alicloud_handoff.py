@@ -27,7 +27,7 @@ from gpufleet.contract.base import apply_rules
 from gpufleet.imagebuild import alicloud as alib
 from gpufleet.spec import GpuImageSpec
 from gpufleet.validation import validate_fleet
-from imagebuild.test_build_script import _boot, built_node
+from imagebuild.test_build_script import built_node
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "stacks" / "Pulumi.alicloud-images-a10.yaml"
 PIPELINE = "alicloud:ecs/ecsImagePipeline:EcsImagePipeline"
@@ -186,7 +186,7 @@ def test_a_node_on_the_alibaba_image_only_verifies_and_starts(tmp_path: Path) ->
     node, _ = built_node(tmp_path, load_catalog(), fleet())
     built = node.run("gpufleet-build", STUB_TYPE="ecs.gn7i-c8g1.2xlarge")
     assert built.returncode == 0, built.stdout + built.stderr
-    _boot(node, files)
+    node.write_files(files)
     node.clear_calls()
     r = node.run("gpufleet-bootstrap", STUB_TYPE="ecs.gn7i-c16g1.4xlarge")
     assert r.returncode == 0, r.stdout + r.stderr

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from bootstrap.stubs import TEST_ENV, NodeRoot, make_node_root
+from bootstrap.stubs import NodeRoot, make_node_root
 
 from gpufleet.aws import launch
 from gpufleet.aws.image import image_for
@@ -130,16 +130,6 @@ def test_a_build_whose_driver_needs_a_reboot_fails_instead(catalog: Catalog, tmp
     assert not any(c == "systemctl reboot" for c in node.calls())
 
 
-def _boot(node: NodeRoot, files: dict[str, tuple[int, bytes]]) -> None:
-    for path, (mode, content) in files.items():
-        dest = node.root / path.lstrip("/")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(content)
-        dest.chmod(mode)
-    with (node.root / "etc/gpufleet/node.env").open("a") as f:
-        f.writelines(f"{k}={v}\n" for k, v in TEST_ENV.items())
-
-
 def test_a_node_on_the_baked_image_only_verifies_and_starts(catalog: Catalog, tmp_path: Path) -> None:
     node, spec = built_node(tmp_path, catalog, raw_fleet())
     assert node.run("gpufleet-build", STUB_TYPE="g6.xlarge").returncode == 0
@@ -147,7 +137,7 @@ def test_a_node_on_the_baked_image_only_verifies_and_starts(catalog: Catalog, tm
     # The user data carries settings only: no scripts, no units.
     assert set(files) == {"/etc/gpufleet/node.env", "/etc/gpufleet/types", "/etc/gpufleet/cloudwatch-agent.json"}
     assert "GPUFLEET_MODE=verify" in files["/etc/gpufleet/node.env"][1].decode()
-    _boot(node, files)
+    node.write_files(files)
     node.clear_calls()
     r = node.run("gpufleet-bootstrap", STUB_TYPE="g6.2xlarge")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -163,7 +153,7 @@ def test_a_node_on_an_image_missing_part_of_the_stack_fails_instead_of_installin
     node, spec = built_node(tmp_path, catalog, raw_fleet())
     assert node.run("gpufleet-build", STUB_TYPE="g6.xlarge").returncode == 0
     (node.stub / "pkgbin" / "dcgmi").unlink()  # as if the image lost DCGM
-    _boot(node, boot_files(catalog, spec))
+    node.write_files(boot_files(catalog, spec))
     node.clear_calls()
     r = node.run("gpufleet-bootstrap", STUB_TYPE="g6.xlarge")
     assert r.returncode != 0
