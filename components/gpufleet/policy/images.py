@@ -20,7 +20,7 @@ What each cloud lets a policy see differs:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pulumi_policy import (
@@ -82,12 +82,17 @@ def _infra_problems(args: ResourceValidationArgs) -> list[str]:
     if not tags:
         out.append("no resourceTags: the build instance and its volumes would be untagged; set resourceTags")
     else:
-        missing = [k for k in settings(args.get_config(), HARDENING_SCHEMA)["requiredResourceTags"] if not tags.get(k)]
+        missing = _missing_tags(args, tags)
         if missing:
             out.append(
                 f"resourceTags lack {', '.join(missing)} (requiredResourceTags): the build instance is untraceable"
             )
     return out
+
+
+def _missing_tags(args: ResourceValidationArgs, tags: Mapping[str, str]) -> list[str]:
+    """The policy's ``requiredResourceTags`` that ``tags`` lacks or leaves empty."""
+    return [k for k in settings(args.get_config(), HARDENING_SCHEMA)["requiredResourceTags"] if not tags.get(k)]
 
 
 def _azure_template_problems(args: ResourceValidationArgs) -> list[str]:
@@ -101,7 +106,7 @@ def _azure_template_problems(args: ResourceValidationArgs) -> list[str]:
         # image-builder-networking].
         out.append("no vmProfile.vnetConfig.subnetId: the build VM would get a public IP; name a private subnet")
     tags = p.tags(p.get(props, "managedResourceTags"))
-    missing = [k for k in settings(args.get_config(), HARDENING_SCHEMA)["requiredResourceTags"] if not tags.get(k)]
+    missing = _missing_tags(args, tags)
     if missing:
         out.append(f"managedResourceTags lack {', '.join(missing)} (requiredResourceTags): the build VM is untraceable")
     return out
@@ -133,7 +138,7 @@ def _alicloud_pipeline_problems(args: ResourceValidationArgs) -> list[str]:
     if not tags:
         out.append("no tags: the image template and its builds would be untagged; set tags")
     else:
-        missing = [k for k in settings(args.get_config(), HARDENING_SCHEMA)["requiredResourceTags"] if not tags.get(k)]
+        missing = _missing_tags(args, tags)
         if missing:
             out.append(f"tags lack {', '.join(missing)} (requiredResourceTags): the build is untraceable")
     return out
