@@ -144,7 +144,7 @@ def get_images(args: pulumi.runtime.MockCallArgs, registered: Registered) -> dic
         found.append(_image(image_id, name, str(r.inputs.get("description", ""))))
     if q.get("mostRecent") and len(found) > 1:
         found = found[-1:]
-    return {"id": "mock", "ids": [i["id"] for i in found], "images": found, **{k: v for k, v in q.items()}}
+    return {"id": "mock", "ids": [i["id"] for i in found], "images": found, **q}
 
 
 def _image(image_id: str, name: str, description: str) -> dict[str, Any]:

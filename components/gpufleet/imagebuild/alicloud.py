@@ -37,7 +37,7 @@ from gpufleet.bootstrap.matrix import node_stack
 from gpufleet.catalog import Catalog
 from gpufleet.imagebuild.cost import BUILD_HOURS_TAG
 from gpufleet.imagebuild.script import BUILD_SCRIPT, BuildBundle
-from gpufleet.imagebuild.validate import ALICLOUD_IMAGE_NAME
+from gpufleet.imagebuild.validate import ALICLOUD_IMAGE_NAME, STACK_KEY_LEN
 from gpufleet.spec import GpuImageSpec
 
 COMMAND_MAX = 16 * 1024
@@ -107,10 +107,6 @@ def build_content(component_ids: Sequence[str]) -> str:
     if len(component_ids) > COMMANDS_MAX or len(content.encode()) > CONTENT_MAX:
         raise ValueError(f"image template has {len(component_ids)} components ({len(content)} bytes): too many")
     return content
-
-
-STACK_KEY_LEN = 8
-"""Hex characters of :func:`stack_key` in the image name prefix."""
 
 
 IMAGE_CONTRACT = 1

@@ -75,8 +75,8 @@ class GpuImage(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, None, opts)
         img = args.image
         self._image_name = img.name
-        self._alicloud_prefix: str | None = None
-        self._alicloud_after: list[pulumi.Resource] = []
+        self._lookup: tuple[str, pulumi.Resource] | None = None
+        """Alibaba: the image name prefix groups look up, and the template the lookup follows."""
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         if img.cloud == "azure":
             from gpufleet.imagebuild import azure_wiring  # loads azure-native only for Azure images
@@ -139,11 +139,11 @@ class GpuImage(pulumi.ComponentResource):
         newest available image of this stack, found by name with the group's regional
         ``provider`` (``ecs.get_images``, run at preview and up; validation lets only a
         ``published`` image get here)."""
-        if self._alicloud_prefix is None:
+        if self._lookup is None:
             return self.image_ids[region]
         import pulumi_alicloud as alicloud
 
-        prefix, image = self._alicloud_prefix, self._image_name
+        (prefix, template), image = self._lookup, self._image_name
         q = alib.lookup_args(prefix)
         found = alicloud.ecs.get_images_output(
             name_regex=q.name_regex,
@@ -152,7 +152,7 @@ class GpuImage(pulumi.ComponentResource):
             most_recent=q.most_recent,
             # After the template: in the mock engine the lookup reads the registered ImageName, and
             # at `up` a replaced template is in place before the lookup says what it found.
-            opts=pulumi.InvokeOutputOptions(provider=provider, parent=self, depends_on=self._alicloud_after),
+            opts=pulumi.InvokeOutputOptions(provider=provider, parent=self, depends_on=[template]),
         )
         return found.ids.apply(lambda ids: alib.pick_image(ids, prefix, image, region))
 
@@ -176,7 +176,6 @@ class GpuImage(pulumi.ComponentResource):
 
         img = args.image
         prefix = alib.image_name(img, args.fleet, args.catalog)  # a bad name fails before any resource
-        self._alicloud_prefix = prefix
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         tags = alib.tags(img, args.fleet, args.fleet_tags)
         bundle = build_bundle(img, args.fleet, args.catalog)
@@ -189,17 +188,6 @@ class GpuImage(pulumi.ComponentResource):
             f"{name}-template", alib.pipeline_args(img, args.fleet, content, tags, args.catalog), opts=child
         )
         execution = alicloud.ecs.ImagePipelineExecution(f"{name}-build", alib.execution_args(pipeline.id), opts=child)
-        self._alicloud_after = [pipeline]
+        self._lookup = (prefix, pipeline)
         self.image_ids = {}
-        self.outputs = {
-            "cloud": img.cloud,
-            "imageIds": self.image_ids,
-            "imagePipelineId": pipeline.id,
-            "executionId": execution.id,
-            "imageNamePrefix": prefix,
-            "driver": img.bootstrap.driver,
-            "cuda": img.bootstrap.cuda,
-            "os": img.bootstrap.os,
-            "ships": list(baked_ships(img)),
-        }
-        self.register_outputs(self.outputs)
+        self._register(img, {"imagePipelineId": pipeline.id, "executionId": execution.id, "imageNamePrefix": prefix})

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from gpufleet.imagebuild.validate import ALICLOUD_STACK_KEY
+from gpufleet.imagebuild.validate import STACK_KEY_LEN
 from gpufleet.spec import FleetSpec, GpuImageSpec
 
 AZURE_IN_PROGRESS = frozenset({"Creating", "Updating", "Deleting", "Migrating"})
@@ -155,8 +155,7 @@ def alicloud_owns(stem: str, name: str) -> bool:
     """``name`` is a build of the image whose stem is ``stem`` (see ``alicloud_stem``): exactly
     ``<stem>-<8 hex key>_...`` or ``<stem>_...``, so neither a sibling image whose name extends
     this one's nor another fleet whose name does can match."""
-    key = len(ALICLOUD_STACK_KEY) - 1  # the hex digits of imagebuild.alicloud.stack_key
-    return re.match(rf"^{re.escape(stem)}(-[0-9a-f]{{{key}}})?_.", name) is not None
+    return re.match(rf"^{re.escape(stem)}(-[0-9a-f]{{{STACK_KEY_LEN}}})?_.", name) is not None
 
 
 def decide(

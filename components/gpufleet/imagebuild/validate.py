@@ -32,7 +32,10 @@ Builder, whose execution returns while the build runs and outputs no image id
 (terraform-provider-alicloud resource_alicloud_ecs_image_pipeline_execution.go). AWS's
 ``imagebuilder.Image`` waits for the AMI (docs/images.md)."""
 
-ALICLOUD_STACK_KEY = "-" + "0" * 8
+STACK_KEY_LEN = 8
+"""Hex characters of the stack key (``imagebuild.alicloud.stack_key``) in an Alibaba image name."""
+
+ALICLOUD_STACK_KEY = "-" + "0" * STACK_KEY_LEN
 """What gpufleet appends to ``<fleet>-<image>`` in an Alibaba image name: '-' and the 8-hex stack
 key (``imagebuild.alicloud.stack_key``); the name rule counts it."""
 

@@ -30,25 +30,24 @@ CallFn = Callable[[pulumi.runtime.MockCallArgs, Sequence[pulumi.runtime.MockReso
 
 
 @functools.cache
+def _mock_module(package: str) -> Any:
+    """``gpufleet.<cloud>.mock_outputs`` of a provider package, or None for one gpufleet has none for."""
+    module_name = {"azure-native": "azure"}.get(package, package)
+    try:
+        return importlib.import_module(f"gpufleet.{module_name}.mock_outputs")
+    except ModuleNotFoundError:
+        return None
+
+
 def cloud_calls(package: str) -> dict[str, CallFn]:
     """The invokes one cloud answers offline (``CALLS`` in its mock_outputs module)."""
-    try:
-        module = importlib.import_module(f"gpufleet.{package}.mock_outputs")
-    except ModuleNotFoundError:
-        return {}
-    calls: dict[str, CallFn] = getattr(module, "CALLS", {})
+    calls: dict[str, CallFn] = getattr(_mock_module(package), "CALLS", {})
     return calls
 
 
-@functools.cache
 def cloud_outputs(package: str) -> dict[str, OutputFn]:
     """The per-type output functions of one cloud (``aws``, ``azure``, ``alicloud``)."""
-    module_name = {"azure-native": "azure"}.get(package, package)
-    try:
-        module = importlib.import_module(f"gpufleet.{module_name}.mock_outputs")
-    except ModuleNotFoundError:
-        return {}
-    outputs: dict[str, OutputFn] = module.OUTPUTS
+    outputs: dict[str, OutputFn] = getattr(_mock_module(package), "OUTPUTS", {})
     return outputs
 
 
